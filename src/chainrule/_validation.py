@@ -1,0 +1,75 @@
+"""One voice for every parameter error.
+
+All boundary checks in chainrule go through these helpers so that every error
+names the parameter, what was expected, what was received and, where one
+exists, the fix::
+
+    The 'lr' parameter of SGD must be a float >= 0. Got -0.1 instead.
+
+Inside the engine, ``assert`` guards invariants only; users never see those.
+"""
+from __future__ import annotations
+
+import difflib
+import numbers
+from typing import Any, Iterable
+
+import numpy as np
+
+
+def message(param: str, owner: str | None, expected: str, got: Any, fix: str | None = None) -> str:
+    """Format the one template: which parameter, of what, must be what, got what, and the fix."""
+    where = f"The '{param}' parameter of {owner}" if owner else f"The '{param}' parameter"
+    text = f"{where} must be {expected}. Got {_show(got)} instead."
+    if fix:
+        text += f" {fix}"
+    return text
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def invalid(param: str, owner: str | None, expected: str, got: Any, fix: str | None = None,
+            exc: type[Exception] = ValueError) -> Exception:
+    """Build (not raise) the exception for a bad parameter, so callers write ``raise invalid(...)``."""
+    return exc(message(param, owner, expected, got, fix))
+
+
+def check_choice(param: str, value: Any, choices: Iterable[str], owner: str | None = None) -> Any:
+    """Check that ``value`` is one of ``choices``; the error lists them and suggests the closest."""
+    choices = list(choices)
+    if value in choices:
+        return value
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    fix = f"Did you mean {close[0]!r}?" if close else None
+    expected = "one of " + ", ".join(repr(c) for c in choices)
+    raise invalid(param, owner, expected, value, fix)
+
+
+def check_number(param: str, value: Any, owner: str | None = None, *, low: float | None = None,
+                 high: float | None = None, low_open: bool = False, high_open: bool = False,
+                 integer: bool = False) -> Any:
+    """Check a real number against an interval; bounds may be open or closed."""
+    kind = "an integer" if integer else "a real number"
+    ok_type = isinstance(value, numbers.Integral) if integer else isinstance(value, numbers.Real)
+    if isinstance(value, bool) or not ok_type:
+        raise invalid(param, owner, kind, value, exc=TypeError)
+    if not np.isfinite(value):
+        raise invalid(param, owner, f"a finite {kind[2:] if kind.startswith('a ') else kind}", value)
+    bad_low = low is not None and (value <= low if low_open else value < low)
+    bad_high = high is not None and (value >= high if high_open else value > high)
+    if bad_low or bad_high:
+        raise invalid(param, owner, f"{kind} in {_interval(low, high, low_open, high_open)}", value)
+    return value
+
+
+def _interval(low, high, low_open, high_open) -> str:
+    left = "(" if (low is None or low_open) else "["
+    right = ")" if (high is None or high_open) else "]"
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    return f"{left}{lo}, {hi}{right}"

@@ -1,0 +1,34 @@
+"""Define your own primitive: a forward function on arrays and its vector-Jacobian products.
+
+Example::
+
+    import numpy as np
+    import chainrule
+    from chainrule.extend import primitive, defvjp
+
+    @primitive
+    def cube(x):                      # forward: arrays in, array out
+        return x ** 3
+
+    defvjp(cube, lambda g, ans, x: g * 3 * x ** 2)     # one VJP per input
+
+    x = chainrule.tensor(np.linspace(-1, 1, 5), requires_grad=True, dtype=np.float64)
+    chainrule.gradcheck(cube, x)      # True
+    cube(x).sum().backward()
+
+A VJP receives ``g`` (gradient of the loss with respect to the output), ``ans`` (the
+output), the forward's array inputs and its keyword constants, and returns the gradient
+of one input. Keyword arguments to the primitive are treated as constants.
+"""
+from __future__ import annotations
+
+from .graph import Primitive, defvjp
+
+__all__ = ["primitive", "defvjp", "Primitive"]
+
+
+def primitive(forward=None, *, name: str | None = None):
+    """Turn an array function into a :class:`Primitive` (usable as a decorator)."""
+    def wrap(fn):
+        return Primitive(name or fn.__name__, fn)
+    return wrap(forward) if forward is not None else wrap

@@ -1,0 +1,255 @@
+"""The backward pass: primitives record themselves, ``backward`` walks the graph in reverse.
+
+Contract
+--------
+* A :class:`Primitive` is a forward function on arrays plus one vector-Jacobian
+  product (VJP) per differentiable input, registered in ``vjps.py``.
+* Calling a primitive on tensors runs the forward function and, when gradients are
+  enabled and some input requires them, records the inputs on the output tensor.
+* ``backward(root, grad)`` sorts the recorded graph topologically (iteratively, so a
+  chain of 100,000 ops works) and calls the VJPs from the output back to the leaves.
+
+Invariant: after ``backward``, every leaf ``x`` that requires grad holds
+``x.grad += d(sum(grad * root)) / dx`` -- gradients *accumulate*, and a node used
+several times receives the sum over its uses.
+
+Usage::
+
+    x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x + x).sum()
+    y.backward()
+    x.grad            # 2x + 1 -> [3., 5.]
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+
+Tensor = None   # set by tensor.py once the class exists (the two modules need each other)
+
+# -- grad mode --------------------------------------------------------------------------
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    return _mode.enabled
+
+
+class _SetGrad:
+    """Context manager and decorator that sets whether the graph is recorded."""
+
+    def __init__(self, enabled: bool):
+        self._enabled = enabled
+        self._saved: list[bool] = []
+
+    def __enter__(self):
+        self._saved.append(_mode.enabled)
+        _mode.enabled = self._enabled
+        return self
+
+    def __exit__(self, *exc):
+        _mode.enabled = self._saved.pop()
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with _SetGrad(self._enabled):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def no_grad() -> _SetGrad:
+    """``with no_grad():`` (or ``@no_grad()``): run ops without recording a graph."""
+    return _SetGrad(False)
+
+
+def enable_grad() -> _SetGrad:
+    """Re-enable graph recording inside a ``no_grad`` block."""
+    return _SetGrad(True)
+
+
+# -- primitives -------------------------------------------------------------------------
+
+
+class Primitive:
+    """A differentiable operation: ``forward`` on arrays, VJPs registered with ``defvjp``.
+
+    ``forward(*arrays, **kwargs)`` receives the inputs' data; keyword arguments are
+    constants (axes, shapes, exponents) and are passed unchanged to every VJP.
+    A VJP has the signature ``vjp(g, ans, *arrays, **kwargs) -> array``: the gradient
+    flowing into the output, the output itself, and the forward inputs. It returns the
+    gradient for one input, in the *broadcast* shape if it likes: ``unbroadcast`` sums
+    it back to the input's shape centrally. VJPs never modify ``g`` in place.
+    """
+
+    __slots__ = ("name", "forward", "vjps", "doc")
+
+    def __init__(self, name: str, forward, doc: str | None = None):
+        self.name = name
+        self.forward = forward
+        self.vjps: tuple | None = None      # one function per input, or None if not registered
+        self.doc = doc or (forward.__doc__ if forward is not None else None)
+
+    def __call__(self, *args, **kwargs):
+        inputs = tuple(a if isinstance(a, Tensor) else constant(a, args) for a in args)
+        out = self.forward(*[t.data for t in inputs], **kwargs)
+        if _mode.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    return Tensor._from_op(out, self, inputs, kwargs)
+        return Tensor._from_op(out, None, (), None)
+
+    def __repr__(self):
+        return f"Primitive({self.name!r})"
+
+
+def defvjp(primitive: Primitive, *vjps) -> Primitive:
+    """Register the VJPs of ``primitive``, one per input in order (``None``: not differentiable)."""
+    primitive.vjps = vjps
+    return primitive
+
+
+def constant(value, args) -> "Tensor":
+    """Wrap a non-tensor operand; a Python scalar takes the floating dtype of its tensor peers.
+
+    NOTE: ``np.asarray(2.0)`` is float64, and a float64 0-d array would promote a float32
+    tensor to float64; Python scalars are "weak" (NumPy's NEP 50), so we keep them so.
+    """
+    if isinstance(value, (int, float, bool)) and not isinstance(value, np.generic):
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.data.dtype if a.data.dtype.kind in "fc" else np.result_type(a.data.dtype, value)
+                return Tensor._from_op(np.asarray(value, dtype=dtype), None, (), None)
+    return Tensor._from_op(np.asarray(value), None, (), None)
+
+
+# -- the backward pass ------------------------------------------------------------------
+
+
+def unbroadcast(g, shape, dtype):
+    """Sum ``g`` over the axes that broadcasting added or stretched, to get back ``shape``.
+
+    This is the one place where broadcasting is undone; VJPs may return broadcast shapes.
+    """
+    if g.shape != shape:
+        extra = g.ndim - len(shape)
+        if extra > 0:
+            g = g.sum(axis=tuple(range(extra)))
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if stretched:
+            g = g.sum(axis=stretched, keepdims=True)
+        if g.shape != shape:              # a scalar gradient for an array input, say
+            g = np.broadcast_to(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def toposort(root) -> list:
+    """Nodes reachable from ``root`` through inputs that require grad, inputs first.
+
+    Iterative depth-first search: Python's recursion limit would stop a recursive one
+    at about a thousand ops, and deep graphs (long chains, unrolled loops) are common.
+    """
+    order, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in seen:
+                stack.append((parent, False))
+    return order
+
+
+class _Released(tuple):
+    """Marks a node whose inputs were freed by a backward pass without retain_graph."""
+
+
+_RELEASED = _Released()
+
+
+def backward(root, grad=None, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf), weighted by ``grad``, into every leaf's ``.grad``."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward() was called on a tensor that does not require grad: no input of the "
+            "computation had requires_grad=True (or it ran under no_grad()). "
+            "Create the inputs with requires_grad=True.")
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward() without 'grad' needs a scalar output, but the output has shape "
+                f"{root.data.shape}. Pass grad= an array of that shape, or reduce the output "
+                f"first, e.g. out.sum().backward().")
+        grad = np.ones_like(root.data)
+    else:
+        grad = grad.data if isinstance(grad, Tensor) else grad
+        grad = np.array(grad, dtype=root.data.dtype)         # a copy: the caller keeps theirs
+        if grad.shape != root.data.shape:
+            raise ValueError(
+                f"The 'grad' parameter of backward() must have the output's shape "
+                f"{root.data.shape}. Got shape {grad.shape} instead.")
+
+    grads = {id(root): grad}
+    for node in reversed(toposort(root)):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        prim = node._prim
+        if prim is None or node._retain:                    # a leaf, or retain_grad()
+            _accumulate_leaf(node, g)
+            if prim is None:
+                continue
+        if node._parents is _RELEASED:
+            raise RuntimeError(
+                "backward() went through a part of the graph a second time, but its saved "
+                "values were already freed. Pass retain_graph=True to the first backward() "
+                "if you need to call it twice.")
+        if prim.vjps is None:
+            raise NotImplementedError(f"The primitive {prim.name!r} has no registered VJP.")
+        parents = node._parents
+        datas = [p.data for p in parents]
+        kwargs = node._kwargs
+        for i, parent in enumerate(parents):
+            if not parent.requires_grad:
+                continue
+            vjp = prim.vjps[i]
+            if vjp is None:
+                raise RuntimeError(f"Input {i} of {prim.name!r} is not differentiable.")
+            gi = unbroadcast(vjp(g, node.data, *datas, **kwargs), parent.data.shape, parent.data.dtype)
+            if (parent._prim is None or parent._retain) and (gi is g or gi.base is not None):
+                # NOTE: a leaf keeps its gradient and optimizers update it in place, but an
+                # identity VJP (add, reshape, broadcast) hands the same buffer to several
+                # inputs. Give the leaf its own copy.
+                gi = gi.copy()
+            key = id(parent)
+            previous = grads.get(key)
+            # Out of place: gi may alias g or another input's gradient (identity VJPs, views).
+            grads[key] = gi if previous is None else previous + gi
+        if not retain_graph:
+            node._parents, node._kwargs = _RELEASED, None
+
+
+def _accumulate_leaf(node, g) -> None:
+    if node.grad is None:
+        node.grad = g           # owned: the loop above copies shared buffers for leaves
+    else:
+        node.grad += g
+
+

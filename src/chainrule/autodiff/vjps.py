@@ -1,0 +1,148 @@
+"""THE table: one vector-Jacobian product per differentiable input of each primitive.
+
+Row format: ``defvjp(primitive, vjp_for_input_0, vjp_for_input_1, ...)`` where each VJP is
+``lambda g, ans, *inputs, **constants: gradient``. ``g`` is dL/d(output), ``ans`` the
+output, ``inputs`` the forward inputs (arrays). A VJP may return a gradient in the
+broadcast shape; ``graph.unbroadcast`` sums it back to the input's shape.
+
+For y = f(x) the VJP computes g . dy/dx without forming the Jacobian: for elementwise f
+it is g * f'(x), for y = x @ w it is g @ w^T, and so on.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+from .graph import defvjp
+from .ops import array_module
+
+
+def _restore_reduced(g, x, axis, keepdims):
+    """Put back the reduced axes of ``g`` (size 1) so it broadcasts against ``x``."""
+    if axis is None or keepdims:
+        return g if keepdims or axis is not None else np.reshape(g, (1,) * x.ndim)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return np.expand_dims(g, tuple(a % x.ndim for a in axes))
+
+
+def _extremum_vjp(g, ans, x, axis, keepdims):
+    """Gradient of max/min: shared equally by the elements that attain the extremum."""
+    g = _restore_reduced(g, x, axis, keepdims)
+    ans = _restore_reduced(ans, x, axis, keepdims)
+    mask = (x == ans)
+    return g * mask / mask.sum(axis=axis, keepdims=True)
+
+
+def _matmul_vjp(g, x, y, wrt):
+    """Gradient of x @ y, with NumPy's 1-D promotion rules undone at the end."""
+    x2 = x[None, :] if x.ndim == 1 else x
+    y2 = y[:, None] if y.ndim == 1 else y
+    if y.ndim == 1:
+        g = g[..., None]
+    if x.ndim == 1:
+        g = g[..., None, :]
+    if wrt == 0:
+        out = g @ np.swapaxes(y2, -1, -2)
+        return out[..., 0, :] if x.ndim == 1 else out
+    out = np.swapaxes(x2, -1, -2) @ g
+    return out[..., :, 0] if y.ndim == 1 else out
+
+
+def _getitem_vjp(g, ans, x, index):
+    out = array_module(x).zeros_like(x)
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)          # repeated indices accumulate
+    return out
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+def _concatenate_vjp(i):
+    def vjp(g, ans, *xs, axis):
+        start = sum(x.shape[axis] for x in xs[:i])
+        index = [slice(None)] * g.ndim
+        index[axis] = slice(start, start + xs[i].shape[axis])
+        return g[tuple(index)]
+    return vjp
+
+
+def _softmax_cross_entropy_vjp(g, ans, logits, targets, class_weights, reduction):
+    # d/dz_i of w_t (logsumexp(z) - z_t) is w_t (softmax(z)_i - [i == t])
+    grad = ops._softmax.forward(logits, axis=1)
+    rows = np.arange(len(targets))
+    grad[rows, targets] -= 1
+    scale = np.ones(len(targets), dtype=logits.dtype) if class_weights is None else class_weights[targets]
+    if reduction == "mean":
+        scale = scale / scale.sum().astype(logits.dtype)
+    grad *= (scale * g)[:, None] if reduction == "none" else (scale * g)[:, None].astype(logits.dtype)
+    return grad
+
+
+def _transpose_vjp(g, ans, x, axes):
+    return g.transpose(None if axes is None else np.argsort(axes))
+
+
+# -- arithmetic ---------------------------------------------------------------------------
+defvjp(ops.add,      lambda g, ans, x, y: g,
+                     lambda g, ans, x, y: g)
+defvjp(ops.sub,      lambda g, ans, x, y: g,
+                     lambda g, ans, x, y: -g)
+defvjp(ops.mul,      lambda g, ans, x, y: g * y,
+                     lambda g, ans, x, y: g * x)
+defvjp(ops.div,      lambda g, ans, x, y: g / y,
+                     lambda g, ans, x, y: -g * ans / y)
+defvjp(ops.neg,      lambda g, ans, x: -g)
+defvjp(ops.power,    lambda g, ans, x, exponent: g * (exponent * x ** (exponent - 1)))
+defvjp(ops.matmul,   lambda g, ans, x, y: _matmul_vjp(g, x, y, 0),
+                     lambda g, ans, x, y: _matmul_vjp(g, x, y, 1))
+# -- elementwise --------------------------------------------------------------------------
+defvjp(ops.exp,      lambda g, ans, x: g * ans)
+defvjp(ops.log,      lambda g, ans, x: g / x)
+defvjp(ops.tanh,     lambda g, ans, x: g * (1 - ans * ans))
+defvjp(ops.sigmoid,  lambda g, ans, x: g * (ans * (1 - ans)))
+defvjp(ops.relu,     lambda g, ans, x: g * (ans > 0))
+defvjp(ops.softplus, lambda g, ans, x: g * -np.expm1(-ans))          # sigmoid(x) = 1 - e^-softplus(x)
+defvjp(ops._abs,     lambda g, ans, x: g * np.sign(x))
+defvjp(ops._clip,    lambda g, ans, x, low, high: g * ((x >= (-np.inf if low is None else low))
+                                                       & (x <= (np.inf if high is None else high))))
+defvjp(ops.maximum,  lambda g, ans, x, y: g * ((x > y) + 0.5 * (x == y)),
+                     lambda g, ans, x, y: g * ((y > x) + 0.5 * (x == y)))
+defvjp(ops.minimum,  lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
+                     lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)))
+defvjp(ops._where,   lambda g, ans, x, y, condition: np.where(condition, g, 0),
+                     lambda g, ans, x, y, condition: np.where(condition, 0, g))
+defvjp(ops.cast,     lambda g, ans, x, dtype: g.astype(x.dtype))
+# -- reductions ---------------------------------------------------------------------------
+defvjp(ops._sum,     lambda g, ans, x, axis, keepdims: np.broadcast_to(_restore_reduced(g, x, axis, keepdims), x.shape))
+defvjp(ops._max,     _extremum_vjp)
+defvjp(ops._min,     _extremum_vjp)
+defvjp(ops._logsumexp, lambda g, ans, x, axis, keepdims:
+       _restore_reduced(g, x, axis, keepdims) * np.exp(x - _restore_reduced(ans, x, axis, keepdims)))
+defvjp(ops._log_softmax, lambda g, ans, x, axis: g - np.exp(ans) * g.sum(axis=axis, keepdims=True))
+defvjp(ops._softmax, lambda g, ans, x, axis: ans * (g - (g * ans).sum(axis=axis, keepdims=True)))
+# -- shape --------------------------------------------------------------------------------
+defvjp(ops._reshape, lambda g, ans, x, shape: g.reshape(x.shape))
+defvjp(ops._transpose, _transpose_vjp)
+defvjp(ops._broadcast_to, lambda g, ans, x, shape: g)                 # unbroadcast sums it back
+defvjp(ops._getitem, _getitem_vjp)
+
+
+class _VariadicVJPs(tuple):
+    """Per-input VJPs for a primitive with any number of inputs (concatenate)."""
+
+    def __getitem__(self, i):
+        return _concatenate_vjp(i)
+
+
+defvjp(ops._concatenate, *())                 # the inputs are variadic: input i's VJP is built on demand
+ops._concatenate.vjps = _VariadicVJPs()
+# -- fused fast paths ---------------------------------------------------------------------
+defvjp(ops._linear,  lambda g, ans, x, w, b: g @ w,
+                     lambda g, ans, x, w, b: g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]),
+                     lambda g, ans, x, w, b: g.reshape(-1, g.shape[-1]).sum(axis=0))
+defvjp(ops._softmax_cross_entropy, _softmax_cross_entropy_vjp)
