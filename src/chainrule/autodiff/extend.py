@@ -4,7 +4,7 @@ Example::
 
     import numpy as np
     import chainrule
-    from chainrule.extend import primitive, defvjp
+    from chainrule.autodiff.extend import primitive, defvjp
 
     @primitive
     def cube(x):                      # forward: arrays in, array out

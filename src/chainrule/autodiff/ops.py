@@ -145,7 +145,7 @@ def _where(x, y, condition):
 
 
 @_primitive
-def cast(x, dtype):
+def _cast(x, dtype):
     return x.astype(dtype)
 
 
@@ -404,6 +404,11 @@ def stack(tensors, axis=0):
     if not tensors:
         raise ValueError("stack() needs at least one tensor.")
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+def cast(x, dtype):
+    """The same values in another dtype; the gradient is cast back."""
+    return _cast(x, dtype=np.dtype(dtype))
 
 
 def linear(x, weight, bias=None):

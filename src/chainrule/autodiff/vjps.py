@@ -116,7 +116,7 @@ defvjp(ops.minimum,  lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
                      lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)))
 defvjp(ops._where,   lambda g, ans, x, y, condition: np.where(condition, g, 0),
                      lambda g, ans, x, y, condition: np.where(condition, 0, g))
-defvjp(ops.cast,     lambda g, ans, x, dtype: g.astype(x.dtype))
+defvjp(ops._cast,    lambda g, ans, x, dtype: g.astype(x.dtype))
 # -- reductions ---------------------------------------------------------------------------
 defvjp(ops._sum,     lambda g, ans, x, axis, keepdims: np.broadcast_to(_restore_reduced(g, x, axis, keepdims), x.shape))
 defvjp(ops._max,     _extremum_vjp)
