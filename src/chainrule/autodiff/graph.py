@@ -99,8 +99,11 @@ class Primitive:
         self.vjps: tuple | None = None      # one function per input, or None if not registered
         self.doc = doc or (forward.__doc__ if forward is not None else None)
 
-    def __call__(self, *args, **kwargs):
-        inputs = tuple(a if isinstance(a, Tensor) else constant(a, args) for a in args)
+    def __call__(self, *inputs, **kwargs):
+        for a in inputs:
+            if not isinstance(a, Tensor):
+                inputs = tuple(b if isinstance(b, Tensor) else constant(b, inputs) for b in inputs)
+                break
         out = self.forward(*[t.data for t in inputs], **kwargs)
         if _mode.enabled:
             for t in inputs:

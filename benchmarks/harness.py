@@ -1,0 +1,129 @@
+"""Side-by-side timing on a shared machine: wait for idle, interleave, retry disturbed runs.
+
+Method
+------
+* Before each timed repetition, wait until the other processes on the machine use less
+  than ``IDLE_THRESHOLD`` of the CPUs (read from ``/proc/stat`` minus our own usage from
+  ``/proc/self/stat``), up to ``max_wait`` seconds.
+* Peers are timed interleaved, A B A B ..., so slow drifts hit every peer alike. Each
+  repetition times ``inner`` calls and keeps the per-call mean.
+* A repetition during which the machine's *other* load rose above the threshold is
+  discarded and repeated (at most ``retries`` times).
+* The result per peer is the median over repetitions; ratios are the median of the
+  per-pair ratios (same repetition index), which is robust to a disturbed pair.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+IDLE_THRESHOLD = 0.25          # fraction of all CPUs used by other processes
+
+
+def _cpu_times() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine."""
+    with open("/proc/stat") as f:
+        values = [float(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def _own_jiffies() -> float:
+    with open("/proc/self/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return float(fields[11]) + float(fields[12])          # utime + stime of this process
+
+
+class LoadProbe:
+    """Fraction of the machine used by other processes between ``start()`` and ``stop()``."""
+
+    def start(self):
+        self._busy, self._total = _cpu_times()
+        self._own = _own_jiffies()
+        return self
+
+    def stop(self) -> float:
+        busy, total = _cpu_times()
+        own = _own_jiffies() - self._own
+        elapsed = total - self._total
+        if elapsed <= 0:
+            return 0.0
+        return max(0.0, (busy - self._busy - own) / elapsed)
+
+
+def wait_for_idle(max_wait: float = 20.0, window: float = 0.2) -> float:
+    """Block until other processes use < IDLE_THRESHOLD of the CPUs; return the load seen."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        probe = LoadProbe().start()
+        time.sleep(window)
+        load = probe.stop()
+        if load < IDLE_THRESHOLD or time.monotonic() > deadline:
+            return load
+
+
+@dataclass
+class Timing:
+    name: str
+    seconds: list[float] = field(default_factory=list)      # per-call mean of each repetition
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.seconds))
+
+
+def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int = 3,
+                retries: int = 3, max_wait: float = 20.0) -> dict[str, Timing]:
+    """Time each ``peers[name]()`` (one training step) A B A B ...; see the module docstring."""
+    for fn in peers.values():
+        for _ in range(warmup):
+            fn()
+    timings = {name: Timing(name) for name in peers}
+    for _ in range(repetitions):
+        for name, fn in peers.items():
+            for _attempt in range(retries + 1):
+                wait_for_idle(max_wait)
+                probe = LoadProbe().start()
+                start = time.perf_counter()
+                for _ in range(inner):
+                    fn()
+                elapsed = (time.perf_counter() - start) / inner
+                if probe.stop() < IDLE_THRESHOLD:
+                    break
+            timings[name].seconds.append(elapsed)
+    return timings
+
+
+def median_ratio(numerator: Timing, denominator: Timing) -> float:
+    """Median over repetitions of numerator_time / denominator_time (pairs by index)."""
+    return float(np.median(np.array(numerator.seconds) / np.array(denominator.seconds)))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process, in MiB (Linux: ru_maxrss is in KiB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def machine_description() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        model = platform.processor() or "?"
+    return f"{model}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, NumPy {np.__version__}"
+
+
+def blas_description() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    infos = [f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads, "
+             f"{i.get('threading_layer', '')} {i.get('architecture', '')})".replace("  ", " ")
+             for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "; ".join(infos) or "no BLAS found by threadpoolctl"
