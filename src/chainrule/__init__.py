@@ -11,5 +11,6 @@ from .autodiff.ops import (exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu,
                            expand, squeeze, unsqueeze, concatenate, cat, stack, matmul, linear,
                            softmax_cross_entropy, flatten)
 from .random import manual_seed
+from .explainer import explain, draw_graph
 
 __version__ = "0.1.0"

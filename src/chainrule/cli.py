@@ -12,7 +12,7 @@ import sys
 
 COMMAND_MODULES = [
     "chainrule.data.cli",          # chainrule datasets list|info
-    "chainrule.explain.cli",       # chainrule explain
+    "chainrule.explainer.cli",     # chainrule explain
     "chainrule.studies.cli",       # chainrule study ..., chainrule reproduce
     "chainrule.beyond.cli",        # chainrule rl cartpole
 ]

@@ -215,7 +215,7 @@ class Tensor:
 
     def graph(self, **kwargs) -> str:
         """The computational graph that produced this tensor, as Graphviz DOT text."""
-        from ..explain.graph import draw_graph
+        from ..explainer.graph import draw_graph
         return draw_graph(self, **kwargs)
 
 

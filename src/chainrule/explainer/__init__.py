@@ -1,0 +1,20 @@
+"""Backpropagation made visible: ``explain`` (every number of a step) and ``draw_graph``.
+
+* ``chainrule.explain(model, x, target, loss="half_sse", lr=0.5, steps=1)`` writes out the
+  forward pass, the error, the chain rule for every weight and the update, checked
+  against the engine (``trace.py``, tables in ``render.py``, local derivatives in
+  ``rules.py``, the classic 2-2-2 network in ``examples.py``).
+* ``chainrule.draw_graph(tensor)`` / ``tensor.graph()`` return the computational graph as
+  Graphviz DOT text; ``render(dot, "graph.svg")`` draws it with Graphviz (``graph.py``).
+* ``chainrule explain`` on the command line (``cli.py``).
+
+NOTE: this subpackage is ``chainrule.explainer``, not ``chainrule.explain``, because
+``chainrule.explain`` is the function: a subpackage of the same name would be shadowed
+by it (or shadow it, depending on import order).
+"""
+from .examples import classic_example, random_example
+from .graph import draw_graph, record_modules, render
+from .trace import Explanation, explain
+
+__all__ = ["explain", "Explanation", "draw_graph", "record_modules", "render",
+           "classic_example", "random_example"]
