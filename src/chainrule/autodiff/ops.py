@@ -443,4 +443,65 @@ def softmax_cross_entropy(logits, targets, class_weights=None, reduction="mean")
     return _softmax_cross_entropy(logits, targets=targets, class_weights=class_weights, reduction=reduction)
 
 
+# == networks (issue 3): convolution, max pooling, erf, clamped log =======================
+# Appended by the nn package. Each primitive's VJP row sits at the end of vjps.py; the
+# public, validated entry points are chainrule.nn.functional.conv1d/conv2d/max_pool*d,
+# gelu and binary_cross_entropy.
+
+from numpy.lib.stride_tricks import sliding_window_view as _sliding_window_view  # noqa: E402
+
+
+def _pad_spatial(x, padding, value=0.0):
+    """Pad every spatial axis (all but batch and channel) of ``x`` by ``padding`` on both sides."""
+    if not builtins.any(padding):
+        return x
+    width = ((0, 0), (0, 0)) + tuple((p, p) for p in padding)
+    return np.pad(x, width, constant_values=value)
+
+
+def _windows(x, kernel, stride):
+    """Every ``kernel``-sized window of ``x`` (N, C, *S) at ``stride``: a view (N, C, *O, *K).
+
+    ``O = (S - K) // stride + 1``. No copy is made; a matrix product over the view is
+    im2col done by NumPy, with no Python loop over output pixels.
+    """
+    d = len(kernel)
+    view = _sliding_window_view(x, tuple(kernel), axis=tuple(range(2, 2 + d)))
+    return view[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)]
+
+
+@_primitive
+def _conv(x, weight, stride, padding):
+    """Cross-correlation (PyTorch's "convolution") of x (N, C, *S) with weight (O, C, *K).
+
+    out[n, o, *p] = sum_{c, *k} weight[o, c, *k] * x_pad[n, c, *(p * stride + k)],
+    one tensordot (a BLAS matrix product) over the strided window view.
+    """
+    d = len(stride)
+    cols = _windows(_pad_spatial(x, padding), weight.shape[2:], stride)       # (N, C, *O, *K)
+    out = np.tensordot(cols, weight, axes=([1, *range(2 + d, 2 + 2 * d)], [*range(1, 2 + d)]))
+    return np.ascontiguousarray(np.moveaxis(out, -1, 1))                       # (N, O, *O)
+
+
+@_primitive
+def _max_pool(x, kernel, stride, padding):
+    """Maximum over each ``kernel`` window of x (N, C, *S); padding counts as -inf."""
+    cols = _windows(_pad_spatial(x, padding, -np.inf), kernel, stride)
+    return cols.max(axis=tuple(range(-len(kernel), 0)))
+
+
+@_primitive
+def erf(x):
+    """The error function, erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt (for the exact GELU)."""
+    from scipy.special import erf as scipy_erf      # imported on first use: scipy is slow to import
+    return scipy_erf(x)
+
+
+@_primitive
+def _clamped_log(x, low):
+    """max(log x, low): PyTorch's binary cross-entropy clamps log at -100 so that 0 * log 0 is 0."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(x), low)
+
+
 from . import vjps  # noqa: E402,F401  (registers the gradient of every primitive above)

@@ -146,3 +146,54 @@ defvjp(ops._linear,  lambda g, ans, x, w, b: g @ w,
                      lambda g, ans, x, w, b: g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]),
                      lambda g, ans, x, w, b: g.reshape(-1, g.shape[-1]).sum(axis=0))
 defvjp(ops._softmax_cross_entropy, _softmax_cross_entropy_vjp)
+
+
+# == networks (issue 3): convolution, max pooling, erf, clamped log =======================
+
+def _fold(cols_grad, shape, kernel, stride, padding):
+    """Adjoint of "pad, then take windows": scatter-add each window's gradient back into x.
+
+    One loop over the kernel offsets (9 for a 3x3 kernel), each a strided slice update of
+    the whole batch; never a loop over pixels.
+    """
+    d = len(kernel)
+    out_sizes = cols_grad.shape[2:2 + d]
+    padded = np.zeros(tuple(shape[:2]) + tuple(n + 2 * p for n, p in zip(shape[2:], padding)),
+                      dtype=cols_grad.dtype)
+    for offset in np.ndindex(*kernel):
+        target = tuple(slice(k, k + s * (o - 1) + 1, s) for k, s, o in zip(offset, stride, out_sizes))
+        padded[(slice(None), slice(None)) + target] += cols_grad[(Ellipsis,) + offset]
+    return padded[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(padding, shape[2:]))]
+
+
+def _conv_vjp_x(g, ans, x, weight, stride, padding):
+    # d cols[n, c, *p, *k] = sum_o g[n, o, *p] weight[o, c, *k], then fold the windows back
+    d = len(stride)
+    cols_grad = np.tensordot(np.moveaxis(g, 1, -1), weight, axes=([-1], [0]))   # (N, *O, C, *K)
+    return _fold(np.moveaxis(cols_grad, 1 + d, 1), x.shape, weight.shape[2:], stride, padding)
+
+
+def _conv_vjp_weight(g, ans, x, weight, stride, padding):
+    # d weight[o, c, *k] = sum_{n, *p} g[n, o, *p] cols[n, c, *p, *k]
+    d = len(stride)
+    cols = ops._windows(ops._pad_spatial(x, padding), weight.shape[2:], stride)
+    axes = [0, *range(2, 2 + d)]
+    return np.tensordot(g, cols, axes=(axes, axes))
+
+
+def _max_pool_vjp(g, ans, x, kernel, stride, padding):
+    # the gradient goes to the first maximum of each window (PyTorch's choice on ties)
+    d = len(kernel)
+    cols = ops._windows(ops._pad_spatial(x, padding, -np.inf), kernel, stride)
+    flat = cols.reshape(cols.shape[:2 + d] + (-1,))
+    cols_grad = np.zeros(flat.shape, dtype=g.dtype)
+    np.put_along_axis(cols_grad, flat.argmax(axis=-1)[..., None], g[..., None], axis=-1)
+    return _fold(cols_grad.reshape(cols.shape), x.shape, kernel, stride, padding)
+
+
+defvjp(ops._conv, _conv_vjp_x, _conv_vjp_weight)
+defvjp(ops._max_pool, _max_pool_vjp)
+defvjp(ops.erf, lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * np.exp(-x * x))
+# NOTE: where the clamp is active the true derivative is 0, but PyTorch keeps the 1/x slope
+# bounded instead (1/max(x, 1e-12)); we follow it so a saturated probability still learns.
+defvjp(ops._clamped_log, lambda g, ans, x, low: g / np.maximum(x, 1e-12))
