@@ -11,6 +11,11 @@ from .autodiff.ops import (exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu,
                            expand, squeeze, unsqueeze, concatenate, cat, stack, matmul, linear,
                            softmax_cross_entropy, flatten)
 from .random import manual_seed
+from . import nn
+from .nn import Parameter
+from .serialization import save, load
 from .explainer import explain, draw_graph
+from . import optim
+from . import data, metrics
 
 __version__ = "0.1.0"

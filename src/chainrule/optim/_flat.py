@@ -1,0 +1,97 @@
+"""Batch methods see all parameters as one vector: the flat view and the closure calls.
+
+Conjugate gradient, scaled conjugate gradient, L-BFGS and Levenberg–Marquardt work on
+``x``, the concatenation of every parameter raveled in order. ``FlatOptimizer`` gives
+them the view (``flat_params``, ``set_flat``, ``add_flat``, ``flat_grad``) and the
+closure protocol: ``evaluate(closure)`` returns ``(loss, gradient)`` at the current
+parameters and ``directional_evaluate(closure, x, t, d)`` at ``x + t d`` (restoring
+``x`` afterwards), which is what a line search calls.
+
+Like PyTorch's LBFGS, these methods take one parameter group, and keep their state
+(directions, histories, step sizes) under the first parameter in ``self.state``, so
+``state_dict`` saves and restores it with the rest.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import invalid
+from .optimizer import Optimizer, _evaluate
+
+
+class FlatOptimizer(Optimizer):
+    """Base of the methods that re-evaluate the closure and move along directions in x."""
+
+    def __init__(self, params, defaults):
+        super().__init__(params, defaults)
+        if len(self.param_groups) != 1:
+            raise invalid("params", type(self).__name__, "one parameter group (a list of tensors)",
+                          f"{len(self.param_groups)} groups",
+                          "Batch methods treat all parameters as one vector.")
+        self._params = self.param_groups[0]["params"]
+        self._dtype = np.result_type(*[p.data.dtype for p in self._params])
+
+    def add_param_group(self, param_group):
+        if self.param_groups:
+            raise invalid("param_group", type(self).__name__, "the only group (batch methods "
+                          "take one)", "a second group")
+        super().add_param_group(param_group)
+
+    @property
+    def global_state(self) -> dict:
+        """The method's state, stored under the first parameter (as PyTorch's LBFGS does)."""
+        return self.state.setdefault(self._params[0], {})
+
+    # -- the flat view --------------------------------------------------------------------
+
+    def flat_params(self) -> np.ndarray:
+        return np.concatenate([p.data.reshape(-1) for p in self._params]).astype(self._dtype,
+                                                                                 copy=False)
+
+    def flat_grad(self) -> np.ndarray:
+        """All gradients as one vector; a parameter without gradient contributes zeros."""
+        return np.concatenate([np.zeros(p.data.size, self._dtype) if p.grad is None
+                               else p.grad.reshape(-1) for p in self._params]).astype(
+                                   self._dtype, copy=False)
+
+    def set_flat(self, x: np.ndarray) -> None:
+        offset = 0
+        for p in self._params:
+            n = p.data.size
+            p.data[...] = x[offset:offset + n].reshape(p.data.shape)
+            offset += n
+
+    def add_flat(self, t: float, d: np.ndarray) -> None:
+        """``x <- x + t d`` in place, parameter by parameter."""
+        offset = 0
+        for p in self._params:
+            n = p.data.size
+            p.data += t * d[offset:offset + n].reshape(p.data.shape)
+            offset += n
+
+    # -- closure calls --------------------------------------------------------------------
+
+    def evaluate(self, closure) -> tuple[float, np.ndarray]:
+        """Loss and flat gradient at the current parameters (one closure call)."""
+        _, loss, grad = self.evaluate_returning(closure)
+        return loss, grad
+
+    def evaluate_returning(self, closure):
+        """``(what the closure returned, loss as a float, flat gradient)``."""
+        if closure is None:
+            raise invalid("closure", f"{type(self).__name__}.step", "a function that zeroes the "
+                          "gradients, computes the loss, calls backward() and returns the loss",
+                          None, "Batch methods evaluate the loss several times per step.")
+        returned = _evaluate(closure)
+        return returned, float(_loss_value(returned)), self.flat_grad()
+
+    def directional_evaluate(self, closure, x: np.ndarray, t: float, d: np.ndarray):
+        """Loss and gradient at ``x + t d``; the parameters are ``x`` again afterwards."""
+        self.add_flat(t, d)
+        loss, grad = self.evaluate(closure)
+        self.set_flat(x)
+        return loss, grad
+
+
+def _loss_value(loss):
+    return loss.item() if hasattr(loss, "item") else loss
