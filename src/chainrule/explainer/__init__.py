@@ -2,7 +2,7 @@
 
 * ``chainrule.explain(model, x, target, loss="half_sse", lr=0.5, steps=1)`` writes out the
   forward pass, the error, the chain rule for every weight and the update, checked
-  against the engine (``trace.py``, tables in ``render.py``, local derivatives in
+  against the engine (``trace.py``, tables in ``tables.py``, local derivatives in
   ``rules.py``, the classic 2-2-2 network in ``examples.py``).
 * ``chainrule.draw_graph(tensor)`` / ``tensor.graph()`` return the computational graph as
   Graphviz DOT text; ``render(dot, "graph.svg")`` draws it with Graphviz (``graph.py``).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from .examples import classic_example, parse_network, random_example
-from .render import FORMATS
+from .tables import FORMATS
 from .rules import LOSSES
 
 # the activations that have both an nn module and a written-out derivative

@@ -47,7 +47,7 @@ import numpy as np
 
 from .._validation import check_choice, check_number, invalid
 from ..autodiff.tensor import Tensor, tensor
-from .render import FORMATS, Table, render_tables, fmt
+from .tables import FORMATS, Table, fmt, render_tables
 from .rules import ACTIVATIONS, LOSSES, activation_of, loss_of
 
 __all__ = ["explain", "Explanation"]
