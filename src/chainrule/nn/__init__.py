@@ -1,0 +1,43 @@
+"""``chainrule.nn``: modules, layers, activations, losses, initialisation and regularization.
+
+PyTorch's vocabulary on chainrule's engine::
+
+    from chainrule import nn
+    model = nn.MLP([4, 16, 3], activation="tanh", rng=0)
+    loss = nn.CrossEntropyLoss()(model(x), y) + nn.l2_penalty(model, 1e-4)
+    loss.backward()
+
+``LAYERS`` lists the built-in module types by name: ``chainrule.load`` rebuilds a saved
+model only from these, so loading a file never runs code from it.
+"""
+from . import functional, init
+from .activations import (ACTIVATIONS, ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax,
+                          Softplus, Tanh, get_activation)
+from .containers import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d, MaxPool1d, MaxPool2d
+from .layers import Dropout, Flatten, Identity, Linear
+from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
+                     MSELoss, NLLLoss, get_loss)
+from .mlp import MLP
+from .module import IncompatibleKeys, Module, functional_call
+from .normalization import BatchNorm1d, LayerNorm
+from .parameter import Parameter
+from .regularization import l1_penalty, l2_penalty
+
+# type name -> class, for every built-in module that chainrule.load may rebuild
+LAYERS = {cls.__name__: cls for cls in (
+    Sequential, ModuleList, ModuleDict, MLP,
+    Linear, Identity, Flatten, Dropout, BatchNorm1d, LayerNorm,
+    Conv1d, Conv2d, MaxPool1d, MaxPool2d,
+    Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softplus, Softmax, LogSoftmax,
+    MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss,
+)}
+
+__all__ = [
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP", "Linear", "Identity",
+    "Flatten", "Dropout", "BatchNorm1d", "LayerNorm", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d",
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
+    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+    "NLLLoss", "ACTIVATIONS", "get_activation", "LOSSES", "get_loss", "LAYERS", "l1_penalty",
+    "l2_penalty", "functional", "init", "functional_call", "IncompatibleKeys",
+]

@@ -1,0 +1,254 @@
+"""``chainrule.nn.functional``: the stateless form of every layer, activation and loss.
+
+Activations, dropout and normalisation are compositions of engine primitives (their
+gradients come for free); convolution and max pooling are primitives of their own
+(im2col over a strided window view, see ``autodiff/ops.py``). Arguments follow PyTorch
+(``dim``, ``negative_slope``, ``running_mean`` ...). The losses live in
+``functional_losses.py`` and are re-exported here.
+
+Usage::
+
+    import chainrule.nn.functional as F
+    h = F.relu(F.linear(x, W1, b1))
+    loss = F.cross_entropy(F.linear(h, W2, b2), y)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import check_choice, check_number, invalid
+from ..autodiff import ops
+from ..autodiff.tensor import Tensor
+from ..random import get_rng
+from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
+                                cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss)
+
+linear = ops.linear
+
+
+def _t(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# -- activations -------------------------------------------------------------------------
+
+def identity(x):
+    """f(x) = x."""
+    return x
+
+
+def sigmoid(x):
+    """f(x) = 1 / (1 + e^-x); f' = f (1 - f)."""
+    return ops.sigmoid(x)
+
+
+def tanh(x):
+    """f(x) = tanh x; f' = 1 - f^2."""
+    return ops.tanh(x)
+
+
+def relu(x):
+    """f(x) = max(x, 0); f'(0) is taken as 0."""
+    return ops.relu(x)
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """f(x) = x for x > 0, negative_slope * x otherwise."""
+    return ops.leaky_relu(x, negative_slope)
+
+
+def elu(x, alpha: float = 1.0):
+    """f(x) = x for x > 0, alpha (e^x - 1) otherwise."""
+    return ops.elu(x, alpha)
+
+
+def gelu(x, approximate: str = "none"):
+    """GELU, x * Phi(x) with Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)).
+
+    ``approximate="tanh"`` uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    """
+    check_choice("approximate", approximate, ("none", "tanh"), "gelu")
+    if approximate == "tanh":
+        return ops.gelu(x)
+    x = _t(x)
+    return x * (ops.erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+
+
+def softplus(x, beta: float = 1.0):
+    """f(x) = log(1 + e^(beta x)) / beta, computed without overflow."""
+    check_number("beta", beta, "softplus", low=0.0, low_open=True)
+    if beta == 1.0:
+        return ops.softplus(x)
+    return ops.softplus(_t(x) * beta) * (1.0 / beta)
+
+
+def softmax(x, dim: int = -1):
+    """softmax(x)_i = e^{x_i} / sum_j e^{x_j} along ``dim`` (shifted by the max: no overflow)."""
+    return ops.softmax(x, axis=dim)
+
+
+def log_softmax(x, dim: int = -1):
+    """log softmax(x)_i = x_i - logsumexp(x) along ``dim``."""
+    return ops.log_softmax(x, axis=dim)
+
+
+# -- dropout and normalisation -----------------------------------------------------------
+
+def dropout(x, p: float = 0.5, training: bool = True, rng=None):
+    """Inverted dropout: y = x * m / (1 - p) with m_i ~ Bernoulli(1 - p), so E[y] = x.
+
+    The identity when ``training`` is False or ``p == 0``. The mask is drawn from ``rng``
+    (None: the generator seeded by ``chainrule.manual_seed``).
+    """
+    check_number("p", p, "dropout", low=0.0, high=1.0)
+    if not training or p == 0:
+        return x
+    x = _t(x)
+    if p == 1:
+        return x * 0.0
+    keep = get_rng(rng).random(x.shape, dtype=np.float32) >= p
+    dtype = x.dtype if x.dtype.kind == "f" else np.float32
+    return x * (keep.astype(dtype) * dtype.type(1.0 / (1.0 - p)))
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5):
+    """Batch normalisation over the batch (and length) axes of x (N, C) or (N, C, L).
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias. In training the batch's mean and
+    biased variance are used, and the running statistics (if given) are updated in place:
+    running = (1 - momentum) * running + momentum * batch, with the *unbiased* batch
+    variance, as PyTorch does. Otherwise the running statistics are used.
+    """
+    x = _t(x)
+    if x.ndim not in (2, 3):
+        raise invalid("input", "batch_norm", "a 2-D (N, C) or 3-D (N, C, L) array", x.shape)
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    shape = (1, -1) if x.ndim == 2 else (1, -1, 1)
+    if training or running_mean is None:
+        count = x.shape[0] * (1 if x.ndim == 2 else x.shape[2])
+        if count < 2:
+            raise invalid("input", "batch_norm", "more than one value per channel in training "
+                          "mode", x.shape, "Use a batch larger than 1, or call model.eval().")
+        mean = ops.mean(x, axis=axes, keepdims=True)
+        var = ops.var(x, axis=axes, keepdims=True)
+        if training and running_mean is not None:
+            running_mean *= 1.0 - momentum
+            running_mean += momentum * mean.data.reshape(-1)
+            running_var *= 1.0 - momentum
+            running_var += momentum * var.data.reshape(-1) * (count / (count - 1))
+    else:
+        mean = np.asarray(running_mean, dtype=x.dtype).reshape(shape)
+        var = np.asarray(running_var, dtype=x.dtype).reshape(shape)
+    y = (x - mean) * ops.power(var + eps, exponent=-0.5)
+    if weight is not None:
+        y = y * ops.reshape(weight, shape)
+    if bias is not None:
+        y = y + ops.reshape(bias, shape)
+    return y
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise over the last ``len(normalized_shape)`` axes of each sample.
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased variance taken over
+    those axes.
+    """
+    x = _t(x)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(x.shape[x.ndim - len(normalized_shape):]) != normalized_shape:
+        raise invalid("input", "layer_norm", f"an array whose trailing shape is {normalized_shape}",
+                      x.shape)
+    axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    var = ops.var(x, axis=axes, keepdims=True)
+    y = (x - mean) * ops.power(var + eps, exponent=-0.5)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+# -- convolution and pooling ---------------------------------------------------------------
+
+def _tuple(value, d: int, name: str, owner: str, low: int) -> tuple:
+    values = (value,) * d if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != d:
+        raise invalid(name, owner, f"an int or a tuple of {d} ints", value)
+    for v in values:
+        check_number(name, v, owner, low=low, integer=True)
+    return tuple(int(v) for v in values)
+
+
+def _check_spatial(x, d: int, owner: str, channels: int | None = None) -> Tensor:
+    x = _t(x)
+    layout = "(N, C, L)" if d == 1 else "(N, C, H, W)"
+    if x.ndim != d + 2:
+        raise invalid("input", owner, f"a {d + 2}-D array {layout}", x.shape,
+                      "Add the batch axis with x[None] for a single sample.")
+    if channels is not None and x.shape[1] != channels:
+        raise invalid("input", owner, f"an array with {channels} channels on axis 1", x.shape)
+    return x
+
+
+def _conv(x, weight, bias, stride, padding, d: int):
+    owner = f"conv{d}d"
+    weight = _t(weight)
+    if weight.ndim != d + 2:
+        raise invalid("weight", owner, f"a {d + 2}-D array (out_channels, in_channels, *kernel)",
+                      weight.shape)
+    x = _check_spatial(x, d, owner, weight.shape[1])
+    stride = _tuple(stride, d, "stride", owner, 1)
+    padding = _tuple(padding, d, "padding", owner, 0)
+    kernel = weight.shape[2:]
+    padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
+    if any(k > n for k, n in zip(kernel, padded)):
+        raise invalid("input", owner, f"a spatial size of at least the kernel {tuple(kernel)} "
+                      f"after padding", x.shape, "Pad the input or use a smaller kernel.")
+    out = ops._conv(x, weight, stride=stride, padding=padding)
+    if bias is not None:
+        out = out + ops.reshape(bias, (-1,) + (1,) * d)
+    return out
+
+
+def conv1d(x, weight, bias=None, stride=1, padding=0):
+    """1-D cross-correlation: x (N, C, L), weight (O, C, K) -> (N, O, (L + 2p - K) // s + 1).
+
+    out[n, o, i] = bias[o] + sum_{c, k} weight[o, c, k] * x_pad[n, c, i * s + k].
+    """
+    return _conv(x, weight, bias, stride, padding, 1)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """2-D cross-correlation: x (N, C, H, W), weight (O, C, KH, KW) -> (N, O, H', W').
+
+    out[n, o, i, j] = bias[o] + sum_{c, k, l} weight[o, c, k, l] x_pad[n, c, i s_h + k, j s_w + l],
+    with H' = (H + 2 p_h - KH) // s_h + 1 and likewise W'.
+    """
+    return _conv(x, weight, bias, stride, padding, 2)
+
+
+def _max_pool(x, kernel_size, stride, padding, d: int):
+    owner = f"max_pool{d}d"
+    x = _check_spatial(x, d, owner)
+    kernel = _tuple(kernel_size, d, "kernel_size", owner, 1)
+    stride = kernel if stride is None else _tuple(stride, d, "stride", owner, 1)
+    padding = _tuple(padding, d, "padding", owner, 0)
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise invalid("padding", owner, f"at most half the kernel size {kernel}", padding)
+    if any(k > n + 2 * p for k, n, p in zip(kernel, x.shape[2:], padding)):
+        raise invalid("input", owner, f"a spatial size of at least the kernel {kernel}", x.shape)
+    return ops._max_pool(x, kernel=kernel, stride=stride, padding=padding)
+
+
+def max_pool1d(x, kernel_size, stride=None, padding=0):
+    """out[n, c, i] = max_k x_pad[n, c, i * s + k]; ``stride`` defaults to ``kernel_size``."""
+    return _max_pool(x, kernel_size, stride, padding, 1)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    """out[n, c, i, j] = max over the window at (i s_h, j s_w); padding counts as -inf."""
+    return _max_pool(x, kernel_size, stride, padding, 2)

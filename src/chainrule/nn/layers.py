@@ -1,0 +1,110 @@
+"""Basic layers: ``Linear``, ``Identity``, ``Flatten``, ``Dropout``.
+
+Each layer's docstring gives its computation and default initialisation. Layers that draw
+random numbers take ``rng``: ``None`` means the generator seeded by
+``chainrule.manual_seed`` (read at each draw), an int or a ``numpy.random.Generator``
+gives the layer its own stream.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import check_number
+from ..autodiff import ops
+from ..random import get_rng
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+def _own_rng(rng):
+    """Turn an int seed into one Generator now, so that successive draws differ."""
+    return None if rng is None else get_rng(rng)
+
+
+class Linear(Module):
+    """Fully connected layer: y = x W^T + b, with W of shape (out_features, in_features).
+
+    Default initialisation (PyTorch's): W and b ~ U(-1/sqrt(in_features), 1/sqrt(in_features)),
+    which is ``init.kaiming_uniform_(W, a=sqrt(5))``. The forward pass is one fused
+    ``chainrule.linear`` node.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, rng=None):
+        super().__init__()
+        check_number("in_features", in_features, "Linear", low=1, integer=True)
+        check_number("out_features", out_features, "Linear", low=1, integer=True)
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self._rng = _own_rng(rng)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), np.float32))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, np.float32))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self, rng=None) -> None:
+        generator = get_rng(rng if rng is not None else self._rng)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5.0), rng=generator)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound, rng=generator)
+
+    def forward(self, x):
+        return ops.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    """y = x (arguments are accepted and ignored, as in PyTorch)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def get_config(self) -> dict:
+        return {}
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge axes ``start_dim`` .. ``end_dim`` into one: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        check_number("start_dim", start_dim, "Flatten", integer=True)
+        check_number("end_dim", end_dim, "Flatten", integer=True)
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def forward(self, x):
+        shape = x.shape
+        start = self.start_dim % len(shape)
+        end = self.end_dim % len(shape)
+        return ops.reshape(x, shape[:start] + (-1,) + shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each element with probability p and scale the rest
+    by 1 / (1 - p) (so the expected output equals the input); the identity in eval mode.
+    """
+
+    def __init__(self, p: float = 0.5, rng=None):
+        super().__init__()
+        self.p = float(check_number("p", p, "Dropout", low=0.0, high=1.0))
+        self._rng = _own_rng(rng)
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training, self._rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,98 @@
+"""``nn.MLP``: the article's network -- fully connected layers with an activation between them."""
+from __future__ import annotations
+
+from .._validation import check_choice, check_number, invalid
+from . import init as initializers
+from .activations import ACTIVATIONS, get_activation
+from .containers import Sequential
+from .layers import Dropout, Linear, _own_rng
+from .module import Module
+from .normalization import BatchNorm1d
+
+
+class MLP(Sequential):
+    """A multilayer perceptron with layer sizes ``sizes = [in, hidden_1, ..., out]``.
+
+    Each hidden block is ``Linear -> [BatchNorm1d] -> activation -> [Dropout]``; the last
+    ``Linear`` is followed by ``output_activation`` if given (e.g. ``"sigmoid"``), else by
+    nothing (raw scores for ``CrossEntropyLoss`` / ``BCEWithLogitsLoss``). Every ``Linear``
+    runs as one fused ``chainrule.linear`` node.
+
+    ``init=None`` keeps ``Linear``'s default initialisation; a name from
+    ``nn.init.INITIALIZERS`` re-initialises every weight with it (Xavier with the
+    activation's ``calculate_gain``, Kaiming for the leaky-ReLU/ReLU family, LeCun and
+    Nguyen–Widrow as defined) and sets biases to zero (Nguyen–Widrow draws its own).
+    ``rng`` seeds the initial weights and the dropout masks.
+
+    Example::
+
+        model = nn.MLP([64, 32, 10], activation="tanh", dropout=0.2, rng=0)
+    """
+
+    def __init__(self, sizes, activation: str = "relu", dropout: float = 0.0,
+                 batch_norm: bool = False, rng=None, output_activation: str | None = None,
+                 init: str | None = None):
+        super().__init__()
+        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
+        if not isinstance(sizes, list) or len(sizes) < 2:
+            raise invalid("sizes", "MLP", "a list of at least 2 layer sizes [in, ..., out]", sizes)
+        for size in sizes:
+            check_number("sizes", size, "MLP", low=1, integer=True)
+        check_choice("activation", activation, ACTIVATIONS, "MLP")
+        if output_activation is not None:
+            check_choice("output_activation", output_activation, ACTIVATIONS, "MLP")
+        check_number("dropout", dropout, "MLP", low=0.0, high=1.0, high_open=True)
+        if init is not None:
+            check_choice("init", init, initializers.INITIALIZERS, "MLP")
+        self.sizes = [int(s) for s in sizes]
+        generator = _own_rng(rng)
+        last = len(self.sizes) - 2
+        for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            linear = Linear(fan_in, fan_out, rng=generator)
+            layer_activation = activation if i < last else output_activation
+            if init is not None:
+                _initialise(linear, init, layer_activation, generator)
+            self.append(linear)
+            if i < last:
+                if batch_norm:
+                    self.append(BatchNorm1d(fan_out))
+                self.append(get_activation(activation))
+                if dropout > 0:
+                    self.append(Dropout(dropout, rng=generator))
+            elif output_activation is not None:
+                self.append(get_activation(output_activation))
+
+    _saves_children = False     # rebuilt from its config: the constructor makes the children
+
+    def get_config(self) -> dict:
+        return Module.get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, children: dict | None = None) -> "MLP":
+        return cls(**config)
+
+    def extra_repr(self) -> str:
+        return f"sizes={self.sizes}"
+
+
+def _initialise(linear: Linear, name: str, activation: str | None, generator) -> None:
+    weight, fn = linear.weight, initializers.INITIALIZERS[name]
+    if name == "nguyen_widrow":
+        fn(weight, linear.bias, rng=generator)
+        return
+    if name.startswith("xavier"):
+        fn(weight, gain=_gain(activation), rng=generator)
+    elif name.startswith("kaiming"):
+        fn(weight, a=0.01 if activation == "leaky_relu" else 0.0, rng=generator)
+    elif name.startswith("lecun"):
+        fn(weight, rng=generator)
+    else:
+        fn(weight)
+    if linear.bias is not None:
+        initializers.zeros_(linear.bias)
+
+
+def _gain(activation: str | None) -> float:
+    if activation in initializers._GAINS:
+        return initializers.calculate_gain(activation)
+    return 1.0
