@@ -253,17 +253,18 @@ def _parameter_names(params, model):
 
 
 def _assign_modules(nodes, names) -> dict:
-    """``{id(node): module path}``: a parameter belongs to the module in its name, and so
-    does every op that consumes that parameter directly (the layer's own arithmetic)."""
+    """``{id(node): module path}``: a parameter named ``"path.name"`` belongs to module
+    ``path``, and so does every op that consumes it directly (the layer's own arithmetic).
+    A name without a dot belongs to no module."""
+    owner = {key: name.rpartition(".")[0] for key, name in names.items() if "." in name}
     modules = {}
     for node in nodes:
-        if id(node) in names:
-            path = names[id(node)].rpartition(".")[0]
-            modules[id(node)] = path
+        if id(node) in owner:
+            modules[id(node)] = owner[id(node)]
         elif node._prim is not None:
             for parent in _inputs(node):
-                if id(parent) in names:
-                    modules[id(node)] = names[id(parent)].rpartition(".")[0]
+                if id(parent) in owner:
+                    modules[id(node)] = owner[id(parent)]
                     break
     return modules
 
