@@ -17,5 +17,7 @@ from .serialization import save, load
 from .explainer import explain, draw_graph
 from . import optim
 from . import data, metrics
+from . import training
+from .training import fit, evaluate, predict, History
 
 __version__ = "0.1.0"

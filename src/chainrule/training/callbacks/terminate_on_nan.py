@@ -1,0 +1,112 @@
+"""``TerminateOnNaN``: stop at the first non-finite loss or weight, and say where it began.
+
+After every batch the callback checks the batch loss and every weight. While both are
+finite it keeps a copy of the weights (the last good ones). At the first NaN or inf it
+
+1. restores the last good weights (from before the offending update),
+2. finds where the trouble started by *recomputing* that batch from the restored
+   weights with a forward hook on every module (``Module.register_forward_hook``): the
+   first module, in execution order, whose output is non-finite is named; if every
+   output is finite, ``retain_grad()`` on each module's output finds the first module,
+   in backward order, whose output gradient is non-finite; if the recomputation is
+   clean, the update itself overflowed and the first layer whose weights went
+   non-finite is named,
+3. records the report in ``history.info["nan"]`` and in ``self.report``, warns with it,
+   and stops training at once (``stop_reason="nan"``; the unfinished epoch is not logged).
+
+The report's ``where`` is ``"input"`` (the batch itself holds NaN/inf; ``module`` is the
+first layer it reached), ``"output"``, ``"loss"``, ``"gradient"`` or ``"update"``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ...autodiff.tensor import Tensor
+from .base import Callback
+
+
+class TerminateOnNaN(Callback):
+    order = -20                 # before anything reads the weights of a broken batch
+
+    def __init__(self):
+        super().__init__()
+        self.report: dict | None = None
+        self._good: list[np.ndarray] = []
+
+    def on_train_begin(self, logs=None):
+        self.report = None
+        self._params = list(self.trainer.model.named_parameters())
+        self._good = [p.data.copy() for _, p in self._params]
+
+    def on_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss", 0.0)
+        bad_weights = [name for name, p in self._params if not np.isfinite(p.data).all()]
+        if math.isfinite(loss) and not bad_weights:
+            for good, (_, p) in zip(self._good, self._params):
+                np.copyto(good, p.data)
+            return
+        self.trainer.set_weights(self._good)
+        self.report = self._diagnose(batch, loss, bad_weights)
+        self.trainer.history.info["nan"] = self.report
+        warnings.warn(self.report["message"], RuntimeWarning, stacklevel=2)
+        self.trainer.stop("nan", now=True)
+
+    # -- where did it start? ----------------------------------------------------------
+
+    def _diagnose(self, batch: int, loss: float, bad_weights: list[str]) -> dict:
+        tr = self.trainer
+        xb, yb = tr.batch_data
+        outputs, loss_value = _recompute(tr.model, tr.loss_fn, xb, yb)
+        first_output = next((name for name, out in outputs if not np.isfinite(out.data).all()),
+                            None)
+        if not np.isfinite(xb).all():
+            where, module = "input", outputs[0][0] if outputs else None
+        elif first_output is not None:
+            where, module = "output", first_output
+        elif not math.isfinite(loss_value):
+            where, module = "loss", None
+        else:
+            where, module = "gradient", next(
+                (name for name, out in reversed(outputs)
+                 if out.grad is not None and not np.isfinite(out.grad).all()), None)
+            if module is None:
+                where = "update"
+                module = bad_weights[0].rpartition(".")[0] if bad_weights else None
+        tr.model.zero_grad()
+        described = {"input": "non-finite values in the input batch, reaching",
+                     "output": "the first non-finite output, in",
+                     "loss": "a non-finite loss with finite outputs", "gradient":
+                     "the first non-finite gradient (backward order), at the output of",
+                     "update": "finite gradients but non-finite weights after the update, in"}
+        message = (f"TerminateOnNaN: epoch {tr.epoch}, batch {batch} (loss {loss}): "
+                   f"{described[where]}" + (f" layer {module!r}" if module is not None else "")
+                   + ". Restored the weights from before this batch and stopped.")
+        return {"epoch": tr.epoch, "batch": batch, "loss": loss, "where": where,
+                "module": module, "non_finite_weights": bad_weights, "message": message}
+
+
+def _recompute(model, loss_fn, xb, yb):
+    """Forward and backward on one batch, keeping every module's output (and its gradient)."""
+    names = {id(m): (name or type(m).__name__) for name, m in model.named_modules()}
+    outputs: list[tuple[str, Tensor]] = []
+
+    def hook(module, args, output):
+        if isinstance(output, Tensor):
+            if output.requires_grad and not output.is_leaf:
+                output.retain_grad()
+            outputs.append((names[id(module)], output))
+
+    handles = [m.register_forward_hook(hook) for _, m in model.named_modules()]
+    try:
+        model.zero_grad()
+        loss = loss_fn(model(Tensor(xb)), yb)
+        if loss.requires_grad:
+            loss.backward()
+        value = float(loss.item())
+    finally:
+        for handle in handles:
+            handle.remove()
+    return outputs, value

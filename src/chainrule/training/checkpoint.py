@@ -1,0 +1,233 @@
+"""Crash-safe checkpoints: one safetensors file per checkpoint, never pickle.
+
+Format
+------
+A checkpoint is a single ``.safetensors`` file. Its tensors are every NumPy array of
+the saved state (model weights, optimizer buffers, RNG key arrays...), named by their
+path in the state (``model/fc1.weight``, ``optimizer/state/0/exp_avg``). Everything else
+-- numbers, strings, nested dicts and lists, RNG counters, the History -- is one JSON
+document stored in the file's metadata under ``"chainrule"``, with each array replaced
+by ``{"__array__": name}``. Tuples and dicts with non-string keys (an optimizer's state
+is keyed by parameter index) are tagged so that loading gives back exactly what was
+saved. Floats are written with ``repr``, which round-trips bit for bit.
+
+Atomicity
+---------
+``save_checkpoint`` writes to a temporary file in the same directory, flushes and
+``fsync``s it, then ``os.replace``s it onto the target name and ``fsync``s the
+directory. ``os.replace`` is atomic on POSIX and Windows, so a reader (or a process
+restarted after a crash) sees either the previous complete checkpoint or the new
+complete one, never a torn file. A process killed mid-write leaves at most a stray
+``.tmp`` file, which ``latest_checkpoint`` ignores.
+
+Usage::
+
+    save_checkpoint("run/epoch0005.safetensors", {"model": model.state_dict(), "epoch": 5})
+    state = load_checkpoint("run/epoch0005.safetensors")
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Callable
+
+import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import save as _serialize
+
+from .._validation import invalid
+from ..autodiff.tensor import Tensor
+
+FORMAT = "chainrule-checkpoint/1"
+SUFFIX = ".safetensors"
+CHUNK_BYTES = 1 << 20
+
+# NOTE: tests set this to a slow function to kill a process in the middle of a write.
+# Called as ``_write_hook(bytes_written, total_bytes)`` after each chunk.
+_write_hook: Callable[[int, int], None] | None = None
+
+
+# -- the file ---------------------------------------------------------------------------
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> str:
+    """Write ``state`` (nested dicts, lists, numbers, strings, arrays) atomically to ``path``."""
+    path = os.fspath(path)
+    arrays: dict[str, np.ndarray] = {}
+    meta = _pack(state, "", arrays)
+    blob = _serialize(arrays, metadata={"format": FORMAT, "chainrule": json.dumps(meta)})
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            view = memoryview(blob)
+            for start in range(0, len(view), CHUNK_BYTES):
+                f.write(view[start:start + CHUNK_BYTES])
+                if _write_hook is not None:
+                    f.flush()
+                    _write_hook(min(start + CHUNK_BYTES, len(view)), len(view))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    _fsync_directory(directory)
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (a file, or a directory: its latest)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        found = latest_checkpoint(path)
+        if found is None:
+            raise invalid("path", "load_checkpoint", f"a checkpoint file or a directory holding "
+                          f"'*{SUFFIX}' checkpoints", path, "The directory has none.",
+                          exc=FileNotFoundError)
+        path = found
+    if not os.path.isfile(path):
+        raise invalid("path", "load_checkpoint", "an existing checkpoint file", path,
+                      exc=FileNotFoundError)
+    try:
+        with safe_open(path, framework="numpy") as f:
+            metadata = f.metadata() or {}
+            arrays = {name: f.get_tensor(name) for name in f.keys()}
+    except Exception as error:          # safetensors raises its own error type for bad files
+        raise invalid("path", "load_checkpoint", "a readable safetensors checkpoint", path,
+                      f"Reading it failed: {error}") from error
+    if metadata.get("format") != FORMAT:
+        raise invalid("path", "load_checkpoint", f"a checkpoint in format {FORMAT!r}", path,
+                      f"Its metadata says format {metadata.get('format')!r}.")
+    return _unpack(json.loads(metadata["chainrule"]), arrays)
+
+
+def latest_checkpoint(directory: str | os.PathLike) -> str | None:
+    """The checkpoint in ``directory`` with the highest epoch number (temporary files ignored)."""
+    best, best_epoch = None, -1
+    for name in os.listdir(directory):
+        if name.startswith(".") or not name.endswith(SUFFIX):
+            continue
+        match = re.search(r"(\d+)" + re.escape(SUFFIX) + "$", name)
+        epoch = int(match.group(1)) if match else 0
+        if epoch > best_epoch:
+            best, best_epoch = os.path.join(directory, name), epoch
+    return best
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable (POSIX); Windows cannot open a directory for this."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- nested state <-> (JSON, arrays) ----------------------------------------------------
+
+
+def _pack(value, path: str, arrays: dict[str, np.ndarray]):
+    """Replace arrays by references into ``arrays``; tag what JSON cannot say itself."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, (np.ndarray, np.generic)):
+        name, n = path or "value", 1
+        while name in arrays:                      # keys containing '/' could collide
+            n += 1
+            name = f"{path}#{n}"
+        arrays[name] = np.ascontiguousarray(value)
+        return {"__array__": name, "scalar": True} if isinstance(value, np.generic) else {"__array__": name}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: _pack(v, f"{path}/{k}" if path else k, arrays) for k, v in value.items()}
+        return {"__items__": [[_pack(k, f"{path}/key{i}", arrays),
+                               _pack(v, f"{path}/{k}", arrays)]
+                              for i, (k, v) in enumerate(value.items())]}
+    if isinstance(value, (list, tuple)):
+        items = [_pack(v, f"{path}/{i}", arrays) for i, v in enumerate(value)]
+        return {"__tuple__": items} if isinstance(value, tuple) else items
+    raise invalid(path or "state", "save_checkpoint",
+                  "nested dicts, lists and tuples of numbers, strings, None and NumPy arrays",
+                  value, "Checkpoints never pickle; give the object a state_dict() of plain "
+                  "values.", exc=TypeError)
+
+
+def _unpack(value, arrays: dict[str, np.ndarray]):
+    if isinstance(value, list):
+        return [_unpack(v, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__array__" in value:
+        array = arrays[value["__array__"]]
+        return array[()] if value.get("scalar") else array
+    if "__tuple__" in value:
+        return tuple(_unpack(v, arrays) for v in value["__tuple__"])
+    if "__items__" in value:
+        return {_unpack(k, arrays): _unpack(v, arrays) for k, v in value["__items__"]}
+    return {k: _unpack(v, arrays) for k, v in value.items()}
+
+
+# -- a training run's state -------------------------------------------------------------
+
+
+def training_state(trainer) -> dict[str, Any]:
+    """Everything a resumed run needs to continue bitwise as if never stopped."""
+    from .. import random as cr_random
+    optimizer = trainer.optimizer
+    return {
+        "epoch": trainer.epoch,
+        "evaluations": trainer.evaluations,
+        "elapsed": trainer.elapsed,
+        "model": _plain_state(trainer.model.state_dict()),
+        "optimizer": optimizer.state_dict() if hasattr(optimizer, "state_dict") else {},
+        "callbacks": trainer.callbacks.state_dict(),
+        "rng": {"shuffle": trainer.rng.bit_generator.state,
+                "default": cr_random.default_generator().bit_generator.state,
+                "modules": {name: g.bit_generator.state
+                            for name, g in module_generators(trainer.model)}},
+        "history": trainer.history.to_dict(),
+    }
+
+
+def restore_training_state(trainer, state: dict[str, Any]) -> None:
+    """Load ``state`` (from :func:`training_state`) into a freshly set-up ``trainer``."""
+    from .. import random as cr_random
+    from .history import History
+    trainer.model.load_state_dict(state["model"])
+    if hasattr(trainer.optimizer, "load_state_dict"):
+        trainer.optimizer.load_state_dict(state["optimizer"])
+    trainer.callbacks.load_state_dict(state.get("callbacks", {}))
+    rng = state["rng"]
+    trainer.rng.bit_generator.state = rng["shuffle"]
+    cr_random.default_generator().bit_generator.state = rng["default"]
+    generators = dict(module_generators(trainer.model))
+    for name, saved in rng.get("modules", {}).items():
+        if name in generators:
+            generators[name].bit_generator.state = saved
+    history = History.from_dict(state["history"])
+    trainer.history.epochs, trainer.history.info = history.epochs, history.info
+    trainer.epoch = int(state["epoch"])
+    trainer.evaluations = int(state["evaluations"])
+    trainer.elapsed_before = float(state["elapsed"])
+
+
+def module_generators(model):
+    """``(name, Generator)`` for every NumPy Generator a submodule holds (dropout's, say)."""
+    named = model.named_modules() if hasattr(model, "named_modules") else [("", model)]
+    for prefix, module in named:
+        for attr, value in sorted(vars(module).items()):
+            if isinstance(value, np.random.Generator):
+                yield (f"{prefix}:{attr}" if prefix else attr), value
+
+
+def _plain_state(state):
+    """A model's ``state_dict`` with tensors replaced by (copies of) their arrays."""
+    return {k: np.array(v.data if isinstance(v, Tensor) else v) for k, v in state.items()}

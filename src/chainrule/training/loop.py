@@ -1,0 +1,447 @@
+"""``fit``, ``evaluate``, ``predict``: the article's training procedure, done once.
+
+Initialise (the caller builds the model), then repeat: forward, loss, backward,
+update; watch the training and validation loss per epoch; stop at the epoch limit or
+when a stopping rule fires; evaluate accuracy, precision, recall and F1.
+
+Contract
+--------
+``fit(model, loss, optimizer, train, ...) -> History``. Per epoch the History holds
+
+* ``loss``: the mean over the epoch's batches (weighted by batch size) of the loss the
+  optimizer saw before each update -- for full-batch training, the loss at the weights
+  the epoch started from (Keras' convention);
+* ``grad_norm``: :math:`\\|\\bar g\\|_2`, the global L2 norm of the mean of those batch
+  gradients :math:`\\bar g = \\sum_b (n_b / n)\\, g_b` over all parameters (for a
+  full batch: the gradient norm at the epoch's starting weights);
+* each metric on the same outputs; ``val_loss`` and ``val_<metric>`` on the validation
+  set with the weights at the epoch's end (eval mode, no graph);
+* ``lr`` (group 0's, as used during the epoch; ``None`` for methods without one),
+  ``time`` (the epoch's wall seconds) and ``evaluations`` (loss/gradient evaluations so
+  far: one per batch, plus every extra closure call of the batch methods).
+
+Batch methods (CG, SCG, L-BFGS) get ``step(closure)`` once per batch (with
+``batch_size=None``, once per epoch over the whole set); the logs use the closure's first
+call. Levenberg–Marquardt gets a closure returning residuals ``output - target``
+(``target`` one-hot for classes): it minimises their sum of squares whatever ``loss`` is,
+and ``loss`` is what the History reports. Everything else gets ``step()`` once per batch.
+
+Invariant: the same seed, data, model and optimizer give bitwise the same weights, and a
+run resumed from its checkpoint after epoch k ends bitwise where the uninterrupted run
+ends (``tests/training/test_checkpoint.py``).
+
+Usage::
+
+    model = nn.MLP([64, 32, 10], rng=0)
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
+    history = chainrule.fit(model, "cross_entropy", optimizer, (X, y), val=(Xv, yv),
+                            epochs=30, batch_size=64, metrics=["accuracy"], early_stopping=5)
+    print(history)
+    chainrule.evaluate(model, (X_test, y_test), metrics=["accuracy", "f1"])
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .._validation import check_number, invalid
+from ..autodiff.graph import no_grad
+from ..autodiff.tensor import Tensor
+from . import _inputs as inputs
+from . import _resolve as resolve
+from .callbacks import CallbackList, EarlyStopping, ModelCheckpoint, ProgressBar
+from .checkpoint import load_checkpoint, restore_training_state
+from .history import History
+from .state import Trainer
+
+
+def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: int = 10,
+        batch_size: int | None = None, shuffle: bool = True, metrics=(), callbacks=(),
+        seed: int = 0, verbose: int = 1, target_loss: float | None = None,
+        max_time: float | None = None, grad_tol: float | None = None, early_stopping=None,
+        checkpoint_dir=None, checkpoint_every: int = 1, resume_from=None, class_weight=None,
+        restarts: int | None = None) -> History:
+    """Train ``model`` on ``train``; returns the :class:`History` (see the module docstring).
+
+    Args:
+        model: a ``chainrule.nn.Module``; ``X`` is cast once to its parameters' dtype.
+        loss: a loss module, a callable ``(output, y) -> scalar Tensor`` or a name in
+            ``chainrule.nn.LOSSES``.
+        optimizer: an optimizer over ``model.parameters()``.
+        train, val: ``(X, y)`` or an object with ``.X`` and ``.y``.
+        validation_split: hold out this fraction of ``train`` (stratified for classes,
+            drawn with ``seed``) as ``val``.
+        batch_size: rows per update; ``None`` trains on the full batch.
+        shuffle: reshuffle mini-batches every epoch with a generator seeded by ``seed``.
+        metrics: names in ``chainrule.metrics.METRICS`` or callables ``(y_true, y_pred)``.
+        callbacks: :class:`~chainrule.training.callbacks.Callback` instances.
+        verbose: 0 silent, 1 a progress bar on a terminal, 2 a table row per epoch.
+        target_loss: stop once the epoch's training loss is ``<= target_loss``.
+        max_time: stop after the first epoch that ends past this many seconds.
+        grad_tol: stop once ``grad_norm <= grad_tol``.
+        early_stopping: a patience (int; monitors ``val_loss``, else ``loss``, and
+            restores the best weights) or an :class:`EarlyStopping`.
+        checkpoint_dir, checkpoint_every: save the whole training state every N epochs.
+        resume_from: a checkpoint file (or a directory: its latest) to continue from;
+            ``epochs`` counts from the start of the original run.
+        class_weight: ``"balanced"``, ``{class: weight}`` or one weight per class, for
+            cross-entropy and NLL losses.
+        restarts: train this many independently initialised copies and keep the best
+            (see :func:`chainrule.training.restarts`).
+    """
+    if restarts is not None:
+        from .restarts import fit_restarts
+        return fit_restarts(restarts, model, loss, optimizer, train, val=val,
+                            validation_split=validation_split, epochs=epochs,
+                            batch_size=batch_size, shuffle=shuffle, metrics=metrics,
+                            callbacks=callbacks, seed=seed, verbose=verbose,
+                            target_loss=target_loss, max_time=max_time, grad_tol=grad_tol,
+                            early_stopping=early_stopping, class_weight=class_weight)
+    trainer = _setup(model, loss, optimizer, train, val, validation_split, epochs, batch_size,
+                     shuffle, metrics, callbacks, seed, verbose, target_loss, max_time,
+                     grad_tol, early_stopping, checkpoint_dir, checkpoint_every, class_weight)
+    if resume_from is not None:
+        restore_training_state(trainer, load_checkpoint(resume_from))
+    return _run(trainer)
+
+
+# -- set-up: every check before the first step ------------------------------------------
+
+
+def _setup(model, loss, optimizer, train, val, validation_split, epochs, batch_size, shuffle,
+           metrics, callbacks, seed, verbose, target_loss, max_time, grad_tol, early_stopping,
+           checkpoint_dir, checkpoint_every, class_weight) -> Trainer:
+    owner = "fit"
+    inputs.check_options(epochs, batch_size, validation_split, target_loss, max_time, grad_tol,
+                         checkpoint_every, verbose)
+    kind = resolve.step_kind(optimizer)
+    dtype = inputs.model_dtype(model, owner)
+    loss_fn, loss_name = resolve.resolve_loss(loss)
+    task = getattr(train, "task", None)
+    X, y = inputs.as_pair(train, "train", owner)
+    X = inputs.check_X(X, "train.X", owner, dtype)
+    y = inputs.check_y(y, len(X), "train.y", owner)
+    n_outputs = inputs.output_size(model, X)
+    classification = resolve.is_classification(loss_name, y, n_outputs, task)
+    y = inputs.prepare_targets(y, classification, n_outputs, dtype, "train.y", owner)
+
+    if val is not None and validation_split is not None:
+        raise invalid("validation_split", owner, "None when val is given", validation_split,
+                      "Pass either val= or validation_split=, not both.")
+    if validation_split is not None:
+        X, y, Xv, yv = _split(X, y, validation_split, classification, seed)
+        val = (Xv, yv)
+    elif val is not None:
+        Xv, yv = inputs.as_pair(val, "val", owner)
+        Xv = inputs.check_X(Xv, "val.X", owner, dtype)
+        if Xv.shape[1:] != X.shape[1:]:
+            raise invalid("val.X", owner, f"rows of shape {X.shape[1:]}, like train.X", Xv)
+        yv = inputs.check_y(yv, len(Xv), "val.y", owner)
+        val = (Xv, inputs.prepare_targets(yv, classification, n_outputs, dtype, "val.y", owner))
+
+    if class_weight is not None:
+        loss_fn = resolve.with_class_weight(loss_fn, loss_name, class_weight, y, n_outputs)
+    resolved_metrics = resolve.resolve_metrics(metrics)
+
+    extra = []
+    if early_stopping is not None:
+        if isinstance(early_stopping, EarlyStopping):
+            extra.append(early_stopping)
+        else:
+            extra.append(EarlyStopping(monitor="val_loss" if val is not None else "loss",
+                                       patience=early_stopping, restore_best_weights=True))
+    if checkpoint_dir is not None:
+        extra.append(ModelCheckpoint(checkpoint_dir, every=checkpoint_every))
+    if verbose:
+        extra.append(ProgressBar(verbose))
+    callback_list = CallbackList(list(callbacks) + extra)
+
+    full = batch_size is None or batch_size >= len(X)
+    steps = 1 if full else -(-len(X) // batch_size)
+    params = {"epochs": epochs, "batch_size": batch_size, "steps": steps, "seed": seed,
+              "shuffle": bool(shuffle), "loss": loss_name, "optimizer": type(optimizer).__name__,
+              "step_kind": kind, "metrics": list(resolved_metrics), "n_train": len(X),
+              "n_val": None if val is None else len(val[0]), "classification": classification,
+              "target_loss": target_loss, "max_time": max_time, "grad_tol": grad_tol}
+    trainer = Trainer(model=model, loss_fn=loss_fn, optimizer=optimizer,
+                      history=History(params=params), callbacks=callback_list,
+                      rng=np.random.default_rng(seed), train=(X, y), val=val, params=params)
+    trainer.step_kind = kind
+    trainer.metrics = resolved_metrics
+    trainer.threshold = resolve.label_threshold(loss_fn, loss_name)
+    trainer.n_outputs = n_outputs
+    trainer.classification = classification
+    trainer.takes_loss = resolve.takes_loss(optimizer)
+    return trainer
+
+
+def _split(X, y, fraction, classification, seed):
+    """Hold out ``fraction`` of the rows, stratified by class where every class can spare one."""
+    from sklearn.model_selection import train_test_split
+    stratify = None
+    if classification:
+        counts = np.bincount(y)
+        if counts[counts > 0].min() >= 2:
+            stratify = y
+    X, Xv, y, yv = train_test_split(X, y, test_size=fraction, random_state=seed,
+                                    stratify=stratify)
+    if len(X) == 0 or len(Xv) == 0:
+        raise invalid("validation_split", "fit", "a fraction that leaves rows on both sides",
+                      fraction)
+    return X, y, Xv, yv
+
+
+# -- the loop ----------------------------------------------------------------------------
+
+
+def _run(tr: Trainer) -> History:
+    model, callbacks, params = tr.model, tr.callbacks, tr.params
+    was_training = getattr(model, "training", True)
+    model.train()
+    tr.started = time.perf_counter()
+    callbacks.set_trainer(tr)
+    callbacks.on_train_begin({})
+    try:
+        while tr.epoch < params["epochs"] and not tr.stop_training:
+            tr.epoch += 1
+            started = time.perf_counter()
+            callbacks.on_epoch_begin(tr.epoch, {})
+            lr = tr.optimizer.param_groups[0].get("lr")
+            logs = _train_epoch(tr)
+            if logs is None:                     # a callback stopped mid-epoch (NaN)
+                tr.epoch -= 1
+                break
+            val_logs = {}
+            if tr.val is not None:
+                scores = _evaluate_arrays(model, tr.loss_fn, *tr.val, tr.metrics, tr.threshold,
+                                          params["batch_size"])
+                val_logs = {f"val_{k}": v for k, v in scores.items()}
+            # the row's column order: losses, metrics, then the bookkeeping
+            logs = {"epoch": tr.epoch, "loss": logs["loss"],
+                    **{k: val_logs.pop(k) for k in ["val_loss"] if k in val_logs},
+                    **{k: logs[k] for k in tr.metrics}, **val_logs,
+                    "lr": None if lr is None else float(lr),
+                    "time": time.perf_counter() - started, "grad_norm": logs["grad_norm"],
+                    "evaluations": tr.evaluations}
+            tr.history.append(logs)
+            callbacks.on_epoch_end(tr.epoch, logs)
+            _check_stopping_rules(tr, logs)
+        if tr.stop_reason is None:
+            tr.stop_reason = "max_epochs"
+    finally:
+        tr.history.stop_reason = tr.stop_reason
+        callbacks.on_train_end({})
+        model.train(was_training)
+    tr.history.stop_reason = tr.stop_reason
+    return tr.history
+
+
+def _check_stopping_rules(tr: Trainer, logs: dict) -> None:
+    params = tr.params
+    if params["target_loss"] is not None and logs["loss"] <= params["target_loss"]:
+        tr.stop("target_loss")
+    if params["grad_tol"] is not None and logs["grad_norm"] <= params["grad_tol"]:
+        tr.stop("grad_tol")
+    if params["max_time"] is not None and tr.elapsed >= params["max_time"]:
+        tr.stop("max_time")
+
+
+class _EpochTotals:
+    """Sums over the epoch's batches: loss, gradient, outputs (for the metrics)."""
+
+    def __init__(self, params, keep_outputs: bool):
+        self.params = params
+        self.loss = 0.0
+        self.grad = [None] * len(params)
+        self.outputs, self.targets = [], []
+        self.keep_outputs = keep_outputs
+
+    def add(self, size: int, loss: float, output: np.ndarray, y: np.ndarray) -> None:
+        """Record one evaluation: call right after ``backward()`` (gradients fresh)."""
+        self.loss += size * loss
+        for i, p in enumerate(self.params):
+            if p.grad is not None:
+                g = size * p.grad
+                self.grad[i] = g if self.grad[i] is None else self.grad[i] + g
+        if self.keep_outputs:
+            self.outputs.append(output)
+            self.targets.append(y)
+
+    def logs(self, n: int, metrics: dict, threshold: float) -> dict:
+        squares = sum(float(np.vdot(g, g)) for g in self.grad if g is not None)
+        logs = {"loss": self.loss / n}
+        if self.keep_outputs:
+            logs.update(resolve.compute_metrics(metrics, np.concatenate(self.targets),
+                                                np.concatenate(self.outputs), threshold))
+        logs["grad_norm"] = float(np.sqrt(squares)) / n
+        return logs
+
+
+def _train_epoch(tr: Trainer) -> dict | None:
+    X, y = tr.train
+    n, batch_size = len(X), tr.params["batch_size"] or len(X)
+    # NOTE: a full batch is never permuted: the order changes nothing but rounding.
+    order = tr.rng.permutation(n) if tr.params["shuffle"] and batch_size < n else None
+    totals = _EpochTotals(list(tr.model.parameters()), keep_outputs=bool(tr.metrics))
+    step = _STEPS[tr.step_kind]
+    for b, start in enumerate(range(0, n, batch_size)):
+        rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+        xb, yb = X[rows], y[rows]
+        tr.batch, tr.batch_data = b, (xb, yb)
+        tr.callbacks.on_batch_begin(b, {"size": len(xb)})
+        loss = step(tr, xb, yb, totals)
+        tr.callbacks.on_batch_end(b, {"size": len(xb), "loss": loss})
+        if tr.abort_epoch:
+            return None
+    return {"epoch": tr.epoch, **totals.logs(n, tr.metrics, tr.threshold)}
+
+
+# -- one update, three ways ----------------------------------------------------------------
+
+
+def _evaluate_loss(tr: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTotals | None):
+    """zero_grad, forward, loss, backward; recorded in ``totals`` if given."""
+    tr.evaluations += 1
+    tr.model.zero_grad()
+    output = tr.model(x)
+    loss = tr.loss_fn(output, yb)
+    loss.backward()
+    value = float(loss.item())
+    if totals is not None:
+        totals.add(len(yb), value, output.data, yb)
+    return loss, value, output
+
+
+def _plain_step(tr: Trainer, xb, yb, totals) -> float:
+    tr.optimizer.zero_grad()
+    _, value, _ = _evaluate_loss(tr, Tensor(xb), yb, totals)
+    if tr.takes_loss:
+        tr.optimizer.step(loss=value)
+    else:
+        tr.optimizer.step()
+    return value
+
+
+def _closure_step(tr: Trainer, xb, yb, totals) -> float:
+    x, first = Tensor(xb), []
+
+    def closure():
+        loss, value, _ = _evaluate_loss(tr, x, yb, None if first else totals)
+        first.append(value)
+        return loss
+
+    tr.optimizer.step(closure)
+    return first[0]
+
+
+def _residual_step(tr: Trainer, xb, yb, totals) -> float:
+    """Levenberg–Marquardt: one evaluation of ``loss`` for the logs, then residual closures."""
+    x = Tensor(xb)
+    _, value, output = _evaluate_loss(tr, x, yb, totals)
+    target = _residual_target(yb, output.shape, output.dtype, tr.classification)
+
+    def closure():
+        tr.evaluations += 1
+        return tr.model(x) - target
+
+    tr.optimizer.step(closure)
+    return value
+
+
+def _residual_target(yb, shape, dtype, classification) -> Tensor:
+    if classification and len(shape) == 2 and shape[1] > 1:
+        target = np.zeros(shape, dtype=dtype)
+        target[np.arange(len(yb)), yb] = 1
+    else:
+        target = np.asarray(yb, dtype=dtype).reshape(shape)
+    return Tensor(target)
+
+
+_STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual_step}
+
+
+# -- evaluation ----------------------------------------------------------------------------
+
+
+def _batched_outputs(model, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+    size = batch_size or len(X)
+    with no_grad():
+        return np.concatenate([model(Tensor(X[i:i + size])).data for i in range(0, len(X), size)])
+
+
+def _evaluate_arrays(model, loss_fn, X, y, metrics: dict, threshold: float,
+                     batch_size: int | None) -> dict:
+    """Loss and metrics on (X, y) in eval mode without a graph; the mode is restored."""
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        outputs = _batched_outputs(model, X, batch_size)
+        scores = {}
+        if loss_fn is not None:
+            with no_grad():
+                scores["loss"] = float(loss_fn(Tensor(outputs), y).item())
+        scores.update(resolve.compute_metrics(metrics, y, outputs, threshold))
+        return scores
+    finally:
+        model.train(was_training)
+
+
+def evaluate(model, data, metrics=("accuracy",), loss=None, batch_size: int | None = None) -> dict:
+    """Metrics (and ``loss`` if given) of ``model`` on ``data``: ``{"loss": ..., "accuracy": ...}``.
+
+    ``data`` is ``(X, y)`` or an object with ``.X`` and ``.y``. Runs in eval mode (dropout
+    off, batch norm on running statistics) without recording a graph.
+    """
+    owner = "evaluate"
+    dtype = inputs.model_dtype(model, owner)
+    X, y = inputs.as_pair(data, "data", owner)
+    X = inputs.check_X(X, "data.X", owner, dtype)
+    y = inputs.check_y(y, len(X), "data.y", owner)
+    if batch_size is not None:
+        check_number("batch_size", batch_size, owner, low=1, integer=True)
+    resolved = resolve.resolve_metrics(metrics, owner)
+    loss_fn, loss_name = (None, "") if loss is None else resolve.resolve_loss(loss, owner)
+    n_outputs = inputs.output_size(model, X)
+    task = getattr(data, "task", None)
+    if loss_fn is None and task is None:
+        classification = y.dtype.kind in "iub" and any(
+            m.needs != "values" for m in resolved.values())
+    else:
+        classification = resolve.is_classification(loss_name, y, n_outputs, task)
+    y = inputs.prepare_targets(y, classification, n_outputs, dtype, "data.y", owner)
+    if loss_fn is not None:
+        threshold = resolve.label_threshold(loss_fn, loss_name)
+    else:
+        threshold = _guess_threshold(model, X[:256], batch_size)
+    return _evaluate_arrays(model, loss_fn, X, y, resolved, threshold, batch_size)
+
+
+def _guess_threshold(model, X, batch_size) -> float:
+    """Without a loss to tell: one output column in [0, 1] is a probability (0.5), else a score (0)."""
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        outputs = _batched_outputs(model, X, batch_size)
+    finally:
+        model.train(was_training)
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        return 0.0
+    return 0.5 if outputs.min() >= 0 and outputs.max() <= 1 else 0.0
+
+
+def predict(model, X, batch_size: int | None = None) -> np.ndarray:
+    """The model's outputs for ``X`` as a NumPy array (eval mode, no graph, mode restored)."""
+    owner = "predict"
+    dtype = inputs.model_dtype(model, owner)
+    if hasattr(X, "X") and hasattr(X, "y"):
+        X = X.X
+    X = inputs.check_X(X, "X", owner, dtype)
+    if batch_size is not None:
+        check_number("batch_size", batch_size, owner, low=1, integer=True)
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        return _batched_outputs(model, X, batch_size)
+    finally:
+        model.train(was_training)

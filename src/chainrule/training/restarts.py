@@ -1,0 +1,138 @@
+"""Restarts: train k independently initialised networks and keep the best.
+
+Gradient descent ends in *a* local minimum; which one depends on the initial weights.
+Training ``k`` networks from ``k`` seeds shows the spread of the final losses (the
+local-minima discussion) and keeps the best network.
+
+Run ``i`` uses seed ``seed + i`` for both its initial weights and its shuffling; the
+best run is the one with the lowest final ``monitor`` (``val_loss`` when there is
+validation data, else ``loss``); non-finite finals never win.
+
+Usage::
+
+    result = chainrule.training.restarts(lambda seed: nn.MLP([64, 16, 10], rng=seed),
+                                         "cross_entropy", lambda p: optim.Adam(p, lr=1e-2),
+                                         (X, y), k=5, epochs=20)
+    result.model, result.final_losses, result.best_index
+
+    history = chainrule.fit(model, "cross_entropy", optimizer, (X, y), restarts=5)
+    history.info["restarts"]["final_losses"]      # model now holds the best run's weights
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_number, invalid
+from .history import History
+
+
+@dataclass
+class RestartsResult:
+    model: object                 # the best network
+    history: History              # its History (info["restarts"] summarises all runs)
+    final_losses: np.ndarray      # the final monitored loss of each run, in run order
+    histories: list               # every run's History
+    best_index: int
+    seeds: list
+
+
+def restarts(make_model, loss, optimizer, train, k: int = 5, seed: int = 0,
+             monitor: str | None = None, **fit_kwargs) -> RestartsResult:
+    """Train ``k`` networks from ``make_model(seed + i)`` (or ``make_model()``), keep the best.
+
+    ``optimizer`` is a function ``params -> Optimizer`` or an optimizer used as a template
+    (same class, same ``defaults``). ``fit_kwargs`` go to :func:`chainrule.fit`.
+    """
+    from .loop import fit
+    check_number("k", k, "restarts", low=1, integer=True)
+    for name in ("checkpoint_dir", "resume_from"):
+        if fit_kwargs.get(name) is not None:
+            raise invalid(name, "restarts", "None (runs with restarts are not checkpointed)",
+                          fit_kwargs[name])
+    fit_kwargs = {key: value for key, value in fit_kwargs.items()
+                  if key not in ("checkpoint_dir", "resume_from", "restarts")}
+    takes_seed = _takes_argument(make_model)
+    seeds = [seed + i for i in range(k)]
+    models, histories = [], []
+    for s in seeds:
+        model = make_model(s) if takes_seed else make_model()
+        histories.append(fit(model, loss, _optimizer_for(optimizer, model), train, seed=s,
+                             **fit_kwargs))
+        models.append(model)
+    return _pick(models, histories, seeds, monitor, fit_kwargs)
+
+
+def fit_restarts(k, model, loss, optimizer, train, seed: int = 0, monitor=None, **fit_kwargs):
+    """``fit(..., restarts=k)``: run 0 trains ``model`` as given, runs 1..k-1 fresh copies.
+
+    Copies are rebuilt with a new ``rng`` when the model's class takes one (``nn.MLP``
+    keeps its initialisation scheme so), else deep-copied and ``reset_parameters(rng)``.
+    Afterwards ``model`` (and ``optimizer``) hold the best run's weights (and state).
+    """
+    from .loop import fit
+    check_number("restarts", k, "fit", low=1, integer=True)
+    seeds = [seed + i for i in range(k)]
+    models, optimizers, histories = [], [], []
+    for i, s in enumerate(seeds):
+        net = model if i == 0 else _fresh_copy(model, s)
+        opt = optimizer if i == 0 else _optimizer_for(optimizer, net)
+        histories.append(fit(net, loss, opt, train, seed=s, **fit_kwargs))
+        models.append(net)
+        optimizers.append(opt)
+    result = _pick(models, histories, seeds, monitor, fit_kwargs)
+    if result.best_index != 0:
+        model.load_state_dict(models[result.best_index].state_dict())
+        optimizer.load_state_dict(optimizers[result.best_index].state_dict())
+    return result.history
+
+
+def _pick(models, histories, seeds, monitor, fit_kwargs) -> RestartsResult:
+    has_val = fit_kwargs.get("val") is not None or fit_kwargs.get("validation_split") is not None
+    monitor = monitor or ("val_loss" if has_val else "loss")
+    finals = np.array([h.last.get(monitor, np.nan) if len(h) else np.nan for h in histories],
+                      dtype=float)
+    finite = np.isfinite(finals)
+    best = int(np.argmin(np.where(finite, finals, np.inf))) if finite.any() else 0
+    summary = {"monitor": monitor, "final_losses": finals.tolist(), "best": best,
+               "seeds": list(seeds)}
+    history = histories[best]
+    history.info["restarts"] = summary
+    return RestartsResult(models[best], history, finals, histories, best, list(seeds))
+
+
+def _optimizer_for(optimizer, model):
+    if callable(optimizer) and not hasattr(optimizer, "param_groups"):
+        return optimizer(model.parameters())
+    if hasattr(optimizer, "param_groups") and hasattr(optimizer, "defaults"):
+        return type(optimizer)(model.parameters(), **optimizer.defaults)
+    raise invalid("optimizer", "restarts", "a function params -> Optimizer, or an optimizer to "
+                  "copy", optimizer, exc=TypeError)
+
+
+def _fresh_copy(model, seed: int):
+    """The same architecture with new initial weights drawn from ``seed``."""
+    cls = type(model)
+    try:
+        takes_rng = "rng" in inspect.signature(cls).parameters
+        config = model.get_config() if takes_rng else None
+    except (TypeError, ValueError, RuntimeError):
+        config = None
+    if config is not None and not getattr(cls, "_saves_children", True):
+        fresh = cls.from_config({**config, "rng": seed})
+        return fresh.to(next(iter(model.parameters())).data.dtype)
+    fresh = copy.deepcopy(model)
+    fresh.reset_parameters(np.random.default_rng(seed))
+    return fresh
+
+
+def _takes_argument(fn) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+               for p in parameters)
