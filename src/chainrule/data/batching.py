@@ -62,10 +62,14 @@ def batches(X, y=None, batch_size: int | None = 32, shuffle: bool = True,
     ``batch_size=None`` is one full batch. ``rng`` is a seed or Generator (``None``: the
     library's default generator). ``X`` may be a :class:`Dataset`.
     """
-    X, y = _arrays(X, y, "batches")
+    X, y = _arrays(X, y, "batches")          # checked now, not at the first ``next``
+    size = _check(batch_size, len(X), "batches")
+    order = get_rng(rng).permutation(len(X)) if shuffle else None
+    return _generate(X, y, size, order, drop_last)
+
+
+def _generate(X, y, size: int, order, drop_last: bool) -> Iterator:
     n = len(X)
-    size = _check(batch_size, n, "batches")
-    order = get_rng(rng).permutation(n) if shuffle else None
     stop = n - n % size if drop_last else n
     for start in range(0, stop, size):
         rows = slice(start, start + size) if order is None else order[start:start + size]

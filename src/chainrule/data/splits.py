@@ -52,12 +52,14 @@ def _seed(rng: np.random.Generator) -> int:
 
 
 def _labels_to_stratify(y: np.ndarray, stratify: bool):
-    """``y`` when it holds class labels and stratification is asked for, else ``None``."""
-    from sklearn.utils.multiclass import type_of_target
+    """``y`` when it holds class labels and stratification is asked for, else ``None``.
 
-    if not stratify:
+    Class labels are integers, booleans or strings; a float ``y`` is a regression target
+    even when its values happen to be whole numbers (diabetes' are).
+    """
+    if not stratify or y.dtype.kind not in "iubUSO":
         return None
-    return y if type_of_target(y) in ("binary", "multiclass") else None
+    return y
 
 
 def train_val_test_split(X, y=None, *, val: float = 0.0, test: float | None = None,
@@ -68,7 +70,7 @@ def train_val_test_split(X, y=None, *, val: float = 0.0, test: float | None = No
     (then ``y`` comes from it); if that dataset has its source's own split and ``test``
     is ``None``, the source's test rows are the test set and the validation rows come out
     of its training rows. Otherwise ``test=None`` means 0.25. ``stratify`` applies when
-    ``y`` holds class labels and is ignored for a continuous (regression) target.
+    ``y`` holds class labels (not floats) and is ignored for a regression target.
     """
     from sklearn.model_selection import train_test_split   # NOTE: imported on use (~1 s)
 
