@@ -51,7 +51,7 @@ def _pair(input, target, owner: str, reduction: str) -> tuple[Tensor, Tensor]:
         target = np.asarray(target)
         if target.dtype.kind not in "biuf":
             raise invalid("target", owner, "a numeric array", target, exc=TypeError)
-        target = Tensor(target.astype(input.dtype, copy=False))
+        target = Tensor(target, dtype=input.dtype)      # the input's precision, not float32
     if target.shape != input.shape:
         fix = ("Reshape the target, e.g. y.reshape(-1, 1) for an (N, 1) output."
                if input.ndim == 2 and input.shape[1] == 1 and target.shape == input.shape[:1]
@@ -202,7 +202,7 @@ def cross_entropy(input, target, weight=None, reduction: str = "mean", label_smo
     weight = _class_weight(weight, input, owner)
     classes = input.shape[1]
     target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if target_array.dtype.kind == "f":
+    if target_array.dtype.kind == "f" and target_array.ndim == 2:
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     target = _class_targets(input, target_array, owner)
     if label_smoothing == 0:
@@ -224,7 +224,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
         raise invalid("target", owner, f"class probabilities of the input's shape {input.shape} "
                       f"(or integer class indices of shape ({input.shape[0]},))",
                       target.data if isinstance(target, Tensor) else np.asarray(target))
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
+    target = target if isinstance(target, Tensor) else Tensor(target, dtype=input.dtype)
     if not _in_unit_interval(target.data):
         raise invalid("target", owner, "class probabilities in [0, 1]", target.data)
     if label_smoothing > 0:
