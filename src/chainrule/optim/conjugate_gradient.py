@@ -75,7 +75,10 @@ class ConjugateGradient(FlatOptimizer):
         powell_restart: also restart when successive gradients are far from orthogonal.
         line_search: ``"strong_wolfe"`` or ``"exact"``.
         c1, c2: the strong-Wolfe constants, ``0 < c1 < c2 < 1``.
-        max_iter, max_eval, tolerance_grad, tolerance_change: as in :class:`LBFGS`.
+        max_ls: closure calls per line search (default 25).
+        max_iter: iterations per ``step`` call (default 20).
+        max_eval: closure calls per ``step`` call (default ``max_iter * max_ls + 1``).
+        tolerance_grad, tolerance_change: stopping tests, as in :class:`LBFGS`.
 
     Reference: Nocedal & Wright, *Numerical Optimization*, 2nd ed., ch. 5;
     Hager & Zhang, "A survey of nonlinear conjugate gradient methods", 2006.
@@ -84,12 +87,12 @@ class ConjugateGradient(FlatOptimizer):
     def __init__(self, params, lr: float = 1.0, beta: str = "polak-ribiere+",
                  restart: int | None = None, powell_restart: bool = True,
                  line_search: str = "strong_wolfe", c1: float = 1e-4, c2: float = 0.1,
-                 max_iter: int = 20, max_eval: int | None = None, tolerance_grad: float = 1e-7,
-                 tolerance_change: float = 1e-9):
+                 max_ls: int = 25, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9):
         if max_eval is None:
-            max_eval = max_iter * 5 // 4
+            max_eval = max_iter * max_ls + 1
         defaults = dict(lr=lr, beta=beta, restart=restart, powell_restart=powell_restart,
-                        line_search=line_search, c1=c1, c2=c2, max_iter=max_iter,
+                        line_search=line_search, c1=c1, c2=c2, max_ls=max_ls, max_iter=max_iter,
                         max_eval=max_eval, tolerance_grad=tolerance_grad,
                         tolerance_change=tolerance_change)
         super().__init__(params, defaults)
@@ -106,6 +109,7 @@ class ConjugateGradient(FlatOptimizer):
         check_number("c2", group["c2"], owner, low=0.0, high=1.0, low_open=True, high_open=True)
         if group["c1"] >= group["c2"]:
             raise invalid("c1", owner, f"smaller than c2 = {group['c2']}", group["c1"])
+        check_number("max_ls", group["max_ls"], owner, low=1, integer=True)
         check_number("max_iter", group["max_iter"], owner, low=1, integer=True)
         check_number("max_eval", group["max_eval"], owner, low=1, integer=True)
         check_number("tolerance_grad", group["tolerance_grad"], owner, low=0.0)
@@ -149,7 +153,7 @@ class ConjugateGradient(FlatOptimizer):
                 d = None
                 break
             # -- step along d ----------------------------------------------------------------
-            if state["n_iter"] == 0 or t is None:
+            if t is None or t <= 0 or gtd_prev is None:
                 t = group["lr"] * min(1.0, 1.0 / float(np.abs(g).sum()))
             else:
                 t = t * gtd_prev / gtd
@@ -157,12 +161,16 @@ class ConjugateGradient(FlatOptimizer):
             since_restart += 1
             x = self.flat_params()
             prev_loss, g_prev, gtd_prev = loss, g, gtd
+            budget = max(1, min(group["max_ls"], group["max_eval"] - evals))
             loss, g, t, used = search(
                 lambda x0, step, direction: self.directional_evaluate(closure, x0, step, direction),
-                x, t, d, loss, g, gtd, max_ls=max(1, group["max_eval"] - evals), **options)
+                x, t, d, loss, g, gtd, max_ls=budget, **options)
             self.add_flat(t, d)
             evals += used
             state["func_evals"] += used
+            if t == 0:                             # the search found no lower point: restart
+                d = None
+                break
             # -- stopping tests ----------------------------------------------------------------
             if evals >= group["max_eval"] or np.abs(g).max() <= group["tolerance_grad"]:
                 break

@@ -1,4 +1,4 @@
-"""Line searches along a direction ``d`` from ``x``: strong Wolfe, and "exact" as its limit.
+"""Line searches along a direction ``d`` from ``x``: strong Wolfe, and exact minimisation.
 
 Contract: ``obj_func(x, t, d) -> (f, g)`` returns the loss and the flat gradient at
 ``x + t d`` (leaving the parameters at ``x``). With :math:`\\phi(t) = f(x + t d)`,
@@ -17,12 +17,11 @@ Optimization*, 2nd ed., Algorithms 3.5 and 3.6). It is a port of PyTorch's
 ``_strong_wolfe`` (itself from minFunc / torch7's ``lswolfe.lua``), so that ``LBFGS``
 takes the same steps as ``torch.optim.LBFGS``.
 
-``exact`` is the same search with :math:`c_2` tiny (``tolerance``, default 1e-10):
-it stops only where :math:`|\\phi'(t)| \\le 10^{-10} |\\phi'(0)|`, i.e. at a minimiser
-along the line. On a quadratic :math:`\\phi` is a parabola, which the cubic through
-two points with their slopes reproduces exactly, so the minimiser is found in two or
-three evaluations; this is the exact line search that gives conjugate gradients its
-finite termination.
+``exact`` minimises along the line: it stops only where
+:math:`|\\phi'(t)| \\le 10^{-10} |\\phi'(0)|`, by secant steps on the slope. On a
+quadratic :math:`\\phi'` is linear, so the first secant step lands on the minimiser:
+two evaluations per line. This is the exact line search that gives conjugate
+gradients their finite termination on quadratics.
 """
 from __future__ import annotations
 
@@ -131,10 +130,55 @@ def strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change
     return values[low], grads[low], steps[low], evaluations
 
 
-def exact(obj_func, x, t, d, f, g, gtd, tolerance=1e-10, tolerance_change=1e-15, max_ls=50):
-    """Minimise along the line: strong Wolfe with ``c2 = tolerance`` (see the module)."""
-    return strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=tolerance,
-                        tolerance_change=tolerance_change, max_ls=max_ls)
+def exact(obj_func, x, t, d, f, g, gtd, tolerance=1e-10, max_ls=50):
+    """Minimise along the line: a zero of :math:`\\phi'` by safeguarded secant steps.
+
+    Only slopes are used: near a minimiser, differences of loss values cancel to
+    rounding noise long before differences of slopes do. Until a positive slope is
+    seen, secant extrapolation (at most ten times further); then regula falsi inside
+    the bracket ``[lo, hi]`` with :math:`\\phi'(lo) < 0 < \\phi'(hi)`, which contains
+    a minimiser, with the Illinois rule (halve a stale end's slope) against
+    stagnation. Stops when :math:`|\\phi'(t)| \\le` ``tolerance`` :math:`|\\phi'(0)|`;
+    when the bracket has shrunk to rounding or after ``max_ls`` evaluations, returns,
+    of the points no higher than :math:`\\phi(0)`, the one with the smallest slope.
+    """
+    lo, slope_lo = 0.0, gtd
+    hi = slope_hi = None
+    previous, slope_previous = 0.0, gtd
+    stale = 0                                    # +1: lo kept twice in a row, -1: hi
+    best = (abs(gtd), f, g, 0.0)
+    evaluations = 0
+    while evaluations < max_ls:
+        evaluations += 1
+        f_new, g_new = obj_func(x, t, d)
+        slope = float(g_new.dot(d))
+        if f_new <= f and abs(slope) < best[0]:
+            best = (abs(slope), f_new, g_new, t)
+        if abs(slope) <= tolerance * abs(gtd):
+            return f_new, g_new, t, evaluations
+        if slope < 0:
+            lo, slope_lo = t, slope
+            stale = stale - 1 if stale < 0 else -1          # hi was kept
+        else:
+            hi, slope_hi = t, slope
+            stale = stale + 1 if stale > 0 else 1           # lo was kept
+        if hi is None:                         # still descending: extrapolate
+            growth = slope - slope_previous
+            guess = t - slope * (t - previous) / growth if growth > 0 else 10 * t
+            previous, slope_previous = t, slope
+            t = min(max(guess, 1.01 * t), 10 * t)
+        else:                                  # regula falsi in the bracket, Illinois rule
+            if stale >= 2:
+                slope_lo /= 2
+            elif stale <= -2:
+                slope_hi /= 2
+            if hi - lo <= 1e-12 * hi:          # the bracket is down to rounding: stop
+                break
+            t = lo - slope_lo * (hi - lo) / (slope_hi - slope_lo)
+            if not lo < t < hi:
+                t = (lo + hi) / 2
+    _, f_best, g_best, t_best = best
+    return f_best, g_best, t_best, evaluations
 
 
 LINE_SEARCHES = {"strong_wolfe": strong_wolfe, "exact": exact}
