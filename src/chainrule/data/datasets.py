@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib.metadata
 import inspect
 import json
 import os
@@ -99,10 +100,11 @@ def _mnist1d_arrays() -> dict[str, np.ndarray]:
 
 
 def _mnist1d_key() -> str:
-    """A hash of the generator's settings, so a changed default never reads a stale cache."""
+    """A hash of the package version and settings, so a new generator never reads a stale cache."""
     from mnist1d.data import get_dataset_args
 
     settings = {k: v for k, v in vars(get_dataset_args()).items() if k != "url"}
+    settings["version"] = importlib.metadata.version("mnist1d")
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -120,12 +122,16 @@ def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write atomically (temporary file, then rename); a read-only cache only warns."""
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
+            temporary = Path(handle.name)
             np.savez(handle, **arrays)
-        os.replace(handle.name, path)
+        os.replace(temporary, path)
     except OSError as error:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         warnings.warn(f"Could not cache mnist1d in {path.parent} ({error}); it will be "
                       "generated again next time. Set CHAINRULE_CACHE to a writable directory.",
                       stacklevel=3)

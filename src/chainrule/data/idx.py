@@ -1,4 +1,4 @@
-"""IDX files (the format of MNIST and Fashion-MNIST), read from disk with checksums; never downloaded.
+"""IDX files (the format of MNIST and Fashion-MNIST) read with checksums; never downloaded.
 
 An IDX file is a big-endian header ``0, 0, dtype code, ndim``, then ``ndim`` uint32
 sizes, then the values in C order. It may be gzip-compressed. Checksums are SHA-256 of
