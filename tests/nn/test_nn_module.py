@@ -178,3 +178,19 @@ def test_sequential_indexing_slicing_and_errors():
         model[3]
     with pytest.raises(TypeError, match="nn.ReLU\\(\\) instead of chainrule.relu"):
         nn.Sequential(chainrule.relu)
+
+
+def test_module_list_and_dict_editing_keeps_names_consecutive():
+    layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 3)])
+    layers.insert(0, nn.ReLU())
+    assert [type(m).__name__ for m in layers] == ["ReLU", "Linear", "Linear"]
+    del layers[0]
+    assert list(layers._modules) == ["0", "1"] and layers[1].out_features == 3
+    assert [name for name, _ in layers.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    heads = nn.ModuleDict({"a-b": nn.Linear(2, 1)})
+    heads["c"] = nn.Tanh()
+    assert list(heads) == ["a-b", "c"] and "c" in heads and len(heads) == 2
+    del heads["c"]
+    assert list(heads.keys()) == ["a-b"]
+    with pytest.raises(ValueError, match="without '.'"):
+        heads["x.y"] = nn.Tanh()

@@ -27,6 +27,11 @@ from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_
 
 linear = ops.linear
 
+__all__ = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus",
+           "softmax", "log_softmax", "linear", "dropout", "batch_norm", "layer_norm", "conv1d",
+           "conv2d", "max_pool1d", "max_pool2d", "mse_loss", "l1_loss", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
+
 
 def _t(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)

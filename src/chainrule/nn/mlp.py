@@ -33,7 +33,8 @@ class MLP(Sequential):
                  batch_norm: bool = False, rng=None, output_activation: str | None = None,
                  init: str | None = None):
         super().__init__()
-        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
+        sizes = sizes if isinstance(sizes, (str, bytes)) else list(sizes) \
+            if hasattr(sizes, "__iter__") else sizes
         if not isinstance(sizes, list) or len(sizes) < 2:
             raise invalid("sizes", "MLP", "a list of at least 2 layer sizes [in, ..., out]", sizes)
         for size in sizes:
