@@ -422,8 +422,8 @@ def _entry_array(module: Module, attr: str) -> np.ndarray:
 
 
 def _holds_modules(value) -> bool:
-    items = list(value.values()) if isinstance(value, dict) else list(value)
-    return bool(items) and all(isinstance(item, Module) for item in items)
+    items = value.values() if isinstance(value, dict) else value
+    return len(items) > 0 and all(isinstance(item, Module) for item in items)
 
 
 @functools.lru_cache(maxsize=None)
