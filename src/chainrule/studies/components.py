@@ -1,0 +1,205 @@
+"""What a study can name, resolved through the other packages' registries.
+
+Spec validation asks this module for the valid choices (datasets, preprocessing,
+activations, losses, optimizers, metrics), and ``trial`` asks it to build the objects.
+Imports are lazy so that reading a spec stays cheap.
+
+Adapter note: ``chainrule.optim`` has no name registry, so ``OPTIMIZERS`` maps the study
+names to the class names here; an optimizer's keyword arguments come from its signature.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import inspect
+
+OPTIMIZERS = {                          # study name -> class name in chainrule.optim
+    "sgd": "SGD",
+    "adam": "Adam",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "rprop": "Rprop",
+    "cg": "ConjugateGradient",
+    "scg": "ScaledConjugateGradient",
+    "lbfgs": "LBFGS",
+    "lm": "LevenbergMarquardt",
+}
+# Metrics every trial records, by task; "val_"/"test_" name the split they are measured on.
+COMMON_METRICS = ("train_loss", "val_loss", "test_loss", "best_val_loss", "epochs", "wall_time",
+                  "train_time", "evaluations", "reached", "time_to_target", "epochs_to_target",
+                  "evaluations_to_target")
+CLASSIFICATION_METRICS = ("val_accuracy", "test_accuracy", "test_precision", "test_recall",
+                          "test_f1", "train_accuracy")
+REGRESSION_METRICS = ("val_mse", "test_mse", "val_r2", "test_r2", "train_mse")
+MAXIMISE = ("accuracy", "precision", "recall", "f1", "r2", "reached")
+
+
+def optimizer_names() -> list[str]:
+    from .. import optim
+    return [name for name, cls in OPTIMIZERS.items() if hasattr(optim, cls)]
+
+
+def optimizer_class(name: str):
+    from .. import optim
+    return getattr(optim, OPTIMIZERS[name])
+
+
+@functools.lru_cache(maxsize=None)
+def optimizer_params(name: str) -> dict:
+    """The optimizer's keyword arguments and their defaults (``params`` excluded)."""
+    signature = inspect.signature(optimizer_class(name).__init__)
+    return {p.name: (None if p.default is inspect.Parameter.empty else p.default)
+            for p in signature.parameters.values()
+            if p.name not in ("self", "params") and p.kind is p.POSITIONAL_OR_KEYWORD
+            or p.kind is p.KEYWORD_ONLY}
+
+
+def dataset_names() -> list[str]:
+    from .. import data
+    return list(data.DATASETS)
+
+
+@functools.lru_cache(maxsize=None)
+def dataset_task(name: str) -> str:
+    """``"classification"`` or ``"regression"``, from the data registry's entry."""
+    from .. import data
+    entry = data.DATASETS.get(name)
+    task = getattr(entry, "task", None) or (entry.get("task") if isinstance(entry, dict) else None)
+    return task or "classification"
+
+
+def activation_names() -> list[str]:
+    from ..nn import activations
+    return list(activations.ACTIVATIONS)
+
+
+def loss_names() -> list[str]:
+    from ..nn import losses
+    return list(losses.LOSSES)
+
+
+def default_loss(task: str) -> str:
+    return "cross_entropy" if task == "classification" else "mse"
+
+
+def metric_names(task: str) -> list[str]:
+    own = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+    return list(own + COMMON_METRICS)
+
+
+def default_metric(task: str) -> str:
+    return "val_accuracy" if task == "classification" else "val_mse"
+
+
+def metric_goal(name: str) -> str:
+    return "max" if name.split("_")[-1] in MAXIMISE else "min"
+
+
+# ----------------------------------------------------------------------------- data
+
+NO_PREPROCESSING = "none"
+
+
+def preprocessing_names() -> list[str]:
+    """The preprocessing registry's names, plus "none"."""
+    from ..data import preprocessing
+    return [NO_PREPROCESSING] + list(preprocessing.PREPROCESSORS)
+
+
+def preprocessing_steps(names, options: dict) -> list:
+    """``"standardize"`` or ``["standardize", "pca"]`` (+ per-step options) -> prepare's steps."""
+    names = [names] if isinstance(names, str) else list(names)
+    return [(n, dict(options.get(n, {}))) for n in names if n != NO_PREPROCESSING]
+
+
+_DATASETS: dict = {}
+
+
+def load_dataset(name: str, options: dict):
+    """``data.load`` with a per-process cache (a worker runs many trials on one data set)."""
+    from .. import data
+    key = (name, tuple(sorted(options.items())))
+    if key not in _DATASETS:
+        _DATASETS[key] = data.load(name, **options)
+    return _DATASETS[key]
+
+
+# ----------------------------------------------------------------------------- training
+
+def make_loss(t: dict, model):
+    """The training loss: the registry's loss, plus ``l1``/``l2`` penalties on the weights."""
+    from ..nn import l1_penalty, l2_penalty
+    from ..nn.losses import get_loss
+    base = get_loss(t["loss"])
+    if not (t["l1"] or t["l2"]):
+        return base
+
+    def penalised(output, target):
+        value = base(output, target)
+        if t["l1"]:
+            value = value + l1_penalty(model, t["l1"])
+        if t["l2"]:
+            value = value + l2_penalty(model, t["l2"])
+        return value
+
+    penalised.__name__ = t["loss"]              # fit reads the task from the loss's name
+    return penalised
+
+
+def fit_options(t: dict, y_train, task: str) -> dict:
+    return {"verbose": 0, "target_loss": t["target_loss"], "max_time": t["max_time"],
+            "early_stopping": t["early_stopping"],
+            "class_weight": None if t["class_weight"] == "none" else t["class_weight"]}
+
+
+def make_callbacks(t: dict) -> list:
+    from .gradnorms import LayerGradNorms
+    return [LayerGradNorms()] if t["grad_monitor"] else []
+
+
+def history_lists(history) -> dict:
+    """The History as JSON-ready lists (``time`` also cumulated, as ``elapsed``)."""
+    import math
+    h = {k: v for k, v in history.history.items()
+         if k in ("loss", "val_loss", "grad_norm", "evaluations", "time", "lr")}
+    times = [t or 0.0 for t in h.get("time", [])]
+    h["elapsed"] = list(itertools.accumulate(times))
+    return {k: [None if isinstance(x, float) and not math.isfinite(x) else x for x in v]
+            if k not in ("loss", "val_loss") else v for k, v in h.items()}
+
+
+def fit():
+    """``chainrule.fit`` (from its module while the top-level name is not exported)."""
+    import chainrule
+    if hasattr(chainrule, "fit"):
+        return chainrule.fit
+    from ..training.loop import fit as _fit
+    return _fit
+
+
+def predict(model, X):
+    from ..training.loop import predict as _predict
+    return _predict(model, X)
+
+
+def loss_value(t: dict, outputs, y) -> float:
+    """The unpenalised loss of ``outputs`` against ``y`` (NaN if the outputs are not finite)."""
+    import math
+
+    import numpy as np
+
+    from ..autodiff.graph import no_grad
+    from ..autodiff.tensor import Tensor
+    from ..nn.losses import get_loss
+    if not np.all(np.isfinite(outputs)):
+        return math.nan
+    with no_grad():
+        return float(get_loss(t["loss"])(Tensor(outputs), y).item())
+
+
+def grad_norms(history, callbacks) -> dict:
+    from .gradnorms import LayerGradNorms
+    for cb in callbacks:
+        if isinstance(cb, LayerGradNorms) and cb.first:
+            return {"grad_norms_first": cb.first, "grad_norms_last": cb.last}
+    return {}

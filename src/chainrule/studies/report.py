@@ -1,0 +1,136 @@
+"""Reports rebuilt from the database alone: per study a Markdown table and a PNG plot,
+then ``report.md`` and ``index.html`` with every table, plot and commentary.
+
+Layout of an output directory::
+
+    studies.sqlite               every trial (see ``store``)
+    <study>/table.md             the table in the article's layout, commentary, setting
+    <study>/plot.png
+    report.md, index.html        all studies, in order
+
+Only the trials of the spec last run for each study are used (quick and full runs of the
+same study keep separate trials, as their configs differ).
+"""
+from __future__ import annotations
+
+import html
+import platform
+import time
+from pathlib import Path
+
+from . import layouts, plots
+from .runner import trials as enumerate_trials
+from .spec import Spec
+from .store import Store
+
+
+def build(out: str | Path, names: list[str] | None = None) -> list[Path]:
+    """Write every study's table and plot, ``report.md`` and ``index.html``; return the paths."""
+    out = Path(out)
+    written, parts = [], []
+    with Store(out) as store:
+        specs = store.specs()
+        if not specs:
+            raise FileNotFoundError(f"No study in {store.path}: run 'chainrule study run SPEC "
+                                    f"--out {out}' first.")
+        for number, spec in enumerate(specs, start=1):
+            if names and spec.name not in names:
+                continue
+            keys = {t.key for t in enumerate_trials(spec)}
+            records = store.trials(spec.name, keys=keys)
+            part = _study(spec, records, out, number)
+            parts.append(part)
+            written += [part["table_path"], part["plot_path"]]
+    (out / "report.md").write_text(_markdown(parts))
+    (out / "index.html").write_text(_html(parts))
+    return written + [out / "report.md", out / "index.html"]
+
+
+def _study(spec: Spec, records: list[dict], out: Path, number: int) -> dict:
+    done = [r for r in records if r["status"] == "done"]
+    failed = [r for r in records if r["status"] == "failed"]
+    folder = out / spec.name
+    folder.mkdir(parents=True, exist_ok=True)
+    section = layouts.LAYOUTS[spec.report["layout"]](spec, done)
+    notes = list(section.notes)
+    expected = len(enumerate_trials(spec))
+    if failed:
+        first = failed[0]["error"].strip().splitlines()[-1]
+        notes.append(f"{len(failed)} of {expected} trials failed and are left out "
+                     f"(first error: {first}).")
+    if len(done) + len(failed) < expected:
+        notes.append(f"{expected - len(done) - len(failed)} of {expected} trials have not run yet.")
+    plot_path = folder / "plot.png"
+    if done:
+        plots.draw(spec, done, plot_path)
+    part = {"spec": spec, "section": section, "notes": notes, "number": number,
+            "setting": _setting(spec, done), "plot_path": plot_path,
+            "table_path": folder / "table.md", "done": len(done), "expected": expected}
+    part["table_path"].write_text(_study_markdown(part, image="plot.png"))
+    return part
+
+
+def _setting(spec: Spec, done: list[dict]) -> str:
+    b = spec.base
+    d, m, o, t = b["dataset"], b["model"], b["optimizer"], b["training"]
+    opt = ", ".join(f"{k}={v}" for k, v in o.items() if k != "name")
+    factors = "; ".join(f"{layouts.factor_name(spec, f.key)}: {', '.join(f.labels)}"
+                        for f in spec.factors) or "none"
+    wall = sum(r.get("wall_time") or 0 for r in done)
+    return (f"Data: {d['name']} ({d['preprocessing']}; test {d['test_size']:g}, validation "
+            f"{d['val_size']:g}{', training rows ' + str(d['train_size']) if d['train_size'] else ''})."
+            f" Model: MLP, hidden {m['hidden']}, {m['activation']}"
+            f"{', dropout ' + str(m['dropout']) if m['dropout'] else ''}. "
+            f"Optimizer: {o['name']} ({opt}). Training: {t['loss']}, {t['epochs']} epochs, batch "
+            f"{t['batch_size'] or 'full'}. Factors: {factors}. Seeds per cell: {spec.seeds}"
+            f"{' (quick run)' if spec.quick else ''}. Trials: {len(done)}, "
+            f"{wall:.1f} s of trial time in all.")
+
+
+def _study_markdown(part: dict, image: str) -> str:
+    spec, section = part["spec"], part["section"]
+    lines = [f"## {part['number']}. {spec.title}", "", spec.description, "",
+             section.table.markdown(), ""]
+    for caption, table in section.tables:
+        lines += [f"*{caption}*", "", table.markdown(), ""]
+    lines += [f"![{spec.title}]({image})", ""]
+    lines += [f"- {n}" for n in part["notes"]]
+    lines += ["", f"*Setting.* {part['setting']}", ""]
+    return "\n".join(lines)
+
+
+def _header() -> str:
+    return (f"Generated {time.strftime('%Y-%m-%d %H:%M')} by chainrule on {platform.node()} "
+            f"({platform.machine()}, {platform.system()}, Python {platform.python_version()}).")
+
+
+def _markdown(parts: list[dict]) -> str:
+    lines = ["# chainrule studies", "", _header(), ""]
+    for part in parts:
+        lines.append(_study_markdown(part, image=f"{part['spec'].name}/plot.png"))
+    return "\n".join(lines)
+
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;
+text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}img{max-width:100%}
+.setting{color:#555;font-size:.9em}section{border-top:1px solid #ddd;margin-top:2em}"""
+
+
+def _html(parts: list[dict]) -> str:
+    body = [f"<h1>chainrule studies</h1><p>{html.escape(_header())}</p><ol>"]
+    body += [f"<li><a href='#{p['spec'].name}'>{html.escape(p['spec'].title)}</a></li>"
+             for p in parts]
+    body.append("</ol>")
+    for p in parts:
+        spec, section = p["spec"], p["section"]
+        body.append(f"<section id='{spec.name}'><h2>{p['number']}. {html.escape(spec.title)}</h2>")
+        body.append(f"<p>{html.escape(spec.description)}</p>{section.table.html()}")
+        for caption, table in section.tables:
+            body.append(f"<p><em>{html.escape(caption)}</em></p>{table.html()}")
+        if p["done"]:
+            body.append(f"<img src='{spec.name}/plot.png' alt='{html.escape(spec.title)}'>")
+        body.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in p["notes"]) + "</ul>")
+        body.append(f"<p class='setting'>{html.escape(p['setting'])}</p></section>")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>chainrule studies</title>"
+            f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")

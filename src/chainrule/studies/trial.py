@@ -1,0 +1,156 @@
+"""One trial: dataset + preprocessing + model + optimizer + training + metrics -> record.
+
+``run_trial(config, seed)`` reads top to bottom: data, model, loss, optimizer, ``fit``,
+metrics. The seed fixes everything random in the trial: the MLP's initial weights and
+dropout masks (``nn.MLP(..., rng=seed)``), the shuffling in ``fit(seed=seed)`` and, with
+``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
+drawn with seed 0 for every trial, so cells differ only in what the factor changes.
+
+Invariant: the same ``(config, seed)`` gives the same metrics (up to wall-clock timings).
+
+Returns ``{"metrics": {name: value}, "history": {key: [per epoch]}}``; metrics named
+``val_*``/``test_*`` are measured on that split after training, ``train_loss`` is the last
+epoch's training loss as ``fit`` logged it. Convergence metrics (``reached``,
+``time_to_target``, ...) refer to ``training.target_loss``.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from . import components
+
+
+def run_trial(config: dict, seed: int) -> dict:
+    from chainrule import nn
+
+    d, m, o, t = (config[k] for k in ("dataset", "model", "optimizer", "training"))
+    task = components.dataset_task(d["name"])
+    split, n_out, labels = load_split(d, seed, task)
+
+    model = nn.MLP([split.X_train.shape[1], *m["hidden"], n_out], activation=m["activation"],
+                   dropout=m["dropout"], batch_norm=m["batch_norm"], rng=seed)
+    loss = components.make_loss(t, model)
+    optimizer = components.optimizer_class(o["name"])(
+        model.parameters(), **{k: v for k, v in o.items() if k != "name"})
+    callbacks = components.make_callbacks(t)
+
+    start = time.perf_counter()
+    history = components.fit()(model, loss, optimizer, split.train, val=split.val, epochs=t["epochs"],
+                     batch_size=t["batch_size"], seed=seed, callbacks=callbacks,
+                     **components.fit_options(t, split.y_train, task))
+    train_time = time.perf_counter() - start
+
+    metrics = evaluate(model, t, split, task, labels)
+    metrics.update(_convergence(history, t.get("target_loss"), train_time))
+    metrics.update(components.grad_norms(history, callbacks))
+    return {"metrics": metrics, "history": components.history_lists(history)}
+
+
+# ----------------------------------------------------------------------------- data
+
+def load_split(d: dict, seed: int, task: str):
+    """The train/val/test split of the configured data set, preprocessed on train only.
+
+    Returns ``(split, n_outputs, class_labels)``; for regression ``y`` is ``(n, 1)``.
+    """
+    from chainrule import data
+
+    dataset = components.load_dataset(d["name"], d["options"])
+    X, y = dataset.X, dataset.y
+    names = list(getattr(dataset, "target_names", []) or [])
+    if d["classes"] is not None:      # keep these classes; classes[i] becomes label i
+        order = np.asarray(d["classes"])
+        remap = np.full(int(max(y.max(), order.max())) + 1, -1)
+        remap[order] = np.arange(len(order))
+        keep = np.isin(y, order)
+        X, y = X[keep], remap[y[keep]]
+        names = [names[c] if c < len(names) else str(c) for c in order]
+    split_seed = seed if d["resample"] else 0
+    split = data.train_val_test_split(X, y, val=d["val_size"], test=d["test_size"],
+                                      seed=split_seed)
+    rng = np.random.default_rng([split_seed, 1])
+    if d["imbalance"] is not None:   # training and validation rows only: the test set keeps
+        ratios = d["imbalance"]      # the source's class balance, so each class is measured
+        split.X_train, split.y_train = data.make_imbalanced(split.train, ratios, seed=rng)
+        if split.X_val is not None:
+            split.X_val, split.y_val = data.make_imbalanced(split.val, ratios, seed=rng)
+    if d["train_size"] is not None:
+        n = len(split.X_train)
+        if d["train_size"] > n:
+            raise ValueError(f"dataset.train_size = {d['train_size']} but only {n} training rows "
+                             f"are left after the split; lower it or the test/val fractions.")
+        rows = np.sort(rng.choice(n, d["train_size"], replace=False))
+        split.X_train, split.y_train = split.X_train[rows], split.y_train[rows]
+    steps = components.preprocessing_steps(d["preprocessing"], d["preprocessing_options"])
+    if steps:
+        split = data.prepare(split, steps)
+    if task == "regression":
+        y_all = [split.y_train, split.y_val, split.y_test]
+        mean, std = (float(split.y_train.mean()), float(split.y_train.std()) or 1.0) \
+            if d["scale_target"] else (0.0, 1.0)
+        split.y_train, split.y_val, split.y_test = [
+            None if v is None else ((v - mean) / std).astype(np.float32).reshape(-1, 1)
+            for v in y_all]
+        return split, 1, []
+    n_classes = int(max(y.max(), split.y_train.max()) + 1)
+    labels = names[:n_classes] if len(names) >= n_classes else [str(k) for k in range(n_classes)]
+    return split, n_classes, labels
+
+
+# ----------------------------------------------------------------------------- metrics
+
+def evaluate(model, t: dict, split, task: str, labels: list) -> dict:
+    """Losses on every split and the task's scores on validation and test rows."""
+    from chainrule import metrics as M
+
+    out = {}
+    model.eval()
+    for part, pair in (("train", split.train), ("val", split.val), ("test", split.test)):
+        if pair is None:
+            continue
+        X, y = pair
+        pred = components.predict(model, X)
+        out[f"{part}_eval_loss"] = components.loss_value(t, pred, y)
+        if task == "classification":
+            out[f"{part}_accuracy"] = M.accuracy(y, pred)
+        else:
+            out[f"{part}_mse"] = M.mse(y, pred)
+            out[f"{part}_r2"] = M.r2(y, pred) if len(y) > 1 else math.nan
+    out["val_loss"] = out.get("val_eval_loss", math.nan)
+    out["test_loss"] = out.get("test_eval_loss", math.nan)
+    if task == "classification":
+        y, pred = split.y_test, components.predict(model, split.X_test).argmax(axis=1)
+        ks = list(range(len(labels)))
+        average = "binary" if len(ks) == 2 else "macro"
+        for name, fn in (("precision", M.precision), ("recall", M.recall), ("f1", M.f1)):
+            out[f"test_{name}"] = fn(y, pred, labels=ks, average=average, zero_division=0)
+        out["per_class"] = {
+            "labels": labels,
+            "precision": M.precision(y, pred, labels=ks, average=None, zero_division=0).tolist(),
+            "recall": M.recall(y, pred, labels=ks, average=None, zero_division=0).tolist(),
+            "f1": M.f1(y, pred, labels=ks, average=None, zero_division=0).tolist(),
+            "support": np.bincount(split.y_train, minlength=len(ks)).tolist()}
+    return out
+
+
+def _convergence(history, target, train_time: float) -> dict:
+    h = history.history
+    loss = [math.nan if v is None else float(v) for v in h.get("loss", [])]
+    evaluations = h.get("evaluations") or [None] * len(loss)
+    times = h.get("time") or [None] * len(loss)
+    out = {"train_loss": loss[-1] if loss else math.nan, "epochs": len(loss),
+           "train_time": train_time, "stop_reason": history.stop_reason,
+           "evaluations": evaluations[-1] if evaluations else None}
+    val = [v for v in h.get("val_loss", []) if v is not None and math.isfinite(v)]
+    out["best_val_loss"] = min(val) if val else math.nan
+    if target is not None:
+        hit = next((i for i, v in enumerate(loss) if v <= target), None)
+        out["reached"] = float(hit is not None)
+        if hit is not None:
+            out["epochs_to_target"] = hit + 1
+            out["evaluations_to_target"] = evaluations[hit]
+            out["time_to_target"] = times[hit] if times[hit] is not None else train_time
+    return out
