@@ -100,6 +100,16 @@ def output_size(model, X: np.ndarray) -> int:
 def prepare_targets(y: np.ndarray, classification: bool, n_outputs: int, dtype, param: str,
                     owner: str) -> np.ndarray:
     """Class indices as int64 checked against the output size; regression targets as floats."""
+    if classification and n_outputs == 1:
+        # one output column (BCE): targets are 0/1 (or probabilities) shaped like the output
+        y = y.astype(dtype, copy=False).reshape(len(y), -1)
+        if y.shape[1] != 1 or y.min() < 0 or y.max() > 1:
+            raise invalid(param, owner, "binary targets in [0, 1], one per sample, for a model "
+                          "with one output", y, "For more classes give the last layer one "
+                          "output per class and use 'cross_entropy'.")
+        return y
+    if classification and y.dtype.kind == "f" and y.ndim == 2 and y.shape[1] == n_outputs > 1:
+        return y.astype(dtype, copy=False)          # class probabilities (soft labels)
     if classification:
         if y.dtype.kind == "f":
             if not np.all(y == np.round(y)):
@@ -112,11 +122,11 @@ def prepare_targets(y: np.ndarray, classification: bool, n_outputs: int, dtype, 
             if y.shape[1] != 1:
                 raise invalid(param, owner, "a 1-D array of class indices", y)
             y = y[:, 0]
-        classes = max(n_outputs, 2)
+        classes = n_outputs
         low, high = int(y.min()), int(y.max())
         if low < 0 or high >= classes:
             raise invalid(param, owner, f"class indices in [0, {classes - 1}]: the model has "
-                          f"{n_outputs} output{'s' * (n_outputs > 1)}", y,
+                          f"{n_outputs} outputs", y,
                           f"Found labels from {low} to {high}. Give the last layer "
                           f"{high + 1} outputs, or encode labels as 0 .. n_classes - 1.")
         return y

@@ -141,8 +141,12 @@ def _pack(value, path: str, arrays: dict[str, np.ndarray]):
         while name in arrays:                      # keys containing '/' could collide
             n += 1
             name = f"{path}#{n}"
-        arrays[name] = np.ascontiguousarray(value)
-        return {"__array__": name, "scalar": True} if isinstance(value, np.generic) else {"__array__": name}
+        array = np.ascontiguousarray(value)
+        arrays[name] = array.reshape(1) if array.ndim == 0 else array
+        if isinstance(value, np.generic):
+            return {"__array__": name, "scalar": True}
+        # NOTE: safetensors stores a 0-d array as shape (1,); remember the true shape
+        return {"__array__": name, "shape": []} if array.ndim == 0 else {"__array__": name}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
@@ -167,7 +171,9 @@ def _unpack(value, arrays: dict[str, np.ndarray]):
         return value
     if "__array__" in value:
         array = arrays[value["__array__"]]
-        return array[()] if value.get("scalar") else array
+        if value.get("scalar"):
+            return array.reshape(())[()]
+        return array.reshape(()) if value.get("shape") == [] else array
     if "__tuple__" in value:
         return tuple(_unpack(v, arrays) for v in value["__tuple__"])
     if "__items__" in value:
