@@ -23,6 +23,8 @@ reproduce: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_optim.py
+	$(PY) benchmarks/bench_training.py --markdown docs/performance.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

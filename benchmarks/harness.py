@@ -104,9 +104,16 @@ def median_ratio(numerator: Timing, denominator: Timing) -> float:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process, in MiB (Linux: ru_maxrss is in KiB)."""
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident set size of this process, in MiB.
+
+    NOTE: read VmHWM from /proc, not ``getrusage().ru_maxrss``: Linux carries ru_maxrss over
+    fork and exec, so a child started by a big parent reports the parent's peak.
+    """
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
+    raise RuntimeError("VmHWM not found in /proc/self/status")
 
 
 def machine_description() -> str:
