@@ -176,3 +176,13 @@ def test_a_wrong_local_derivative_is_caught_by_the_engine_check(monkeypatch):
     model, x, target = classic_example()
     with pytest.raises(RuntimeError, match="disagree"):
         cr.explain(model, x, target)
+
+
+def test_single_float32_linear_layer():
+    layer = nn.Linear(3, 2, rng=0)                       # float32, no activation
+    x, target = np.array([1.0, -2.0, 0.5]), np.array([0.1, 0.2])
+    result = cr.explain(layer, x, target, lr=0.1)
+    W = layer.weight.data.astype(np.float64)
+    out = W @ x + layer.bias.data.astype(np.float64)
+    np.testing.assert_allclose(result.grads["weight"], np.outer(out - target, x), rtol=1e-12)
+    assert layer.weight.data.dtype == np.float32 and result.sizes == [3, 2]

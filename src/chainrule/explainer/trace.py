@@ -133,8 +133,9 @@ def explain(model, x, target, loss="half_sse", lr: float = 0.5, steps: int = 1,
 
     Parameters
     ----------
-    model : Sequential of Linear and activation modules (Sigmoid, Tanh, ReLU, LeakyReLU,
-        Softplus, Identity), or a single Linear.
+    model : a Sequential (``nn.MLP`` included) of Linear layers, each optionally followed
+        by Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softplus or Identity; or a single Linear.
+        float32 models are explained in float64 all the same.
     x, target : one example: arrays of shape (in,) and (out,) (or (1, in) and (1, out)).
     loss : "half_sse" (1/2 sum (t - o)^2, the classic), "sse", "mse", an ``nn.MSELoss``,
         or any callable ``loss(output, target) -> scalar Tensor`` (its dE/dout then comes
@@ -156,45 +157,32 @@ def explain(model, x, target, loss="half_sse", lr: float = 0.5, steps: int = 1,
     loss_name, loss_rule = loss_of(loss)
     names = _neuron_names([layers[0].weight.shape[1]] + [l.weight.shape[0] for l in layers])
 
-    # step 1, written out
-    nets, outs = _forward(layers, x)
-    error = loss_rule.value(outs[-1], target)
-    dE_dout_last = loss_rule.grad(outs[-1], target)
-    deltas, dE_douts, dout_dnets = _backward(layers, nets, outs, dE_dout_last)
-    grads = _gradients(layers, x, outs, deltas)
+    # step 1, written out and checked against the engine
+    first = _chain_rule(layers, x, target, loss_rule)
     engine_out, engine_grads = _engine_check(model, layers, x, target, loss_rule)
-    max_diff = _compare(grads, engine_grads, outs[-1], engine_out)
+    max_diff = _compare(first["grads"], engine_grads, first["outs"][-1], engine_out)
+    forward_rows, backward_rows, weight_rows = _rows(layers, names, x, first, lr, update_bias)
 
-    tables_rows = _rows(layers, names, x, nets, outs, dE_douts, dout_dnets, deltas, grads,
-                        lr, update_bias)
-    forward_rows, backward_rows, weight_rows = tables_rows
-
-    # all the steps, vectorised (the same formulas as above, without the tables)
+    # every step: the same formulas, without the tables
     errors = np.empty(steps + 1)
-    errors[0] = error
+    errors[0] = first["error"]
+    current = first
     for k in range(1, steps + 1):
-        if k > 1:
-            nets_k, outs_k = _forward(layers, x)
-            deltas_k, _, _ = _backward(layers, nets_k, outs_k, loss_rule.grad(outs_k[-1], target))
-            step_grads = _gradients(layers, x, outs_k, deltas_k)
-        else:
-            step_grads = grads
-        _update(layers, step_grads, lr, update_bias)
-        errors[k] = loss_rule.value(_forward(layers, x)[1][-1], target)
-    final_out = _forward(layers, x)[1][-1]
+        _update(layers, current["grads"], lr, update_bias)
+        current = _chain_rule(layers, x, target, loss_rule)
+        errors[k] = current["error"]
     if steps > 1:                                      # check the engine again at the end
-        nets_k, outs_k = _forward(layers, x)
-        deltas_k, _, _ = _backward(layers, nets_k, outs_k, loss_rule.grad(outs_k[-1], target))
         last_out, last_engine = _engine_check(model, layers, x, target, loss_rule)
-        max_diff = max(max_diff, _compare(_gradients(layers, x, outs_k, deltas_k), last_engine,
-                                          outs_k[-1], last_out))
+        max_diff = max(max_diff, _compare(current["grads"], last_engine, current["outs"][-1],
+                                          last_out))
 
     result = Explanation(
         sizes=[len(n) for n in names], neurons=names, loss=loss_name, lr=float(lr),
-        update_bias=update_bias, steps=int(steps), x=x, target=target, output=outs[-1],
-        error=float(error), forward=forward_rows, backward=backward_rows, weights=weight_rows,
-        grads=grads, engine_grads=engine_grads, check_max_abs_diff=max_diff, errors=errors,
-        final_output=final_out, final_weights=_named_weights(layers), format=format)
+        update_bias=update_bias, steps=int(steps), x=x, target=target, output=first["outs"][-1],
+        error=float(first["error"]), forward=forward_rows, backward=backward_rows,
+        weights=weight_rows, grads=first["grads"], engine_grads=engine_grads,
+        check_max_abs_diff=max_diff, errors=errors, final_output=current["outs"][-1],
+        final_weights=_named_weights(layers), format=format)
     result.tables = _tables(result, layers, names, loss_rule)
     return result
 
@@ -271,6 +259,15 @@ def _named_weights(layers) -> dict:
 # -- the math, layer by layer (vectorised over the neurons of a layer) ----------------------
 
 
+def _chain_rule(layers, x, target, loss_rule) -> dict:
+    """One forward and one backward pass by the formulas below, every intermediate kept."""
+    nets, outs = _forward(layers, x)
+    deltas, dE_douts, dout_dnets = _backward(layers, nets, outs, loss_rule.grad(outs[-1], target))
+    return {"nets": nets, "outs": outs, "error": loss_rule.value(outs[-1], target),
+            "dE_douts": dE_douts, "dout_dnets": dout_dnets, "deltas": deltas,
+            "grads": _gradients(layers, x, outs, deltas)}
+
+
 def _forward(layers, x):
     """net_l = W_l a_(l-1) + b_l,  out_l = f_l(net_l); returns the lists of both."""
     nets, outs, a = [], [], x
@@ -345,7 +342,10 @@ def _compare(grads, engine_grads, out, engine_out) -> float:
 # -- tables -------------------------------------------------------------------------------------
 
 
-def _rows(layers, names, x, nets, outs, dE_douts, dout_dnets, deltas, grads, lr, update_bias):
+def _rows(layers, names, x, step, lr, update_bias):
+    """The rows of the forward, neuron and weight tables from one ``_chain_rule`` step."""
+    nets, outs, grads = step["nets"], step["outs"], step["grads"]
+    dE_douts, dout_dnets, deltas = step["dE_douts"], step["dout_dnets"], step["deltas"]
     forward, backward, weights = [], [], []
     number = 0
     wname = {}                                       # (layer, j, i) -> "w7"
