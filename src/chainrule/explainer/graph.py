@@ -72,7 +72,8 @@ def draw_graph(output, params=None, model=None, modules=None, show_grads: bool =
         ``"modules"`` draws each module as a single node. ``None`` draws every op, with
         modules as boxed clusters, unless the graph has more than ``max_nodes`` nodes.
     max_nodes : int
-        Above this many nodes, a graph whose modules are known is collapsed into modules.
+        Above this many nodes, a graph whose modules are known is collapsed into modules
+        (one without modules is drawn in full).
     rankdir : "LR" or "TB"
         Graphviz layout direction: left to right or top to bottom.
 
@@ -105,20 +106,19 @@ def draw_graph(output, params=None, model=None, modules=None, show_grads: bool =
         model = modules.model
     names, module_types = _parameter_names(params, model)
     nodes = _walk(output)
-    recording = modules
-    modules = _assign_modules(nodes, names)
-    if recording is not None:
-        modules.update(recording.assign(nodes))
-    if collapse is None and len(nodes) > max_nodes and modules:
-        collapse = "modules"
-    lines = [f"digraph chainrule {{",
+    owners = _assign_modules(nodes, names)          # id(node) -> module name
+    if modules is not None:
+        owners.update(modules.assign(nodes))
+    if collapse is None and len(nodes) > max_nodes and owners:
+        collapse = "modules"                        # too big to read op by op
+    lines = ["digraph chainrule {",
              f"  graph [rankdir={rankdir}, fontname=Helvetica, fontsize=11];",
              "  node [fontname=Helvetica, fontsize=10];",
              "  edge [color=gray40, arrowsize=0.7];"]
     if collapse == "modules":
-        lines += _collapsed_body(nodes, modules, names, module_types, output, show_grads)
+        lines += _collapsed_body(nodes, owners, names, module_types, output, show_grads)
     else:
-        lines += _full_body(nodes, modules, names, module_types, output, show_grads)
+        lines += _full_body(nodes, owners, names, module_types, output, show_grads)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
