@@ -1,9 +1,9 @@
-"""``chainrule explain``: one backpropagation step, every number printed.
+"""chainrule explain: one backpropagation step, every number printed.
 
 Without options it prints the classic 2-2-2 sigmoid example (inputs 0.05, 0.10,
-targets 0.01, 0.99, weights 0.15 ... 0.55, biases 0.35 and 0.60, lr 0.5). Another
-``--network`` (``2-3-1``, ``3-4-4-2``...), or any ``--seed``, draws the weights
-(``nn.Linear``'s default initialisation), the input (U(0, 1)) and the target
+targets 0.01, 0.99, weights w1..w8 = 0.15 ... 0.55, biases 0.35 and 0.60, lr 0.5,
+biases kept fixed). Another --network (2-3-1, 3-4-4-2, ...), or any --seed, draws the
+weights (nn.Linear's default initialisation), the input (U(0, 1)) and the target
 (U(0.1, 0.9)) from that seed (0 when not given).
 """
 from __future__ import annotations
