@@ -28,7 +28,7 @@ and ``loss`` is what the History reports. Everything else gets ``step()`` once p
 
 Invariant: the same seed, data, model and optimizer give bitwise the same weights, and a
 run resumed from its checkpoint after epoch k ends bitwise where the uninterrupted run
-ends (``tests/training/test_checkpoint.py``).
+ends (``tests/training/test_fit_checkpoint.py``).
 
 Usage::
 
@@ -97,7 +97,8 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
                             batch_size=batch_size, shuffle=shuffle, metrics=metrics,
                             callbacks=callbacks, seed=seed, verbose=verbose,
                             target_loss=target_loss, max_time=max_time, grad_tol=grad_tol,
-                            early_stopping=early_stopping, class_weight=class_weight)
+                            early_stopping=early_stopping, class_weight=class_weight,
+                            checkpoint_dir=checkpoint_dir, resume_from=resume_from)
     trainer = _setup(model, loss, optimizer, train, val, validation_split, epochs, batch_size,
                      shuffle, metrics, callbacks, seed, verbose, target_loss, max_time,
                      grad_tol, early_stopping, checkpoint_dir, checkpoint_every, class_weight)

@@ -49,12 +49,7 @@ def restarts(make_model, loss, optimizer, train, k: int = 5, seed: int = 0,
     """
     from .loop import fit
     check_number("k", k, "restarts", low=1, integer=True)
-    for name in ("checkpoint_dir", "resume_from"):
-        if fit_kwargs.get(name) is not None:
-            raise invalid(name, "restarts", "None (runs with restarts are not checkpointed)",
-                          fit_kwargs[name])
-    fit_kwargs = {key: value for key, value in fit_kwargs.items()
-                  if key not in ("checkpoint_dir", "resume_from", "restarts")}
+    fit_kwargs = _without_checkpoints(fit_kwargs, "restarts")
     takes_seed = _takes_argument(make_model)
     seeds = [seed + i for i in range(k)]
     models, histories = [], []
@@ -75,6 +70,7 @@ def fit_restarts(k, model, loss, optimizer, train, seed: int = 0, monitor=None, 
     """
     from .loop import fit
     check_number("restarts", k, "fit", low=1, integer=True)
+    fit_kwargs = _without_checkpoints(fit_kwargs, "fit")
     seeds = [seed + i for i in range(k)]
     models, optimizers, histories = [], [], []
     for i, s in enumerate(seeds):
@@ -88,6 +84,15 @@ def fit_restarts(k, model, loss, optimizer, train, seed: int = 0, monitor=None, 
         model.load_state_dict(models[result.best_index].state_dict())
         optimizer.load_state_dict(optimizers[result.best_index].state_dict())
     return result.history
+
+
+def _without_checkpoints(fit_kwargs: dict, owner: str) -> dict:
+    for name in ("checkpoint_dir", "resume_from"):
+        if fit_kwargs.get(name) is not None:
+            raise invalid(name, owner, "None when training with restarts (restarted runs are "
+                          "not checkpointed)", fit_kwargs[name])
+    return {key: value for key, value in fit_kwargs.items()
+            if key not in ("checkpoint_dir", "resume_from", "restarts")}
 
 
 def _pick(models, histories, seeds, monitor, fit_kwargs) -> RestartsResult:

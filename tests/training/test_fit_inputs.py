@@ -1,0 +1,106 @@
+"""Bad input to ``fit`` fails before any training, in the library's one voice."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn, optim
+from chainrule.training import Callback
+
+
+class _NoTraining(Callback):
+    def on_train_begin(self, logs=None):
+        raise AssertionError("training started")
+
+
+def _fit(X, y, model=None, **kwargs):
+    model = model or nn.MLP([2, 4, 3], rng=0)
+    before = [p.data.copy() for p in model.parameters()]
+    kwargs.setdefault("loss", "cross_entropy")
+    try:
+        return cr.fit(model, kwargs.pop("loss"), optim.SGD(model.parameters(), lr=0.1), (X, y),
+                      verbose=0, callbacks=[_NoTraining()], **kwargs)
+    finally:
+        assert all((p.data == b).all() for p, b in zip(model.parameters(), before))
+
+
+X = np.zeros((10, 2), np.float32)
+y = np.zeros(10, np.int64)
+X_nan = X.copy(); X_nan[3, 1] = np.nan
+X_inf = X.copy(); X_inf[7, 0] = -np.inf
+
+CASES = [
+    ("nan in X", dict(X=X_nan, y=y), ValueError,
+     r"The 'train.X' parameter of fit must be finite values \(no NaN or inf\).*first: row 3"),
+    ("inf in X", dict(X=X_inf, y=y), ValueError, r"'train.X'.*finite.*row 7"),
+    ("label too large", dict(X=X, y=np.array([0, 1, 2, 3] + [0] * 6)), ValueError,
+     r"'train.y' parameter of fit must be class indices in \[0, 2\]: the model has 3 outputs"
+     r".*labels from 0 to 3"),
+    ("negative label", dict(X=X, y=-np.ones(10, int)), ValueError, r"class indices in \[0, 2\]"),
+    ("lengths differ", dict(X=X, y=y[:9]), ValueError,
+     r"'train.y' parameter of fit must be one target per sample: 10 rows, like X"),
+    ("empty", dict(X=X[:0], y=y[:0]), ValueError, r"'train.X'.*non-empty"),
+    ("1-D X", dict(X=np.zeros(10), y=y), ValueError,
+     r"'train.X'.*\(n_samples, n_features\).*X.reshape\(-1, 1\)"),
+    ("text X", dict(X=np.array([["a", "b"]] * 10), y=y), TypeError, r"'train.X'.*numeric"),
+    ("nan in regression y", dict(X=X, y=np.r_[np.zeros(9), np.nan], loss="mse",
+                                 model=nn.MLP([2, 4, 1], rng=0)), ValueError, r"'train.y'.*finite"),
+    ("bce target outside [0, 1]", dict(X=X, y=np.r_[np.zeros(9), 2.0], loss="bce_with_logits",
+                                       model=nn.MLP([2, 4, 1], rng=0)), ValueError,
+     r"binary targets in \[0, 1\]"),
+    ("not data", dict(X=X, y=y, val="oops"), TypeError, r"'val' parameter of fit"),
+    ("val and split", dict(X=X, y=y, val=(X, y), validation_split=0.2), ValueError,
+     r"Pass either val= or validation_split="),
+    ("val width", dict(X=X, y=y, val=(np.zeros((3, 5)), y[:3])), ValueError,
+     r"'val.X'.*rows of shape \(2,\)"),
+    ("bad loss name", dict(X=X, y=y, loss="cross_entropi"), ValueError,
+     r"Did you mean 'cross_entropy'"),
+    ("bad metric", dict(X=X, y=y, metrics=["acuracy"]), ValueError, r"Did you mean 'accuracy'"),
+    ("epochs", dict(X=X, y=y, epochs=-1), ValueError, r"'epochs' parameter of fit"),
+    ("batch size", dict(X=X, y=y, batch_size=0), ValueError, r"'batch_size' parameter of fit"),
+    ("split", dict(X=X, y=y, validation_split=1.5), ValueError, r"'validation_split'"),
+    ("verbose", dict(X=X, y=y, verbose=3), ValueError, r"'verbose' parameter of fit"),
+    ("callback class", dict(X=X, y=y, callbacks=[_NoTraining]), TypeError,
+     r"not the class"),
+    ("class weight with mse", dict(X=X, y=np.zeros(10), loss="mse", class_weight="balanced",
+                                   model=nn.MLP([2, 4, 1], rng=0)), ValueError,
+     r"'class_weight'.*takes no class weights"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,exc,match", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_fails_before_training(name, kwargs, exc, match):
+    kwargs = dict(kwargs)
+    if "callbacks" in kwargs or "verbose" in kwargs:
+        model = nn.MLP([2, 4, 3], rng=0)
+        with pytest.raises(exc, match=match):
+            cr.fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1),
+                   (kwargs.pop("X"), kwargs.pop("y")), **kwargs)
+        return
+    with pytest.raises(exc, match=match):
+        _fit(kwargs.pop("X"), kwargs.pop("y"), **kwargs)
+
+
+def test_optimizer_and_model_are_checked():
+    model = nn.MLP([2, 4, 3], rng=0)
+    with pytest.raises(TypeError, match="'optimizer' parameter of fit.*instance"):
+        cr.fit(model, "cross_entropy", optim.SGD, (X, y), verbose=0)
+    with pytest.raises(TypeError, match="'model' parameter of fit"):
+        cr.fit(lambda x: x, "cross_entropy", optim.SGD(model.parameters(), lr=1), (X, y))
+
+
+def test_dataset_objects_and_dtype():
+    """An object with .X/.y works; X is cast to the parameters' dtype (float64 here)."""
+    from chainrule.data import Dataset
+    rng = np.random.default_rng(0)
+    data = Dataset(rng.normal(size=(40, 2)), (rng.random(40) > 0.5).astype(int))
+    model = nn.MLP([2, 4, 2], rng=0).double()
+    seen = []
+
+    class Spy(Callback):
+        def on_batch_begin(self, batch, logs=None):
+            seen.append(self.trainer.batch_data[0].dtype)
+
+    cr.fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), data, epochs=1,
+           verbose=0, callbacks=[Spy()])
+    assert seen == [np.float64]
+    assert model.parameters().__next__().data.dtype == np.float64
