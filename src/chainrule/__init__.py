@@ -19,5 +19,6 @@ from . import optim
 from . import data, metrics
 from . import training
 from .training import fit, evaluate, predict, History
+from . import beyond
 
 __version__ = "0.1.0"
