@@ -127,7 +127,12 @@ def load_dataset(name: str, options: dict):
 # ----------------------------------------------------------------------------- training
 
 def make_loss(t: dict, model):
-    """The training loss: the registry's loss, plus ``l1``/``l2`` penalties on the weights."""
+    """The training loss: the registry's loss, plus ``l1``/``l2`` penalties on the weights.
+
+    The penalties are part of the objective being minimised, so the training loss that
+    ``fit`` logs includes them; in eval mode (validation) only the data term is computed,
+    so validation losses compare across regularisers.
+    """
     from ..nn import l1_penalty, l2_penalty
     from ..nn.losses import get_loss
     base = get_loss(t["loss"])
@@ -136,6 +141,8 @@ def make_loss(t: dict, model):
 
     def penalised(output, target):
         value = base(output, target)
+        if not model.training:       # evaluation (fit's val_loss) reports the data term only
+            return value
         if t["l1"]:
             value = value + l1_penalty(model, t["l1"])
         if t["l2"]:

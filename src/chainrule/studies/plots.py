@@ -135,7 +135,7 @@ def _convergence(spec: Spec, records, axes) -> None:
     grouped = layouts.cells(spec, records)
     target = spec.base["training"]["target_loss"]
     for ax, xkey, xlabel in ((axes[0], "evaluations", "gradient evaluations"),
-                             (axes[1], "time", "wall time (s)")):
+                             (axes[1], "elapsed", "wall time (s)")):
         for cell, rs in grouped.items():
             if not rs:
                 continue

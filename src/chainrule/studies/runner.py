@@ -19,6 +19,11 @@ Execution, no home-made scheduler:
   failing when a worker or the scheduler cannot import chainrule, so ``check_dask`` first
   asks each of them, with a short timeout, and says what is missing.
 
+Start Dask workers with one thread each and as many processes as cores
+(``dask worker tcp://HOST:8786 --nworkers N --nthreads 1``): trials are Python-bound, so
+threads in one process share the GIL; and with a single thread in the whole cluster
+joblib's Dask backend runs every trial in the calling process (a warning says so).
+
 Dask traps, measured in this project: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536``
 before it spawns a worker, which makes small-array NumPy code about 2x slower;
 ``local_cluster`` unsets it through ``dask.config``
@@ -40,6 +45,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +177,11 @@ def _backend(scheduler):
     client, own = _client(scheduler)
     try:
         check_dask(client)
+        threads = sum(client.ncores().values())
+        if threads < 2:                   # joblib then runs every trial in this process
+            warnings.warn(f"The Dask cluster has {threads} worker thread in all, so joblib runs "
+                          "the trials in this process; give the workers more processes "
+                          "(dask worker ADDRESS --nworkers N --nthreads 1).", stacklevel=3)
         from joblib import parallel_config
         with parallel_config(backend="dask"):
             yield
@@ -190,13 +201,13 @@ def _client(scheduler):
     return Client(scheduler, timeout="10s"), True
 
 
-def check_dask(client, timeout: float = 10.0) -> None:
+def check_dask(client, timeout: float = 10.0, modules=PROBE_MODULES) -> None:
     """Raise, saying what is missing where, unless every worker and the scheduler import
     chainrule and its dependencies (checked with a timeout instead of joblib's hang)."""
     from concurrent.futures import ThreadPoolExecutor
     from concurrent.futures import TimeoutError as Timeout
 
-    expr = PROBE.format(mods=PROBE_MODULES)
+    expr = PROBE.format(mods=tuple(modules))
     workers = list(client.scheduler_info().get("workers", {}))
     if not workers:
         raise RuntimeError(f"The Dask cluster at {client.scheduler.address} has no workers; "

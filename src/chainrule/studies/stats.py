@@ -145,4 +145,6 @@ def _fmt(value: float, digits: int) -> str:
         return f"{value:.{digits - 1}e}"
     if abs(value) >= 100:
         return f"{value:.1f}"
+    if abs(value) >= 10:
+        return f"{value:.{max(1, digits - 1)}f}"
     return f"{value:.{digits}f}"

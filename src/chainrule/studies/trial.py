@@ -152,5 +152,6 @@ def _convergence(history, target, train_time: float) -> dict:
         if hit is not None:
             out["epochs_to_target"] = hit + 1
             out["evaluations_to_target"] = evaluations[hit]
-            out["time_to_target"] = times[hit] if times[hit] is not None else train_time
+            elapsed = [t for t in times[:hit + 1] if t is not None]
+            out["time_to_target"] = sum(elapsed) if len(elapsed) == hit + 1 else train_time
     return out
