@@ -22,6 +22,8 @@ from .optimizer import Optimizer, _evaluate
 class FlatOptimizer(Optimizer):
     """Base of the methods that re-evaluate the closure and move along directions in x."""
 
+    requires_closure = True          # training loops call step(closure), never step()
+
     def __init__(self, params, defaults):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:

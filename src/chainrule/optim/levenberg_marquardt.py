@@ -50,6 +50,8 @@ class LevenbergMarquardt(FlatOptimizer):
     IEEE Trans. Neural Networks 5(6), 1994.
     """
 
+    closure_returns = "residuals"    # the closure returns e(w), not a loss
+
     def __init__(self, params, mu: float = 1e-3, mu_dec: float = 0.1, mu_inc: float = 10.0,
                  mu_max: float = 1e10, max_iter: int = 1, tolerance_grad: float = 1e-7):
         defaults = dict(mu=mu, mu_dec=mu_dec, mu_inc=mu_inc, mu_max=mu_max, max_iter=max_iter,

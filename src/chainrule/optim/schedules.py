@@ -57,7 +57,11 @@ def exponential(lr: float, gamma: float):
 
 
 def cosine_annealing(lr: float, T_max: int, eta_min: float = 0.0):
-    """``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2`` (Loshchilov & Hutter 2017)."""
+    """``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2``.
+
+    Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm
+    Restarts", ICLR 2017.
+    """
     return lambda step: eta_min + (lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
 
 
@@ -247,7 +251,7 @@ class ReduceLROnPlateau:
 
 
 class BoldDriver:
-    """The "bold driver": grow the rate after the loss fell, shrink it and undo the step after it rose.
+    """The "bold driver": grow the rate after the loss fell; after it rose, shrink it and undo.
 
     Call ``step(loss)`` with the loss at the current parameters, after ``backward()`` and
     before ``optimizer.step()``::

@@ -53,7 +53,8 @@ class SGD(Optimizer):
         if check_flag("nesterov", group["nesterov"], "SGD") and (
                 group["momentum"] <= 0 or group["dampening"] != 0):
             raise invalid("nesterov", "SGD", "False unless momentum > 0 and dampening == 0",
-                          True, f"Got momentum={group['momentum']}, dampening={group['dampening']}.")
+                          True, f"Got momentum={group['momentum']}, "
+                                f"dampening={group['dampening']}.")
 
     def _update_group(self, group):
         momentum = group["momentum"]
