@@ -165,26 +165,24 @@ def _setup(model, loss, optimizer, train, val, validation_split, epochs, batch_s
               "step_kind": kind, "metrics": list(resolved_metrics), "n_train": len(X),
               "n_val": None if val is None else len(val[0]), "classification": classification,
               "target_loss": target_loss, "max_time": max_time, "grad_tol": grad_tol}
-    trainer = Trainer(model=model, loss_fn=loss_fn, optimizer=optimizer,
-                      history=History(params=params), callbacks=callback_list,
-                      rng=np.random.default_rng(seed), train=(X, y), val=val, params=params)
-    trainer.step_kind = kind
-    trainer.metrics = resolved_metrics
-    trainer.threshold = resolve.label_threshold(loss_fn, loss_name)
-    trainer.n_outputs = n_outputs
-    trainer.classification = classification
-    trainer.takes_loss = resolve.takes_loss(optimizer)
-    return trainer
+    return Trainer(model=model, loss_fn=loss_fn, optimizer=optimizer,
+                   history=History(params=params), callbacks=callback_list,
+                   rng=np.random.default_rng(seed), train=(X, y), val=val, params=params,
+                   metrics=resolved_metrics, step_kind=kind, classification=classification,
+                   takes_loss=resolve.takes_loss(optimizer),
+                   threshold=resolve.label_threshold(loss_fn, loss_name))
 
 
 def _split(X, y, fraction, classification, seed):
     """Hold out ``fraction`` of the rows, stratified by class where every class can spare one."""
     from sklearn.model_selection import train_test_split
     stratify = None
-    if classification:
-        counts = np.bincount(y)
-        if counts[counts > 0].min() >= 2:
-            stratify = y
+    labels = y.reshape(len(y), -1)
+    if classification and labels.shape[1] == 1 and np.all(labels == np.round(labels)):
+        labels = labels[:, 0].astype(np.int64)
+        counts = np.bincount(labels - labels.min())
+        if counts[counts > 0].min() >= 2:            # every class can spare a row
+            stratify = labels
     X, Xv, y, yv = train_test_split(X, y, test_size=fraction, random_state=seed,
                                     stratify=stratify)
     if len(X) == 0 or len(Xv) == 0:
@@ -234,7 +232,6 @@ def _run(tr: Trainer) -> History:
         tr.history.stop_reason = tr.stop_reason
         callbacks.on_train_end({})
         model.train(was_training)
-    tr.history.stop_reason = tr.stop_reason
     return tr.history
 
 

@@ -50,7 +50,7 @@ class GradientMonitor(Callback):
         model = self.trainer.model
         self._layers = []
         for name, module in model.named_modules():
-            own = [p for p in module._parameters.values() if p is not None]
+            own = [p for _, p in module.named_parameters(recurse=False)]
             if own:
                 self._layers.append((name or type(module).__name__, own))
         kinds = ((ReLU, "dead_relu", _dead_fraction),

@@ -42,11 +42,10 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._loss_sum, self._seen = 0.0, 0
         if self.verbose == 1 and self._is_terminal():
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
             total = self.trainer.params.get("epochs")
             self._bar = tqdm(total=self.trainer.params.get("steps"), file=self._out,
-                             desc=f"epoch {epoch}/{total}", unit="batch", leave=False,
-                             dynamic_ncols=True)
+                             desc=f"epoch {epoch}/{total}", unit="batch", leave=True)
 
     def on_batch_end(self, batch, logs=None):
         if self._bar is None or not logs:
