@@ -169,6 +169,21 @@ def test_strong_wolfe_returns_a_step_that_satisfies_both_conditions(c2):
     np.testing.assert_array_equal(opt.flat_params(), x0)    # parameters restored
 
 
+def test_exact_line_search_finds_a_minimiser_along_a_curved_line():
+    x, closure, _ = rosenbrock()
+    opt = optim.LBFGS([x])
+    f, g = opt.evaluate(closure)
+    x0, d = opt.flat_params(), -g
+    gtd = float(g.dot(d))
+    f_new, g_new, t, evaluations = line_search.exact(
+        lambda x_, t_, d_: opt.directional_evaluate(closure, x_, t_, d_), x0, 1e-4, d, f, g, gtd)
+    assert f_new < f and abs(g_new.dot(d)) <= 1e-10 * abs(gtd) and evaluations < 50
+    ts = np.linspace(0, 2 * t, 201)                      # t is the lowest point on a grid
+    values = [(1 - (x0[0] + s * d[0])) ** 2 + 100 * (x0[1] + s * d[1] - (x0[0] + s * d[0]) ** 2)
+              ** 2 for s in ts]
+    assert f_new <= min(values) + 1e-12
+
+
 def test_cubic_interpolation_is_exact_on_a_parabola():
     phi = lambda t: (t - 0.7) ** 2            # noqa: E731
     dphi = lambda t: 2 * (t - 0.7)            # noqa: E731

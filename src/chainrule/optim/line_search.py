@@ -145,7 +145,7 @@ def exact(obj_func, x, t, d, f, g, gtd, tolerance=1e-10, max_ls=50):
     lo, slope_lo = 0.0, gtd
     hi = slope_hi = None
     previous, slope_previous = 0.0, gtd
-    stale = 0                                    # +1: lo kept twice in a row, -1: hi
+    stale = 0                           # +n: lo kept n times in a row; -n: hi kept n times
     best = (abs(gtd), f, g, 0.0)
     evaluations = 0
     while evaluations < max_ls:
