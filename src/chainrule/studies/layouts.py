@@ -127,6 +127,10 @@ def significance_sentence(what: str, best_label: str, best_summary: stats.Summar
     worse = [f"{label(c)} (p {_p(p)})" for c, (t, p) in tests.items() if p < stats.ALPHA]
     same = [f"{label(c)} (p {_p(p)})" for c, (t, p) in tests.items() if not p < stats.ALPHA]
     text = f"{best_label} gives the best {what} ({best_summary.show()}, n = {best_summary.n})."
+    if what.endswith("time") or what.startswith("gradient evaluations"):
+        least = "the shortest" if what.endswith("time") else "the fewest"
+        text = (f"{best_label} needs {least} {what} ({best_summary.show()}, "
+                f"n = {best_summary.n}).")
     if not tests:
         return text
     if all(not math.isfinite(p) for _, p in tests.values()):
@@ -403,8 +407,11 @@ def convergence(spec: Spec, records: list[dict]) -> Section:
     target = spec.base["training"]["target_loss"]
     always = [c[0] for c, rs in grouped.items() if rs and len(reached[c]) == len(rs)]
     never = [c[0] for c, rs in grouped.items() if rs and not reached[c]]
+    partly = [f"{c[0]} ({len(reached[c])}/{len(rs)})" for c, rs in grouped.items()
+              if rs and 0 < len(reached[c]) < len(rs)]
     section.notes.append(f"Target training loss {target}: reached in every run by "
                          f"{', '.join(always) or 'no algorithm'}"
+                         + (f"; in some runs by {', '.join(partly)}" if partly else "")
                          + (f"; never by {', '.join(never)}." if never else "."))
     complete = OrderedDict((c, rs) for c, rs in reached.items()
                            if rs and len(rs) == len(grouped[c]))
@@ -412,8 +419,9 @@ def convergence(spec: Spec, records: list[dict]) -> Section:
         best, tests = best_and_tests(complete, metric, "min")
         if best is not None:
             n = min(len(rs) for rs in complete.values())
-            section.notes.append("Among those: " + significance_sentence(
-                name(metric).lower(), best[0], stats.summarize(values(complete[best], metric)),
+            section.notes.append("Among the algorithms that always reached it: "
+                                 + significance_sentence(
+                name(metric).split(" (")[0].lower(), best[0], stats.summarize(values(complete[best], metric)),
                 tests, lambda c: c[0], n))
     section.notes.append(TEST_NOTE + " Times are wall-clock seconds on the machine that ran "
                          "the study, with every trial limited to one BLAS thread.")

@@ -71,13 +71,15 @@ def _levels(spec: Spec, records, axes) -> None:
 
 
 def _grad_norms(spec: Spec, grouped, ax) -> None:
+    styles = iter([("o", "-"), ("s", "--"), ("^", "-."), ("v", ":"), ("D", "-"), ("x", "--")] * 4)
     for cell, rs in grouped.items():
         norms = [r["metrics"].get("grad_norms_first") for r in rs if r["metrics"].get("grad_norms_first")]
         if not norms:
             continue
         arr = np.array([n for n in norms if len(n) == len(norms[0])], dtype=float)
         geo = np.exp(np.log(np.maximum(arr, 1e-300)).mean(axis=0))
-        ax.plot(np.arange(1, geo.size + 1), geo, marker="o", label=cell[0])
+        marker, line = next(styles)          # distinct styles: curves may coincide
+        ax.plot(np.arange(1, geo.size + 1), geo, marker=marker, ls=line, label=cell[0])
     ax.set_yscale("log")
     ax.set_xlabel("layer (1 = nearest the input)")
     ax.set_ylabel("weight-gradient norm, first epoch")
@@ -126,6 +128,7 @@ def _per_class(spec: Spec, records, axes) -> None:
             ax.bar(xs, means, width=width, yerr=halves, capsize=3, label=", ".join(cell))
             ax.set_xticks(np.arange(arr.shape[1]), [str(l) for l in pcs[0]["labels"]])
         ax.set_ylabel(f"test {metric} per class (mean, 95% CI)")
+        ax.set_xlabel("class")
         ax.set_ylim(0, 1.05)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3, axis="y")
@@ -146,7 +149,8 @@ def _convergence(spec: Spec, records, axes) -> None:
                 ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), label=cell[0])
         if target is not None:
             ax.axhline(target, color="k", ls="--", lw=1, label="target")
-        ax.set_xscale("symlog" if xkey == "evaluations" else "linear")
+        if xkey == "evaluations":
+            ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(xlabel + " (median run)")
         ax.set_ylabel("training loss")

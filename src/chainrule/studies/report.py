@@ -71,18 +71,39 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int) -> dict:
 
 
 def _setting(spec: Spec, done: list[dict]) -> str:
+    """One line with the fixed settings; those a factor changes read "by factor"."""
+    varied = set()
+    for f in spec.factors:
+        if "." in f.key or f.key in spec.base:
+            varied.add(f.key)
+        else:
+            for level in f.levels:
+                varied |= {k for k in level if k != "label"}
+
+    def show(section, key):
+        if section in varied or f"{section}.{key}" in varied:
+            return "by factor"
+        value = spec.base[section][key]
+        return "full" if value is None and key == "batch_size" else value
+
     b = spec.base
-    d, m, o, t = b["dataset"], b["model"], b["optimizer"], b["training"]
-    opt = ", ".join(f"{k}={v}" for k, v in o.items() if k != "name")
+    d, o = b["dataset"], b["optimizer"]
+    opt = ("by factor" if {"optimizer", "optimizer.name"} & varied else
+           o["name"] + " (" + ", ".join(f"{k}={show('optimizer', k)}" for k in o if k != "name") + ")")
     factors = "; ".join(f"{layouts.factor_name(spec, f.key)}: {', '.join(f.labels)}"
                         for f in spec.factors) or "none"
     wall = sum(r.get("wall_time") or 0 for r in done)
-    return (f"Data: {d['name']} ({d['preprocessing']}; test {d['test_size']:g}, validation "
-            f"{d['val_size']:g}{', training rows ' + str(d['train_size']) if d['train_size'] else ''})."
-            f" Model: MLP, hidden {m['hidden']}, {m['activation']}"
-            f"{', dropout ' + str(m['dropout']) if m['dropout'] else ''}. "
-            f"Optimizer: {o['name']} ({opt}). Training: {t['loss']}, {t['epochs']} epochs, batch "
-            f"{t['batch_size'] or 'full'}. Factors: {factors}. Seeds per cell: {spec.seeds}"
+    return (f"Data: {d['name']}, preprocessing {show('dataset', 'preprocessing')}, test fraction "
+            f"{d['test_size']:g}, validation fraction {d['val_size']:g}, training rows "
+            f"{show('dataset', 'train_size') or 'all'}. Model: MLP, hidden "
+            f"{show('model', 'hidden')}, activation {show('model', 'activation')}, dropout "
+            f"{show('model', 'dropout')}. Optimizer: {opt}. Training: loss "
+            f"{show('training', 'loss')}, {show('training', 'epochs')} epochs, batch "
+            f"{show('training', 'batch_size')}"
+            + "".join(f", {k} {show('training', k)}" for k in ("l1", "l2", "class_weight",
+                                                              "target_loss")
+                      if show("training", k) not in (0, 0.0, None, "none"))
+            + f". Factors: {factors}. Seeds per cell: {spec.seeds}"
             f"{' (quick run)' if spec.quick else ''}. Trials: {len(done)}, "
             f"{wall:.1f} s of trial time in all.")
 
