@@ -79,3 +79,13 @@ def test_levenberg_marquardt_classification_uses_one_hot_residuals(blobs):
     history = cr.fit(model, "cross_entropy", optim.LevenbergMarquardt(model.parameters()),
                      (X, y), epochs=10, verbose=0, metrics=["accuracy"])
     assert history["accuracy"][-1] > 0.9
+
+
+def test_rprop_irprop_plus_gets_the_loss(blobs):
+    """iRprop+ needs the current loss: fit passes it as step(loss=...)."""
+    X, y = blobs
+    model = nn.MLP([2, 8, 3], rng=0)
+    history = cr.fit(model, "cross_entropy", optim.Rprop(model.parameters(), variant="irprop+"),
+                     (X, y), epochs=20, verbose=0)
+    assert history.params["step_kind"] == "plain"
+    assert history["loss"][-1] < 0.2 * history["loss"][0]

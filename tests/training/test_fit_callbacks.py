@@ -211,3 +211,22 @@ def test_class_weight_balanced(blobs):
     w = weights[y]
     expected = -(w * log_p[np.arange(len(y)), y]).sum() / w.sum()
     assert h["loss"][0] == pytest.approx(expected, rel=1e-5)
+
+
+def test_per_batch_schedule(blobs):
+    X, y = blobs
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    seen = []
+
+    class Spy(Callback):
+        order = 10                                       # after the scheduler's hook
+
+        def on_batch_begin(self, batch, logs=None):
+            seen.append(opt.param_groups[0]["lr"])
+
+    h = cr.fit(model, "cross_entropy", opt, (X, y), epochs=2, batch_size=50, verbose=0,
+               callbacks=[LearningRateScheduler(lambda step: 0.1 * (step + 1), interval="batch"),
+                          Spy()])
+    assert seen == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    assert h["lr"] == pytest.approx([0.1, 0.4])              # each epoch's first update

@@ -104,3 +104,22 @@ def test_dataset_objects_and_dtype():
            verbose=0, callbacks=[Spy()])
     assert seen == [np.float64]
     assert model.parameters().__next__().data.dtype == np.float64
+
+
+def test_validation_split_is_stratified_and_seeded():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = np.r_[np.zeros(80, int), np.ones(20, int)]
+    for loss, outputs in (("cross_entropy", 2), ("bce_with_logits", 1)):
+        model = nn.MLP([2, outputs], rng=0)
+        seen = []
+
+        class Spy(Callback):
+            def on_train_begin(self, logs=None):
+                seen.append(self.trainer.val[1].reshape(-1))
+
+        for _ in range(2):
+            cr.fit(model, loss, optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=0,
+                   validation_split=0.25, seed=3, callbacks=[Spy()], verbose=0)
+        assert len(seen[0]) == 25 and seen[0].sum() == 5          # 20% positives, as in y
+        assert np.array_equal(seen[0], seen[1])

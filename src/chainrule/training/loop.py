@@ -16,7 +16,7 @@ Contract
   full batch: the gradient norm at the epoch's starting weights);
 * each metric on the same outputs; ``val_loss`` and ``val_<metric>`` on the validation
   set with the weights at the epoch's end (eval mode, no graph);
-* ``lr`` (group 0's, as used during the epoch; ``None`` for methods without one),
+* ``lr`` (group 0's at the epoch's first update; ``None`` for methods without one),
   ``time`` (the epoch's wall seconds) and ``evaluations`` (loss/gradient evaluations so
   far: one per batch, plus every extra closure call of the batch methods).
 
@@ -206,7 +206,6 @@ def _run(tr: Trainer) -> History:
             tr.epoch += 1
             started = time.perf_counter()
             callbacks.on_epoch_begin(tr.epoch, {})
-            lr = tr.optimizer.param_groups[0].get("lr")
             logs = _train_epoch(tr)
             if logs is None:                     # a callback stopped mid-epoch (NaN)
                 tr.epoch -= 1
@@ -219,8 +218,7 @@ def _run(tr: Trainer) -> History:
             # the row's column order: losses, metrics, then the bookkeeping
             logs = {"epoch": tr.epoch, "loss": logs["loss"],
                     **{k: val_logs.pop(k) for k in ["val_loss"] if k in val_logs},
-                    **{k: logs[k] for k in tr.metrics}, **val_logs,
-                    "lr": None if lr is None else float(lr),
+                    **{k: logs[k] for k in tr.metrics}, **val_logs, "lr": logs["lr"],
                     "time": time.perf_counter() - started, "grad_norm": logs["grad_norm"],
                     "evaluations": tr.evaluations}
             tr.history.append(logs)
@@ -282,17 +280,20 @@ def _train_epoch(tr: Trainer) -> dict | None:
     # NOTE: a full batch is never permuted: the order changes nothing but rounding.
     order = tr.rng.permutation(n) if tr.params["shuffle"] and batch_size < n else None
     totals = _EpochTotals(list(tr.model.parameters()), keep_outputs=bool(tr.metrics))
-    step = _STEPS[tr.step_kind]
+    step, lr = _STEPS[tr.step_kind], None
     for b, start in enumerate(range(0, n, batch_size)):
         rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
         xb, yb = X[rows], y[rows]
         tr.batch, tr.batch_data = b, (xb, yb)
         tr.callbacks.on_batch_begin(b, {"size": len(xb)})
+        if b == 0:                                # the rate of the epoch's first update
+            lr = tr.optimizer.param_groups[0].get("lr")
         loss = step(tr, xb, yb, totals)
         tr.callbacks.on_batch_end(b, {"size": len(xb), "loss": loss})
         if tr.abort_epoch:
             return None
-    return {"epoch": tr.epoch, **totals.logs(n, tr.metrics, tr.threshold)}
+    return {"epoch": tr.epoch, **totals.logs(n, tr.metrics, tr.threshold),
+            "lr": None if lr is None else float(lr)}
 
 
 # -- one update, three ways ----------------------------------------------------------------
