@@ -213,3 +213,33 @@ def test_sigkill_mid_write_leaves_previous_checkpoint_loadable(blobs, tmp_path):
     resumed, uninterrupted = train(directory, 3), train(None, 3)
     for a, b in zip(resumed.parameters(), uninterrupted.parameters()):
         assert a.data.tobytes() == b.data.tobytes()
+
+
+OPTIMIZERS = {
+    "LBFGS": lambda p: optim.LBFGS(p, max_iter=4, line_search_fn="strong_wolfe"),
+    "ConjugateGradient": lambda p: optim.ConjugateGradient(p, max_iter=4),
+    "ScaledConjugateGradient": lambda p: optim.ScaledConjugateGradient(p, max_iter=4),
+    "LevenbergMarquardt": lambda p: optim.LevenbergMarquardt(p),
+    "Rprop": lambda p: optim.Rprop(p, variant="irprop+"),
+    "RMSprop": lambda p: optim.RMSprop(p, lr=0.01, momentum=0.9, centered=True),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_resume_is_bitwise_for_every_kind_of_step(name, blobs, tmp_path):
+    """The batch methods' state (directions, histories, damping) survives a checkpoint too."""
+    X, y = blobs
+
+    def train(epochs, init_seed=0, **kwargs):
+        model = nn.MLP([2, 5, 3], activation="tanh", rng=init_seed)
+        history = cr.fit(model, "cross_entropy", OPTIMIZERS[name](model.parameters()), (X, y),
+                         epochs=epochs, verbose=0, **kwargs)
+        return model, history
+
+    whole, history = train(4)
+    train(2, checkpoint_dir=tmp_path)
+    resumed, history_resumed = train(4, init_seed=5, resume_from=tmp_path)
+    for a, b in zip(whole.parameters(), resumed.parameters()):
+        assert a.data.tobytes() == b.data.tobytes()
+    assert history["loss"] == history_resumed["loss"]
+    assert history["evaluations"] == history_resumed["evaluations"]

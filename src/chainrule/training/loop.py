@@ -215,12 +215,7 @@ def _run(tr: Trainer) -> History:
                 scores = _evaluate_arrays(model, tr.loss_fn, *tr.val, tr.metrics, tr.threshold,
                                           params["batch_size"])
                 val_logs = {f"val_{k}": v for k, v in scores.items()}
-            # the row's column order: losses, metrics, then the bookkeeping
-            logs = {"epoch": tr.epoch, "loss": logs["loss"],
-                    **{k: val_logs.pop(k) for k in ["val_loss"] if k in val_logs},
-                    **{k: logs[k] for k in tr.metrics}, **val_logs, "lr": logs["lr"],
-                    "time": time.perf_counter() - started, "grad_norm": logs["grad_norm"],
-                    "evaluations": tr.evaluations}
+            logs = _row(tr, logs, val_logs, time.perf_counter() - started)
             tr.history.append(logs)
             callbacks.on_epoch_end(tr.epoch, logs)
             _check_stopping_rules(tr, logs)
@@ -231,6 +226,18 @@ def _run(tr: Trainer) -> History:
         callbacks.on_train_end({})
         model.train(was_training)
     return tr.history
+
+
+def _row(tr: Trainer, train_logs: dict, val_logs: dict, seconds: float) -> dict:
+    """The epoch's History row, columns in reading order: losses, metrics, bookkeeping."""
+    row = {"epoch": tr.epoch, "loss": train_logs["loss"]}
+    if "val_loss" in val_logs:
+        row["val_loss"] = val_logs.pop("val_loss")
+    row.update((name, train_logs[name]) for name in tr.metrics)
+    row.update(val_logs)
+    row.update(lr=train_logs["lr"], time=seconds, grad_norm=train_logs["grad_norm"],
+               evaluations=tr.evaluations)
+    return row
 
 
 def _check_stopping_rules(tr: Trainer, logs: dict) -> None:
