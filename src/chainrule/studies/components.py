@@ -160,8 +160,8 @@ def fit_options(t: dict, y_train, task: str) -> dict:
 
 
 def make_callbacks(t: dict) -> list:
-    from .gradnorms import LayerGradNorms
-    return [LayerGradNorms()] if t["grad_monitor"] else []
+    from ..training.callbacks import GradientMonitor
+    return [GradientMonitor()] if t["grad_monitor"] else []
 
 
 def history_lists(history) -> dict:
@@ -205,8 +205,17 @@ def loss_value(t: dict, outputs, y) -> float:
 
 
 def grad_norms(history, callbacks) -> dict:
-    from .gradnorms import LayerGradNorms
-    for cb in callbacks:
-        if isinstance(cb, LayerGradNorms) and cb.first:
-            return {"grad_norms_first": cb.first, "grad_norms_last": cb.last}
-    return {}
+    """Per-layer gradient norms from GradientMonitor's ``grad_norm/<layer>`` logs (layers
+    in model order, input first), at the first and the last epoch; plus the mean fraction
+    of saturated or dead units over the activation layers in the first epoch."""
+    h = history.history
+    layers = [k for k in h if k.startswith("grad_norm/")]
+    if not layers:
+        return {}
+    out = {"grad_norms_first": [h[k][0] for k in layers],
+           "grad_norms_last": [h[k][-1] for k in layers]}
+    for kind in ("saturation", "dead_relu"):
+        keys = [k for k in h if k.startswith(kind + "/")]
+        if keys:
+            out[f"{kind}_first"] = sum(h[k][0] for k in keys) / len(keys)
+    return out

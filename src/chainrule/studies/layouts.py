@@ -240,8 +240,8 @@ def _grad_norm_table(spec: Spec, grouped):
         mean = np.exp(np.log(np.maximum(arr, 1e-300)).mean(axis=0))   # geometric mean over seeds
         cells_ = [f"{v:.2e}" for v in mean] + [""] * (depth - len(mean))
         table_rows.append(list(cell) + cells_ + [f"{mean[0] / mean[-1]:.2e}"])
-    return ("Gradient norm of each layer's weights in the first epoch (geometric mean over "
-            "seeds; layer 1 is nearest the input)", Table(header, table_rows))
+    return ("Gradient norm of each layer's parameters in the first epoch (GradientMonitor; "
+            "geometric mean over seeds; layer 1 is nearest the input)", Table(header, table_rows))
 
 
 def _grad_notes(spec: Spec, grouped) -> list[str]:
@@ -254,12 +254,20 @@ def _grad_notes(spec: Spec, grouped) -> list[str]:
             s = stats.summarize(ratios)
             if t.pvalue < stats.ALPHA:
                 kind = "smaller" if s.mean < 0 else "larger"
-                notes.append(f"{cell[0]}: the first layer's gradient is {10 ** abs(s.mean):.3g}x "
+                ratio = 10 ** abs(s.mean)
+                shown = f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.2f}"
+                notes.append(f"{cell[0]}: the first layer's gradient is {shown}x "
                              f"{kind} than the last layer's (one-sample t-test on log10 ratio, "
                              f"p {_p(t.pvalue)}).")
             else:
                 notes.append(f"{cell[0]}: first- and last-layer gradient norms are not "
                              f"significantly different (p {_p(t.pvalue)}).")
+        for key, what in (("dead_relu_first", "of the ReLU units were dead (zero for a whole "
+                           "batch)"), ("saturation_first", "of the units were saturated "
+                                       "(derivative below about 0.01)")):
+            share = stats.summarize(values(rs, key))
+            if share.n:
+                notes[-1] += f" In the first epoch {share.mean:.1%} {what}, on average."
     return notes
 
 

@@ -82,7 +82,7 @@ def _grad_norms(spec: Spec, grouped, ax) -> None:
         ax.plot(np.arange(1, geo.size + 1), geo, marker=marker, ls=line, label=cell[0])
     ax.set_yscale("log")
     ax.set_xlabel("layer (1 = nearest the input)")
-    ax.set_ylabel("weight-gradient norm, first epoch")
+    ax.set_ylabel("gradient norm, first epoch")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
 
