@@ -48,6 +48,7 @@ import numpy as np
 from .._validation import check_number, invalid
 from ..autodiff.graph import no_grad
 from ..autodiff.tensor import Tensor
+from ..data.batching import batches
 from . import _inputs as inputs
 from . import _resolve as resolve
 from .callbacks import CallbackList, EarlyStopping, ModelCheckpoint, ProgressBar
@@ -285,12 +286,10 @@ def _train_epoch(tr: Trainer) -> dict | None:
     X, y = tr.train
     n, batch_size = len(X), tr.params["batch_size"] or len(X)
     # NOTE: a full batch is never permuted: the order changes nothing but rounding.
-    order = tr.rng.permutation(n) if tr.params["shuffle"] and batch_size < n else None
+    shuffle = tr.params["shuffle"] and batch_size < n
     totals = _EpochTotals(list(tr.model.parameters()), keep_outputs=bool(tr.metrics))
     step, lr = _STEPS[tr.step_kind], None
-    for b, start in enumerate(range(0, n, batch_size)):
-        rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
-        xb, yb = X[rows], y[rows]
+    for b, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle=shuffle, rng=tr.rng)):
         tr.batch, tr.batch_data = b, (xb, yb)
         tr.callbacks.on_batch_begin(b, {"size": len(xb)})
         if b == 0:                                # the rate of the epoch's first update
