@@ -55,10 +55,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import nn, optim
 from ._validation import check_choice, check_number, invalid
+from .autodiff.graph import no_grad
+from .autodiff.tensor import Tensor
 from .data.imbalance import class_weights as _class_weights
 from .training import EarlyStopping
 from .training import fit as _fit
-from .training import predict as _predict
 
 # name -> optimizer class (names are matched case-insensitively)
 OPTIMIZERS = {cls.__name__.lower(): cls for cls in (
@@ -218,8 +219,15 @@ class _BaseNeuralNet(BaseEstimator):
         """The network's raw outputs for X (eval mode: no dropout), as float64."""
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return _predict(self.model_, X.astype(self._dtype, copy=False),
-                        batch_size=1024).astype(np.float64)
+        # NOTE: not chainrule.predict, whose Tensor(X) rounds float64 inputs to float32
+        model, was_training = self.model_, self.model_.training
+        model.eval()
+        try:
+            with no_grad():
+                return np.concatenate([model(Tensor(X[i:i + 1024], dtype=self._dtype)).data
+                                       for i in range(0, len(X), 1024)]).astype(np.float64)
+        finally:
+            model.train(was_training)
 
     def _rng_for(self, random_state) -> np.random.Generator:
         """A Generator seeded from ``random_state`` (scikit-learn's int/None/RandomState)."""
