@@ -344,3 +344,20 @@ def test_float64_predictions_keep_float64_inputs():
     W1, b1, W2, b2 = [p.data for p in reg.model_.parameters()]
     expected = (np.maximum(X @ W1.T + b1, 0) @ W2.T + b2)[:, 0]
     np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-14, atol=0)
+
+
+def test_verbose_prints_a_line_per_epoch(capsys):
+    X, y = load_iris(return_X_y=True)
+    NeuralNetClassifier((4,), epochs=3, verbose=2, tol=0.0).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) >= 3
+    NeuralNetClassifier((4,), epochs=3, verbose=False).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import chainrule.sklearn
+    results = doctest.testmod(chainrule.sklearn)
+    assert results.attempted >= 6 and results.failed == 0

@@ -143,9 +143,9 @@ class _BaseNeuralNet(BaseEstimator):
         check_choice("activation", self.activation, nn.ACTIVATIONS, owner)
         self._optimizer_class = _optimizer_class(self.optimizer, owner)
         check_number("epochs", self.epochs, owner, low=1, integer=True)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            if isinstance(self.batch_size, str):
-                check_choice("batch_size", self.batch_size, ("auto",), owner)
+        if isinstance(self.batch_size, str):
+            check_choice("batch_size", self.batch_size, ("auto",), owner)
+        else:
             check_number("batch_size", self.batch_size, owner, low=1, integer=True)
         check_number("l1", self.l1, owner, low=0.0)
         check_number("l2", self.l2, owner, low=0.0)
@@ -157,7 +157,8 @@ class _BaseNeuralNet(BaseEstimator):
                      high=1.0, low_open=True, high_open=True)
         check_number("n_iter_no_change", self.n_iter_no_change, owner, low=1, integer=True)
         check_number("tol", self.tol, owner, low=0.0)
-        check_number("verbose", int(self.verbose), owner, low=0, integer=True)
+        verbose = int(self.verbose) if isinstance(self.verbose, bool) else self.verbose
+        check_number("verbose", verbose, owner, low=0, integer=True)
         self._dtype = _resolve_dtype(self.dtype, owner)
         self._optimizer_kwargs = _optimizer_kwargs(self._optimizer_class,
                                                    self.optimizer_options,
@@ -178,9 +179,6 @@ class _BaseNeuralNet(BaseEstimator):
         self.n_outputs_ = n_outputs
         self.loss_curve_ = []
         self.n_iter_ = 0
-
-    def _base_loss(self):
-        raise NotImplementedError
 
     def _train(self, X: np.ndarray, y: np.ndarray, epochs: int, incremental: bool) -> None:
         """``chainrule.fit`` for ``epochs`` epochs on the prepared ``X`` and ``y``."""
@@ -510,16 +508,11 @@ def _optimizer_kwargs(cls, options, learning_rate, owner: str) -> dict:
 
 
 def _resolve_dtype(dtype, owner: str):
-    name = np.dtype(dtype).name if _is_dtype(dtype) else None
+    try:
+        name = None if dtype is None else np.dtype(dtype).name
+    except TypeError:
+        name = None
     if name not in _DTYPES:
         raise invalid("dtype", owner, "numpy.float32 or numpy.float64", dtype,
                       exc=TypeError if name is None else ValueError)
     return _DTYPES[name]
-
-
-def _is_dtype(value) -> bool:
-    try:
-        np.dtype(value)
-    except TypeError:
-        return False
-    return value is not None
