@@ -18,7 +18,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 reproduce: $(STAMP)
-	$(PY) -m chainrule.demo
+	$(VENV)/bin/chainrule reproduce --out results
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"

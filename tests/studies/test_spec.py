@@ -124,3 +124,12 @@ def test_free_named_factor_takes_tables_of_option_keys(tmp_path):
     message = error_of(tmp_path, GOOD.replace('"model.activation" = ["relu", "tanh"]',
                                               'regularisation = [1, 2]'))
     assert "regularisation" in message and "'training.l2'" in message
+
+
+def test_cli_lists_and_shows_the_builtins(capsys):
+    from chainrule.cli import main
+    assert main(["study", "list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 11 and lines[0].startswith("01  training_history")
+    assert main(["study", "show", "learning_rate", "--quick"]) == 0
+    assert "8 cells x 3 seeds = 24 trials" in capsys.readouterr().out
