@@ -123,3 +123,19 @@ def test_validation_split_is_stratified_and_seeded():
                    validation_split=0.25, seed=3, callbacks=[Spy()], verbose=0)
         assert len(seen[0]) == 25 and seen[0].sum() == 5          # 20% positives, as in y
         assert np.array_equal(seen[0], seen[1])
+
+
+def test_a_float64_model_trains_and_predicts_on_float64_inputs():
+    """Inputs are cast once to the model's dtype and never rounded through float32."""
+    import chainrule as cr
+    from chainrule import nn, optim
+    X = np.array([[1.0 + 1e-12], [2.0]])          # 1 + 1e-12 is not a float32 number
+    y = np.array([[0.5], [0.25]])
+    model = nn.Linear(1, 1, rng=0).double()
+    model.weight.data[...] = 1.0
+    model.bias.data[...] = 0.0
+    out = cr.predict(model, X)
+    assert out.dtype == np.float64 and out[0, 0] == 1.0 + 1e-12
+    history = cr.fit(model, "mse", optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=1, verbose=0)
+    expected = np.mean((np.array([1.0 + 1e-12, 2.0]) - y[:, 0]) ** 2)
+    assert history.history["loss"][0] == expected

@@ -89,7 +89,7 @@ def output_size(model, X: np.ndarray) -> int:
         model.eval()
     try:
         with no_grad():
-            out = model(Tensor(X[:1]))
+            out = model(Tensor(X[:1], dtype=X.dtype))
     finally:
         if was_training:
             model.train()

@@ -320,7 +320,7 @@ def _evaluate_loss(tr: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTotals 
 
 def _plain_step(tr: Trainer, xb, yb, totals) -> float:
     tr.optimizer.zero_grad()
-    _, value, _ = _evaluate_loss(tr, Tensor(xb), yb, totals)
+    _, value, _ = _evaluate_loss(tr, Tensor(xb, dtype=xb.dtype), yb, totals)
     if tr.takes_loss:
         tr.optimizer.step(loss=value)
     else:
@@ -329,7 +329,7 @@ def _plain_step(tr: Trainer, xb, yb, totals) -> float:
 
 
 def _closure_step(tr: Trainer, xb, yb, totals) -> float:
-    x, first = Tensor(xb), []
+    x, first = Tensor(xb, dtype=xb.dtype), []
 
     def closure():
         loss, value, _ = _evaluate_loss(tr, x, yb, None if first else totals)
@@ -342,7 +342,7 @@ def _closure_step(tr: Trainer, xb, yb, totals) -> float:
 
 def _residual_step(tr: Trainer, xb, yb, totals) -> float:
     """Levenberg–Marquardt: one evaluation of ``loss`` for the logs, then residual closures."""
-    x = Tensor(xb)
+    x = Tensor(xb, dtype=xb.dtype)
     _, value, output = _evaluate_loss(tr, x, yb, totals)
     target = _residual_target(yb, output.shape, output.dtype, tr.classification)
 
@@ -360,7 +360,7 @@ def _residual_target(yb, shape, dtype, classification) -> Tensor:
         target[np.arange(len(yb)), yb] = 1
     else:
         target = np.asarray(yb, dtype=dtype).reshape(shape)
-    return Tensor(target)
+    return Tensor(target, dtype=target.dtype)
 
 
 _STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual_step}
@@ -372,7 +372,7 @@ _STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual
 def _batched_outputs(model, X: np.ndarray, batch_size: int | None) -> np.ndarray:
     size = batch_size or len(X)
     with no_grad():
-        return np.concatenate([model(Tensor(X[i:i + size])).data for i in range(0, len(X), size)])
+        return np.concatenate([model(Tensor(X[i:i + size], dtype=X.dtype)).data for i in range(0, len(X), size)])
 
 
 def _evaluate_arrays(model, loss_fn, X, y, metrics: dict, threshold: float,
@@ -385,7 +385,7 @@ def _evaluate_arrays(model, loss_fn, X, y, metrics: dict, threshold: float,
         scores = {}
         if loss_fn is not None:
             with no_grad():
-                scores["loss"] = float(loss_fn(Tensor(outputs), y).item())
+                scores["loss"] = float(loss_fn(Tensor(outputs, dtype=outputs.dtype), y).item())
         scores.update(resolve.compute_metrics(metrics, y, outputs, threshold))
         return scores
     finally:
