@@ -120,6 +120,7 @@ class Agent:
                         "time": time.perf_counter() - tick,
                         "elapsed": time.perf_counter() - started}
                 history.append(logs)
+                asked_to_stop = callback is not None and bool(callback(logs))
                 if solved_at is not None:
                     reason = "target_return"
                 elif episodes is not None and finished >= episodes:
@@ -128,7 +129,7 @@ class Agent:
                     reason = "max_env_steps"
                 elif max_time is not None and time.perf_counter() - started >= max_time:
                     reason = "max_time"
-                elif callback is not None and callback(logs):
+                elif asked_to_stop:
                     reason = "callback"
         finally:
             pool.close()
