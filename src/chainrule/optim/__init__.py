@@ -15,7 +15,9 @@ LevenbergMarquardt         damped Gauss–Newton on residuals (trainlm)       re
 =========================  ===============================================  ==============
 
 All share :class:`Optimizer` (parameter groups, lazily created state, ``zero_grad``,
-``step(closure)``, ``state_dict``); see ``optimizer.py`` for the contract.
+``step(closure)``, ``state_dict``); see ``optimizer.py`` for the contract. Adam's and
+SGD's updates run as one compiled pass when Numba is installed (``set_kernel_backend``,
+``CHAINRULE_KERNELS``; see ``_kernels.py``).
 """
 from .optimizer import Optimizer, required
 from .sgd import SGD
@@ -31,7 +33,9 @@ from .clip import clip_grad_norm_, clip_grad_value_
 from . import schedules
 from . import schedules as lr_scheduler
 from . import line_search
+from ._kernels import get_backend as get_kernel_backend, set_backend as set_kernel_backend
 
 __all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Rprop",
            "ConjugateGradient", "ScaledConjugateGradient", "LBFGS", "LevenbergMarquardt",
-           "clip_grad_norm_", "clip_grad_value_", "schedules", "lr_scheduler", "line_search"]
+           "clip_grad_norm_", "clip_grad_value_", "schedules", "lr_scheduler", "line_search",
+           "get_kernel_backend", "set_kernel_backend"]

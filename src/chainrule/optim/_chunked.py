@@ -35,6 +35,11 @@ def _scratch(count: int, dtype) -> list[np.ndarray]:
 def chunked(kernel, arrays, n_scratch: int = 2, **consts) -> None:
     """Apply ``kernel`` to matching slices of ``arrays`` (all of one shape) plus scratch."""
     first = arrays[0]
+    size = first.size
+    if size <= CHUNK:                   # one chunk: the whole arrays, no slicing
+        kernel(*arrays, *[s[:size].reshape(first.shape) for s in _scratch(n_scratch, first.dtype)],
+               **consts)
+        return
     if not all(a is None or a.flags.c_contiguous for a in arrays):
         # NOTE: a strided array has no flat view to slice; run once on the whole arrays.
         scratch = [np.empty(first.shape, dtype=first.dtype) for _ in range(n_scratch)]
@@ -42,7 +47,6 @@ def chunked(kernel, arrays, n_scratch: int = 2, **consts) -> None:
         return
     flats = [None if a is None else a.reshape(-1) for a in arrays]
     scratch = _scratch(n_scratch, first.dtype)
-    size = first.size
     for start in range(0, size, CHUNK):
         stop = min(start + CHUNK, size)
         kernel(*[None if f is None else f[start:stop] for f in flats],
