@@ -29,7 +29,7 @@ def test_freezing_the_encoder_trains_only_the_head(digits_split):
     model = P.classifier(P.scratch_encoder(64, [16], 8, rng=0), 10, rng=0)
     encoder_before = [p.data.copy() for p in model[0].parameters()]
     head_before = model[2].weight.data.copy()
-    P.fine_tune(model, X, y, epochs=3, freeze_encoder=True)
+    P.fine_tune(model, X, y, steps=6, freeze_encoder=True)
     assert all(np.array_equal(p.data, b) for p, b in zip(model[0].parameters(), encoder_before))
     assert not np.array_equal(model[2].weight.data, head_before)
     assert all(p.requires_grad for p in model.parameters())          # restored afterwards
@@ -43,6 +43,7 @@ def test_pretraining_beats_training_from_scratch_at_5_percent_of_labels(digits_s
     scratch = np.array([r["scratch"] for r in runs])
     summary = (f"{runs[0]['labelled']} labelled rows; pretrained {pre.mean():.3f} +- "
                f"{pre.std(ddof=1):.3f}, scratch {scratch.mean():.3f} +- "
-               f"{scratch.std(ddof=1):.3f} (mean +- sd over 5 seeds); gains {np.round(pre - scratch, 3)}")
+               f"{scratch.std(ddof=1):.3f} (mean +- sd over 5 seeds); "
+               f"gains {np.round(pre - scratch, 3)}")
     print(summary)
     assert pre.mean() > scratch.mean() + 0.01, summary

@@ -12,6 +12,7 @@ episodes. Written to ``--out``: ``cartpole_<algo>_seed<N>.png`` (the return curv
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -45,9 +46,7 @@ def _cartpole(args) -> int:
 
     from .rl import cartpole
 
-    try:
-        import gymnasium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("gymnasium") is None:           # the optional extra
         print("chainrule rl needs gymnasium: pip install 'chainrule[rl]'", file=sys.stderr)
         return 2
     episodes = args.episodes if args.episodes or args.env_steps else 3000

@@ -26,7 +26,7 @@ Usage::
     encoder, _ = pretrain_encoder(X_train, hidden=[128], latent=32, method="denoising", seed=0)
     rows = label_subset(y_train, 0.05, seed=0)
     model = classifier(encoder, n_classes=10, rng=0)
-    fine_tune(model, X_train[rows], y_train[rows], epochs=100)
+    fine_tune(model, X_train[rows], y_train[rows], steps=300)
 """
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from ..nn.mlp import MLP
 from .autoencoder import DenoisingAutoencoder
 
 METHODS = {"masked": "mask", "denoising": "gaussian"}     # method -> DenoisingAutoencoder noise
+INITS = ("pretrained", "scratch")
 
 
 def label_subset(y, fraction: float, seed=0) -> np.ndarray:
@@ -97,47 +98,74 @@ def classifier(encoder: MLP, n_classes: int, activation: str = "relu", rng=None)
     return Sequential(encoder, get_activation(activation), Linear(latent, n_classes, rng=rng))
 
 
-def fine_tune(model: Sequential, X, y, epochs: int = 100, batch_size: int = 32,
+def fine_tune(model: Sequential, X, y, steps: int = 300, batch_size: int = 32,
               lr: float = 1e-3, freeze_encoder: bool = False, seed: int = 0):
-    """Train ``classifier(...)`` on labelled rows with Adam and cross-entropy; the History."""
+    """Train ``classifier(...)`` on labelled rows with Adam and cross-entropy; the History.
+
+    ``steps`` fixes the number of updates whatever the number of labelled rows (epochs =
+    ceil(steps / batches per epoch)), so 1% and 100% of the labels get the same training.
+    """
     import chainrule
     from ..optim import Adam
 
+    check_number("steps", steps, "fine_tune", low=1, integer=True)
+    batches = -(-len(X) // batch_size)
     encoder = model[0]
     for p in encoder.parameters():
         p.requires_grad = not freeze_encoder
     params = [p for p in model.parameters() if p.requires_grad]
     try:
-        return chainrule.fit(model, "cross_entropy", Adam(params, lr=lr), (X, y), epochs=epochs,
-                             batch_size=batch_size, seed=seed, verbose=0)
+        return chainrule.fit(model, "cross_entropy", Adam(params, lr=lr), (X, y),
+                             epochs=-(-steps // batches), batch_size=batch_size, seed=seed,
+                             verbose=0)
     finally:
         for p in encoder.parameters():
             p.requires_grad = True
 
 
-def compare(X, y, X_test, y_test, fraction: float, seed: int = 0, hidden=(128,),
-            latent: int = 32, method: str = "denoising", corruption: float = 0.5,
-            output_activation: str | None = None, pretrain_epochs: int = 30,
-            fine_tune_epochs: int = 100, lr: float = 1e-3, freeze_encoder: bool = False) -> dict:
-    """Pretrained vs from-scratch test accuracy for one label ``fraction`` and ``seed``.
+def train_classifier(init: str, X, y, X_test, y_test, fraction: float, seed: int = 0,
+                     hidden=(128,), latent: int = 32, method: str = "denoising",
+                     corruption: float = 0.5, output_activation: str | None = None,
+                     pretrain_epochs: int = 30, fine_tune_steps: int = 300, lr: float = 1e-3,
+                     freeze_encoder: bool = False) -> dict:
+    """One arm: ``init="pretrained"`` (encoder from the pretext task on all of X) or
+    ``"scratch"``, fine-tuned on ``label_subset(y, fraction, seed)``.
 
-    The encoder is pretrained on all of ``X`` (labels unused); both classifiers are then
-    fine-tuned identically on ``label_subset(y, fraction, seed)``. Returns
-    ``{"pretrained": acc, "scratch": acc, "labelled": n, "gain": difference}``.
+    Returns ``{"test_accuracy", "labelled", "pretrain_time", "fine_tune_time"}``.
     """
+    import time
+
     import chainrule
 
+    check_choice("init", init, INITS, "train_classifier")
     rows = label_subset(y, fraction, seed)
     n_classes = int(max(np.max(y), np.max(y_test)) + 1)
-    encoder, _ = pretrain_encoder(X, hidden, latent, method, corruption,
-                                  output_activation=output_activation, epochs=pretrain_epochs,
-                                  seed=seed)
-    result = {"labelled": int(len(rows))}
-    for name, enc in (("pretrained", encoder),
-                      ("scratch", scratch_encoder(X.shape[1], hidden, latent, rng=seed))):
-        model = classifier(enc, n_classes, rng=seed + 1)
-        fine_tune(model, X[rows], y[rows], epochs=fine_tune_epochs, lr=lr,
-                  freeze_encoder=freeze_encoder and name == "pretrained", seed=seed)
-        result[name] = chainrule.evaluate(model, (X_test, y_test), metrics=["accuracy"])["accuracy"]
+    start = time.perf_counter()
+    if init == "pretrained":
+        encoder, _ = pretrain_encoder(X, hidden, latent, method, corruption,
+                                      output_activation=output_activation,
+                                      epochs=pretrain_epochs, seed=seed)
+    else:
+        encoder = scratch_encoder(X.shape[1], hidden, latent, rng=seed)
+    pretrain_time = time.perf_counter() - start
+    model = classifier(encoder, n_classes, rng=seed + 1)
+    fine_tune(model, X[rows], y[rows], steps=fine_tune_steps, lr=lr,
+              freeze_encoder=freeze_encoder and init == "pretrained", seed=seed)
+    accuracy = chainrule.evaluate(model, (X_test, y_test), metrics=["accuracy"])["accuracy"]
+    return {"test_accuracy": accuracy, "labelled": int(len(rows)),
+            "pretrain_time": pretrain_time,
+            "fine_tune_time": time.perf_counter() - start - pretrain_time}
+
+
+def compare(X, y, X_test, y_test, fraction: float, seed: int = 0, **settings) -> dict:
+    """Pretrained vs from-scratch test accuracy for one label ``fraction`` and ``seed``.
+
+    Both arms of :func:`train_classifier` with the same ``settings``; returns
+    ``{"pretrained": acc, "scratch": acc, "gain": difference, "labelled": n}``.
+    """
+    runs = {init: train_classifier(init, X, y, X_test, y_test, fraction, seed, **settings)
+            for init in INITS}
+    result = {init: run["test_accuracy"] for init, run in runs.items()}
     result["gain"] = result["pretrained"] - result["scratch"]
+    result["labelled"] = runs["scratch"]["labelled"]
     return result

@@ -7,7 +7,8 @@ population_size / 2) and evaluates the mirrored pairs theta + sigma eps_i and
 theta - sigma eps_i (plus theta itself when ``evaluate_center``). With the losses turned
 into centred ranks u in [-1/2, 1/2] (robust to the losses' scale and outliers)::
 
-    g     = 1 / (n sigma) * sum_i (u_i+ - u_i-) eps_i   (n = 2m; estimates grad E[L(theta + sigma eps)])
+    g     = 1 / (n sigma) * sum_i (u_i+ - u_i-) eps_i     (n = 2m)
+          ~ grad_theta E[L(theta + sigma eps)]
     g     = g + weight_decay * theta
     theta = theta - lr * Adam(g)                       (bias-corrected moments, as in optim.Adam)
 

@@ -95,7 +95,7 @@ class Strategy:
             self.best_x = np.array(X[i], dtype=np.float64)
 
     def summary(self) -> dict:
-        """Per-generation values worth logging (a step size, a diversity); extended by subclasses."""
+        """Per-generation values worth logging (a step size, a diversity); for subclasses."""
         return {}
 
     # -- for subclasses ---------------------------------------------------------------------

@@ -101,7 +101,7 @@ class A2C(Agent):
         delta = rewards + self.gamma * v_next * (1 - terminated) - v
         advantages = np.zeros((T, K))
         running = np.zeros(K)
-        for t in reversed(range(T)):       # a loop over time steps; each one is vectorised over copies
+        for t in reversed(range(T)):       # over time steps; each is vectorised over copies
             running = delta[t] + self.gamma * self.gae_lambda * (1 - done[t]) * running
             advantages[t] = running
         targets = (advantages + v).reshape(-1)

@@ -14,8 +14,8 @@ repeats the agent's ``iteration`` (collect experience, update) until a budget en
 Budgets are checked between iterations, so the last one may overrun ``env_steps`` or
 ``max_time`` by at most one iteration; ``history.last`` holds the exact counts.
 ``history.info["solved_at_episode"]`` is the number of training episodes used by the end
-of the iteration in which the window first reached the target (``None`` if it never did) and ``history.info["returns"]`` every
-policy episode's return, in order.
+of the iteration in which the window first reached the target (``None`` if it never
+did), and ``history.info["returns"]`` every policy episode's return, in order.
 
 One History entry per iteration (``epoch`` = iteration): ``episodes``, ``env_steps``,
 ``return_mean`` (this iteration's policy episodes), ``return_window`` (the trailing mean),

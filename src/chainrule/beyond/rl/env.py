@@ -89,7 +89,7 @@ class EnvPool:
 
 @dataclass
 class Episode:
-    """One finished (or cut) episode: ``obs[t]`` was seen, ``actions[t]`` taken, ``rewards[t]`` got."""
+    """One finished (or cut) episode: saw ``obs[t]``, took ``actions[t]``, got ``rewards[t]``."""
     obs: np.ndarray            # (T, obs_size) float32
     actions: np.ndarray        # (T,) int64
     rewards: np.ndarray        # (T,) float64
