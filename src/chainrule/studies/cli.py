@@ -44,7 +44,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_report)
 
     p = subparsers.add_parser("reproduce", help="run every built-in study and write the report",
-                              description="Run the 11 built-in studies (the article's tables) "
+                              description="Run every built-in study "
                                           "and write tables, plots and index.html.")
     _run_options(p)
     p.add_argument("--quick", action="store_true",

@@ -82,9 +82,25 @@ def default_loss(task: str) -> str:
     return "cross_entropy" if task == "classification" else "mse"
 
 
-def metric_names(task: str) -> list[str]:
+def metric_names(task: str, kind: str = "fit") -> list[str]:
+    if kind != "fit":
+        return list(trial_kind(kind).metrics)
     own = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
     return list(own + COMMON_METRICS)
+
+
+# Specs with ``kind = "<name>"`` run their trials through another package: name -> the
+# module whose ``KINDS[name]`` gives the ``[trial]`` table's options (defaults, choices),
+# the metrics, ``run(config, seed)`` and the report's setting line
+# (see chainrule.beyond.studies). The default kind, "fit", is ``trial.run_trial``.
+TRIAL_KINDS = {"pretraining": "chainrule.beyond.studies",
+               "gradient_free": "chainrule.beyond.studies",
+               "rl": "chainrule.beyond.studies"}
+
+
+def trial_kind(name: str):
+    import importlib
+    return importlib.import_module(TRIAL_KINDS[name]).KINDS[name]
 
 
 def default_metric(task: str) -> str:

@@ -72,6 +72,9 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int) -> dict:
 
 def _setting(spec: Spec, done: list[dict]) -> str:
     """One line with the fixed settings; those a factor changes read "by factor"."""
+    if "kind" in spec.base:              # another package's trials describe their own setting
+        from .components import trial_kind
+        return trial_kind(spec.base["kind"]).setting(spec, done)
     varied = set()
     for f in spec.factors:
         if "." in f.key or f.key in spec.base:

@@ -105,7 +105,7 @@ REPORT: dict[str, Option] = {
     "epochs": Option("ints?", None, low=1),
 }
 TOP = ("name", "title", "description", "seeds", "min_seeds", "max_jobs", "dataset", "model",
-       "optimizer", "training", "factors", "quick", "report")
+       "optimizer", "training", "factors", "quick", "report", "kind", "trial")
 
 
 @dataclass
@@ -212,7 +212,7 @@ def parse(raw: dict, *, source: str = "<spec>", quick: bool = False,
             target, parts = raw, (["factors", key[8:]] if key.startswith("factors.") else [key])
         else:
             target, parts = raw, key.split(".")
-            if len(parts) != 2 or parts[0] not in (*SECTIONS, "report"):
+            if len(parts) != 2 or parts[0] not in (*SECTIONS, "report", "trial"):
                 raise SpecError(_say(f"quick.{key}", where, "a dotted option key such as "
                                      "'training.epochs', or 'seeds'", key, _all_keys()))
         for part in parts[:-1]:
@@ -236,8 +236,12 @@ def parse(raw: dict, *, source: str = "<spec>", quick: bool = False,
         given = raw.get(section, {})
         _expect(isinstance(given, dict), section, where, f"a table [{section}]", given)
         base[section] = _section(section, given, where, f"{section}.")
-    _expect(base["dataset"]["name"] is not None, "dataset.name", where,
-            "a dataset name: one of " + _quote(components.dataset_names()), None)
+    kind = raw.get("kind", "fit")
+    if kind != "fit" or "trial" in raw:          # another package's trials (see _kind)
+        base.update(_kind(kind, raw.get("trial"), where))
+    else:
+        _expect(base["dataset"]["name"] is not None, "dataset.name", where,
+                "a dataset name: one of " + _quote(components.dataset_names()), None)
     task = components.dataset_task(base["dataset"]["name"])
     base["training"]["loss"] = base["training"]["loss"] or components.default_loss(task)
 
@@ -245,9 +249,10 @@ def parse(raw: dict, *, source: str = "<spec>", quick: bool = False,
     given = raw.get("factors", {})
     _expect(isinstance(given, dict), "factors", where, "a table of 'key' = [levels]", given)
     for key, levels in given.items():
-        factors.append(_factor(key, levels, where))
+        factors.append(_trial_factor(key, levels, where, kind) if key.startswith("trial.")
+                       else _factor(key, levels, where))
     _check_optimizer_levels(factors, base["optimizer"]["name"], where)
-    spec_report = _report(raw.get("report", {}), where, task, factors)
+    spec_report = _report(raw.get("report", {}), where, task, factors, kind)
     spec = Spec(name=name, title=str(raw.get("title", name)), seeds=n_seeds,
                 description=" ".join(str(raw.get("description", "")).split()), base=base,
                 factors=factors, report=spec_report, max_jobs=max_jobs, source=source,
@@ -411,17 +416,20 @@ def _check_optimizer_levels(factors: list[Factor], base_name: str, where: str) -
                 _typed_like(params[option], level, f'factors."{f.key}"[{i}]', where)
 
 
-def _report(given: dict, where: str, task: str, factors: list[Factor]) -> dict:
+def _report(given: dict, where: str, task: str, factors: list[Factor],
+            kind: str = "fit") -> dict:
     _expect(isinstance(given, dict), "report", where, "a table [report]", given)
     out = {k: copy.deepcopy(o.default) for k, o in REPORT.items()}
     for key, value in given.items():
         _check_key(key, REPORT, where, "[report]", "report.")
         out[key] = _value(REPORT[key], value, f"report.{key}", where)
-    known = components.metric_names(task)
-    out["metrics"] = out["metrics"] or [components.default_metric(task)]
+    known = components.metric_names(task, kind)
+    out["metrics"] = out["metrics"] or [components.default_metric(task) if kind == "fit"
+                                        else known[0]]
     for i, metric in enumerate(out["metrics"]):
         if metric not in known:
-            raise SpecError(_say(f"report.metrics[{i}]", where, f"a {task} metric: one of "
+            what = f"a {task} metric" if kind == "fit" else f"a metric of {kind!r} trials"
+            raise SpecError(_say(f"report.metrics[{i}]", where, f"{what}: one of "
                                  + _quote(known), metric, known))
     out["primary"] = out["primary"] or out["metrics"][0]
     if out["primary"] not in known:
@@ -450,6 +458,47 @@ def _apply(config: dict, key: str, level: Any) -> None:
     else:
         section, option = key.split(".")
         config[section][option] = copy.deepcopy(level)
+
+
+# ----------------------------------------------------------------------------- trial kinds
+
+def _kind(kind: Any, given: Any, where: str) -> dict:
+    """``kind = "<name>"`` and its ``[trial]`` table -> the base config's ``kind`` and ``trial``."""
+    kinds = list(components.TRIAL_KINDS)
+    if kind not in kinds:
+        raise SpecError(_say("kind", where, "one of " + _quote(["fit", *kinds]) + " (with a "
+                             "[trial] table only for the kinds other than 'fit')", kind, kinds))
+    _expect(isinstance(given or {}, dict), "trial", where, "a table [trial]", given)
+    options = dict(components.trial_kind(kind).options)
+    for key, value in (given or {}).items():
+        options[key] = _trial_value(kind, key, value, f"trial.{key}", where)
+    return {"kind": kind, "trial": options}
+
+
+def _trial_value(kind: str, option: str, value: Any, key: str, where: str) -> Any:
+    spec_kind = components.trial_kind(kind)
+    _check_key(option, spec_kind.options, where, f"[trial] for kind {kind!r}")
+    choices = spec_kind.choices.get(option)
+    if choices is not None and value not in choices:
+        raise SpecError(_say(key, where, "one of " + _quote(choices), value, choices))
+    return _typed_like(spec_kind.options[option], value, key, where)
+
+
+def _trial_factor(key: str, given: Any, where: str, kind: str) -> Factor:
+    """A factor over a ``[trial]`` option: ``"trial.fraction" = [0.01, 0.05]``."""
+    if kind == "fit":
+        raise SpecError(_say(f'factors."{key}"', where, "a factor of a spec with a 'kind' (only "
+                             "those have a [trial] table)", key))
+    levels = given.get("levels") if isinstance(given, dict) else given
+    labels = given.get("labels") if isinstance(given, dict) else None
+    if not isinstance(levels, list) or not levels:
+        raise SpecError(_say(f'factors."{key}"', where, "a non-empty list of levels", levels))
+    if labels is not None and (not isinstance(labels, list) or len(labels) != len(levels)):
+        raise SpecError(_say(f'factors."{key}".labels', where, f"a list of {len(levels)} labels, "
+                             "one per level", labels))
+    for i, level in enumerate(levels):
+        _trial_value(kind, key.split(".", 1)[1], level, f'factors."{key}"[{i}]', where)
+    return Factor(key, levels, [str(x) for x in (labels or map(_short, levels))])
 
 
 # ----------------------------------------------------------------------------- checks

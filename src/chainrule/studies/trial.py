@@ -26,6 +26,9 @@ from . import components
 def run_trial(config: dict, seed: int) -> dict:
     from chainrule import nn
 
+    if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
+        return components.trial_kind(config["kind"]).run(config, seed)
+
     d, m, o, t = (config[k] for k in ("dataset", "model", "optimizer", "training"))
     task = components.dataset_task(d["name"])
     split, n_out, labels = load_split(d, seed, task)

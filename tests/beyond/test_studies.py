@@ -1,0 +1,77 @@
+"""The three comparison studies: presets parse, each trial kind runs, runner + report work."""
+import copy
+import math
+
+import pytest
+
+from chainrule.studies import report, runner
+from chainrule.studies import spec as S
+from chainrule.studies.trial import run_trial
+
+PRESETS = {"pretraining": ("pretraining", 16, 40), "gradient_free": ("gradient_free", 20, 30),
+           "rl_cartpole": ("rl", 6, 15)}
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_presets_parse_with_their_kind_and_trial_counts(name):
+    kind, quick, full = PRESETS[name]
+    assert S.load(name, quick=True).base["kind"] == kind
+    assert len(runner.trials(S.load(name, quick=True))) == quick
+    assert len(runner.trials(S.load(name))) == full
+    assert S.find(name) in S.preset_paths()          # so `chainrule reproduce` runs it
+
+
+def config(name, **trial):
+    cells = S.load(name, quick=True).cells()
+    cfg = copy.deepcopy(cells[0][1])
+    cfg["trial"].update(trial)
+    return cfg
+
+
+def test_pretraining_trial_records_its_metrics():
+    metrics = run_trial(config("pretraining", pretrain_epochs=1, fine_tune_steps=5), 0)["metrics"]
+    assert metrics["labelled"] == 10 and 0.0 <= metrics["test_accuracy"] <= 1.0
+    assert metrics["pretrain_time"] > 0
+
+
+@pytest.mark.parametrize("method", ["adam", "lbfgs", "ga", "pso", "es"])
+def test_gradient_free_trial_respects_the_wall_time_budget(method):
+    metrics = run_trial(config("gradient_free", method=method, max_time=0.2), 0)["metrics"]
+    assert 0.2 <= metrics["train_time"] < 0.2 + 0.25
+    assert metrics["loss_evaluations"] > 0 and 0.0 <= metrics["test_accuracy"] <= 1.0
+
+
+def test_rl_trial_counts_environment_steps():
+    metrics = run_trial(config("rl_cartpole", algo="a2c", env_steps=600, eval_episodes=2), 0)[
+        "metrics"]
+    assert 600 <= metrics["env_steps"] < 600 + 8 * 32
+    assert metrics["reached_475"] == 0.0 and math.isnan(metrics["steps_to_475"])
+    assert metrics["eval_return"] > 0
+
+
+def test_a_kind_spec_runs_and_reports_end_to_end(tmp_path):
+    spec = S.parse({"name": "tiny_rl", "kind": "rl",
+                    "trial": {"env_steps": 300, "eval_episodes": 2},
+                    "factors": {"trial.algo": ["reinforce", "es"]},
+                    "report": {"metrics": ["eval_return", "env_steps"], "goal": "max"},
+                    "seeds": 2})
+    counts = runner.run(spec, tmp_path, jobs=1, progress=False)
+    assert counts["done"] == 4 and counts["failed"] == 0
+    report.build(tmp_path)
+    table = (tmp_path / "tiny_rl" / "table.md").read_text()
+    assert "| reinforce |" in table and "CartPole-v1, 300 environment steps" in table
+
+
+@pytest.mark.parametrize("raw, match", [
+    ({"kind": "rl", "trial": {"algorithm": "a2c"}}, "'algorithm'.*a known option of \\[trial\\]"),
+    ({"kind": "rl", "trial": {"algo": "dqn"}}, "'trial.algo'.*must be one of 'reinforce', "
+                                               "'a2c', 'es'"),
+    ({"kind": "dqn"}, "'kind'.*must be one of 'fit', 'pretraining'"),
+    ({"kind": "rl", "factors": {"trial.algo": []}}, "a non-empty list of levels"),
+    ({"kind": "rl", "report": {"metrics": ["test_accuracy"]}}, "a metric of 'rl' trials"),
+    ({"dataset": {"name": "iris"}, "factors": {"trial.x": [1]}}, "a factor of a spec with a "
+                                                                  "'kind'"),
+])
+def test_kind_spec_errors_name_the_key_and_the_choices(raw, match):
+    with pytest.raises(S.SpecError, match=match):
+        S.parse({"name": "bad", **raw})
