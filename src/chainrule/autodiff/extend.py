@@ -27,8 +27,13 @@ from .graph import Primitive, defvjp
 __all__ = ["primitive", "defvjp", "Primitive"]
 
 
-def primitive(forward=None, *, name: str | None = None):
-    """Turn an array function into a :class:`Primitive` (usable as a decorator)."""
+def primitive(forward=None, *, name: str | None = None, saves: str | None = None):
+    """Turn an array function into a :class:`Primitive` (usable as a decorator).
+
+    With ``saves="name"`` the forward returns ``(output, saved)`` and the VJPs receive
+    ``name=saved``: an intermediate computed once in the forward and reused by the
+    backward (read-only), as the fused softmax cross-entropy does with its probabilities.
+    """
     def wrap(fn):
-        return Primitive(name or fn.__name__, fn)
+        return Primitive(name or fn.__name__, fn, saves=saves)
     return wrap(forward) if forward is not None else wrap

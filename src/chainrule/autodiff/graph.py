@@ -89,15 +89,21 @@ class Primitive:
     flowing into the output, the output itself, and the forward inputs. It returns the
     gradient for one input, in the *broadcast* shape if it likes: ``unbroadcast`` sums
     it back to the input's shape centrally. VJPs never modify ``g`` in place.
+
+    ``saves="name"`` marks a fused primitive whose forward computes an intermediate the
+    VJPs need (softmax cross-entropy's probabilities): its forward returns
+    ``(output, saved)`` and, when the graph is recorded, its VJPs receive ``name=saved``
+    as one more constant (read-only: a second backward sees it again).
     """
 
-    __slots__ = ("name", "forward", "vjps", "doc")
+    __slots__ = ("name", "forward", "vjps", "doc", "saves")
 
-    def __init__(self, name: str, forward, doc: str | None = None):
+    def __init__(self, name: str, forward, doc: str | None = None, saves: str | None = None):
         self.name = name
         self.forward = forward
         self.vjps: tuple | None = None      # one function per input, or None if not registered
         self.doc = doc or (forward.__doc__ if forward is not None else None)
+        self.saves = saves
 
     def __call__(self, *inputs, **kwargs):
         for a in inputs:
@@ -105,9 +111,13 @@ class Primitive:
                 inputs = tuple(b if isinstance(b, Tensor) else constant(b, inputs) for b in inputs)
                 break
         out = self.forward(*[t.data for t in inputs], **kwargs)
+        if self.saves is not None:
+            out, saved = out
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:
+                    if self.saves is not None:
+                        kwargs[self.saves] = saved
                     return Tensor._from_op(out, self, inputs, kwargs)
         return Tensor._from_op(out, None, (), None)
 
@@ -200,7 +210,7 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
                 f"backward() without 'grad' needs a scalar output, but the output has shape "
                 f"{root.data.shape}. Pass grad= an array of that shape, or reduce the output "
                 f"first, e.g. out.sum().backward().")
-        grad = np.ones_like(root.data)
+        grad = np.ones(root.data.shape, root.data.dtype)
     else:
         grad = grad.data if isinstance(grad, Tensor) else grad
         grad = np.array(grad, dtype=root.data.dtype)         # a copy: the caller keeps theirs
@@ -215,27 +225,32 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
         if g is None:
             continue
         prim = node._prim
-        if prim is None or node._retain:                    # a leaf, or retain_grad()
+        if prim is None:                                    # a leaf
             _accumulate_leaf(node, g)
-            if prim is None:
-                continue
-        if node._parents is _RELEASED:
+            continue
+        if node._retain:                                    # retain_grad()
+            _accumulate_leaf(node, g)
+        parents = node._parents
+        if parents is _RELEASED:
             raise RuntimeError(
                 "backward() went through a part of the graph a second time, but its saved "
                 "values were already freed. Pass retain_graph=True to the first backward() "
                 "if you need to call it twice.")
-        if prim.vjps is None:
+        vjps = prim.vjps
+        if vjps is None:
             raise NotImplementedError(f"The primitive {prim.name!r} has no registered VJP.")
-        parents = node._parents
         datas = [p.data for p in parents]
-        kwargs = node._kwargs
+        ans, kwargs = node.data, node._kwargs
         for i, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
-            vjp = prim.vjps[i]
+            vjp = vjps[i]
             if vjp is None:
                 raise RuntimeError(f"Input {i} of {prim.name!r} is not differentiable.")
-            gi = unbroadcast(vjp(g, node.data, *datas, **kwargs), parent.data.shape, parent.data.dtype)
+            gi = vjp(g, ans, *datas, **kwargs)
+            data = datas[i]
+            if gi.shape != data.shape or gi.dtype != data.dtype:
+                gi = unbroadcast(gi, data.shape, data.dtype)
             if (parent._prim is None or parent._retain) and (gi is g or gi.base is not None):
                 # NOTE: a leaf keeps its gradient and optimizers update it in place, but an
                 # identity VJP (add, reshape, broadcast) hands the same buffer to several

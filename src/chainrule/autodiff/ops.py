@@ -232,23 +232,30 @@ def _linear(x, weight, bias):
     return out
 
 
-@_primitive
 def _softmax_cross_entropy(logits, targets, class_weights, reduction):
-    """Cross-entropy of integer ``targets`` under ``softmax(logits)``, fused and stable."""
+    """Cross-entropy of integer ``targets`` under ``softmax(logits)``, fused and stable.
+
+    Also returns the probabilities softmax(logits), which the VJP needs (``saves``).
+    """
     xp = array_module(logits)
     shifted = logits - logits.max(axis=1, keepdims=True)
-    log_norm = xp.log(xp.exp(shifted).sum(axis=1))
+    exps = xp.exp(shifted)
+    norm = exps.sum(axis=1, keepdims=True)
+    probs = exps / norm
     rows = xp.arange(len(targets))
-    losses = log_norm - shifted[rows, targets]
+    losses = xp.log(norm[:, 0]) - shifted[rows, targets]
     if class_weights is not None:
         weights = class_weights[targets]
         losses = losses * weights
     if reduction == "none":
-        return losses
+        return losses, probs
     if reduction == "sum":
-        return losses.sum()
+        return losses.sum(), probs
     denominator = weights.sum() if class_weights is not None else len(targets)
-    return losses.sum() / losses.dtype.type(denominator)
+    return losses.sum() / losses.dtype.type(denominator), probs
+
+
+_softmax_cross_entropy = Primitive("softmax_cross_entropy", _softmax_cross_entropy, saves="probs")
 
 
 # == the public functions ===============================================================
@@ -432,15 +439,29 @@ def softmax_cross_entropy(logits, targets, class_weights=None, reduction="mean")
         raise ValueError(
             f"softmax_cross_entropy: targets must be integer class indices of shape "
             f"({logits.shape[0]},); got dtype {targets.dtype} and shape {targets.shape}.")
-    if targets.size and (targets.min() < 0 or targets.max() >= logits.shape[1]):
-        raise ValueError(
-            f"softmax_cross_entropy: targets must lie in [0, {logits.shape[1] - 1}] for "
-            f"{logits.shape[1]} classes; got values from {targets.min()} to {targets.max()}.")
     if class_weights is not None:
         class_weights = np.asarray(getattr(class_weights, "data", class_weights), dtype=logits.dtype)
+        if class_weights.shape != (logits.shape[1],):
+            raise ValueError(
+                f"softmax_cross_entropy: class_weights must hold one weight per class, shape "
+                f"({logits.shape[1]},); got shape {class_weights.shape}.")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"The 'reduction' parameter must be one of 'mean', 'sum', 'none'. Got {reduction!r} instead.")
-    return _softmax_cross_entropy(logits, targets=targets, class_weights=class_weights, reduction=reduction)
+    # NOTE: a target >= the number of classes makes the forward's fancy index raise
+    # IndexError, but a negative one would silently count from the end: check only that.
+    if targets.dtype.kind == "i" and targets.size and targets.min() < 0:
+        raise _target_range_error(targets, logits.shape[1])
+    try:
+        return _softmax_cross_entropy(logits, targets=targets, class_weights=class_weights,
+                                      reduction=reduction)
+    except IndexError:
+        raise _target_range_error(targets, logits.shape[1]) from None
+
+
+def _target_range_error(targets, classes) -> ValueError:
+    return ValueError(
+        f"softmax_cross_entropy: targets must lie in [0, {classes - 1}] for {classes} classes; "
+        f"got values from {targets.min()} to {targets.max()}.")
 
 
 # == networks (issue 3): convolution, max pooling, erf, clamped log =======================

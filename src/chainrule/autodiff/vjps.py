@@ -71,16 +71,39 @@ def _concatenate_vjp(i):
     return vjp
 
 
-def _softmax_cross_entropy_vjp(g, ans, logits, targets, class_weights, reduction):
-    # d/dz_i of w_t (logsumexp(z) - z_t) is w_t (softmax(z)_i - [i == t])
-    grad = ops._softmax.forward(logits, axis=1)
-    rows = np.arange(len(targets))
-    grad[rows, targets] -= 1
-    scale = np.ones(len(targets), dtype=logits.dtype) if class_weights is None else class_weights[targets]
+def _softmax_cross_entropy_vjp(g, ans, logits, targets, class_weights, reduction, probs):
+    # d/dz_i of w_t (logsumexp(z) - z_t) is w_t (softmax(z)_i - [i == t]); the forward
+    # saved softmax(z) (a copy here: a second backward with retain_graph reads it again)
+    grad = probs.copy()
+    n = len(targets)
+    grad[np.arange(n), targets] -= 1
+    if class_weights is None:
+        # every row's scale is the same g / N ("mean") or g ("sum"): one scalar multiply
+        if reduction == "none":
+            grad *= g[:, None]
+        else:
+            dtype = logits.dtype.type
+            grad *= g * (dtype(1) / dtype(max(n, 1))) if reduction == "mean" else g
+        return grad
+    scale = class_weights[targets]
     if reduction == "mean":
         scale = scale / scale.sum().astype(logits.dtype)
     grad *= (scale * g)[:, None] if reduction == "none" else (scale * g)[:, None].astype(logits.dtype)
     return grad
+
+
+def _linear_vjp_input(g, ans, x, w, b):
+    return g @ w
+
+
+def _linear_vjp_weight(g, ans, x, w, b):
+    if g.ndim == 2:                      # (batch, out)^T @ (batch, in)
+        return g.T @ x
+    return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+
+
+def _linear_vjp_bias(g, ans, x, w, b):
+    return np.add.reduce(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
 
 
 def _transpose_vjp(g, ans, x, axes):
@@ -142,9 +165,7 @@ class _VariadicVJPs(tuple):
 defvjp(ops._concatenate, *())                 # the inputs are variadic: input i's VJP is built on demand
 ops._concatenate.vjps = _VariadicVJPs()
 # -- fused fast paths ---------------------------------------------------------------------
-defvjp(ops._linear,  lambda g, ans, x, w, b: g @ w,
-                     lambda g, ans, x, w, b: g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]),
-                     lambda g, ans, x, w, b: g.reshape(-1, g.shape[-1]).sum(axis=0))
+defvjp(ops._linear,  _linear_vjp_input, _linear_vjp_weight, _linear_vjp_bias)
 defvjp(ops._softmax_cross_entropy, _softmax_cross_entropy_vjp)
 
 
