@@ -75,11 +75,18 @@ def test_lockstep_rollouts_with_an_injected_environment():
 
 
 def test_episode_budget_is_exact_and_history_counts_steps():
+    steps = []
+
+    class Counted(Countdown):
+        def step(self, action):
+            steps.append(1)
+            return super().step(action)
     agent = REINFORCE(default_policy(2, 2, (4,), rng=0), default_value(2, (4,), rng=0),
                       batch_episodes=4, rng=0)
-    history = agent.train(Countdown, episodes=10, seed=0)
+    history = agent.train(Counted, episodes=10, seed=0)
     assert history.stop_reason == "max_episodes" and history.last["episodes"] == 10
     assert history.history["episodes"] == [4, 8, 10]
+    assert history.last["env_steps"] == len(steps)
     assert len(history.info["returns"]) == 10
 
 

@@ -45,7 +45,7 @@ def test_time_budget_ends_within_one_evaluation():
     history = gf.minimize(slow, make("pso"), max_time=0.25)
     elapsed = time.perf_counter() - start
     assert history.stop_reason == "max_time"
-    assert 0.25 <= elapsed < 0.25 + 0.1
+    assert 0.25 <= elapsed < 0.25 + 0.15
     assert history.last["evaluations"] <= 26
 
 

@@ -37,7 +37,7 @@ def test_pretraining_trial_records_its_metrics():
 @pytest.mark.parametrize("method", ["adam", "lbfgs", "ga", "pso", "es"])
 def test_gradient_free_trial_respects_the_wall_time_budget(method):
     metrics = run_trial(config("gradient_free", method=method, max_time=0.2), 0)["metrics"]
-    assert 0.2 <= metrics["train_time"] < 0.2 + 0.25
+    assert 0.2 <= metrics["train_time"] < 0.2 + 0.5
     assert metrics["loss_evaluations"] > 0 and 0.0 <= metrics["test_accuracy"] <= 1.0
 
 
