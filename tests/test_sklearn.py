@@ -14,7 +14,6 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 import chainrule
 from chainrule import nn
@@ -22,14 +21,6 @@ from chainrule.data import make_imbalanced
 from chainrule.sklearn import OPTIMIZERS, NeuralNetClassifier, NeuralNetRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_blas_thread():
-    # NOTE: small float32 products gain nothing from BLAS threads; on a busy 2-core machine
-    # OpenBLAS's threads made these fits 15x slower (17 s instead of 1 s).
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 # -- scikit-learn's estimator checks --------------------------------------------------------

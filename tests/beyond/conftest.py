@@ -18,11 +18,3 @@ def digits_split():
     split = data.train_val_test_split(data.load("digits"), val=0.0, test=0.25, seed=0)
     scale = lambda X: (X / 16.0).astype(np.float32)            # noqa: E731  pixels in [0, 1]
     return scale(split.X_train), split.y_train, scale(split.X_test), split.y_test
-
-
-@pytest.fixture(scope="session", autouse=True)
-def one_blas_thread():
-    """Small matrices: BLAS threads only add contention (measured 5-30x slower on 2 busy cores)."""
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1):
-        yield
