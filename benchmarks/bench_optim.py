@@ -8,7 +8,8 @@ weights with their biases: 5,704,704 values), with fixed gradients. Every peer r
 (A B C A B C ..., waiting for an idle machine, retrying disturbed repetitions) and each
 ratio is the median of the per-repetition ratios.
 
-Peers: ``chainrule.optim.Adam`` (in-place, cache-sized chunks, one thread); the textbook
+Peers: ``chainrule.optim.Adam`` on its NumPy kernels (in-place, cache-sized chunks, one
+thread) and on its Numba kernel (one compiled pass, one thread; when Numba is installed); the textbook
 formulas in NumPy, which allocate temporaries; ``torch.optim.Adam`` when torch is
 installed: its default CPU path (a per-tensor loop of in-place kernels) with torch's
 default thread count and with one thread, and ``fused=True`` (one fused, vectorised
@@ -38,13 +39,18 @@ def arrays(seed=0):
             [rng.standard_normal(s, dtype=np.float32) for s in SHAPES])
 
 
-def chainrule_step():
+def chainrule_step(kernels: str):
     values, grads = arrays()
     params = [cr.tensor(v, requires_grad=True) for v in values]
     for p, g in zip(params, grads):
         p.grad = g
     opt = optim.Adam(params, lr=LR, betas=BETAS, eps=EPS)
-    return opt.step
+
+    def step():
+        previous = optim.set_kernel_backend(kernels)
+        opt.step()
+        optim.set_kernel_backend(previous)
+    return step
 
 
 def naive_numpy_step():
@@ -91,7 +97,12 @@ def main(argv=None):
     print(f"Adam step over {n:,} float32 parameters in {len(SHAPES)} tensors")
     print(harness.machine_description())
 
-    peers = {"chainrule.optim.Adam": chainrule_step(), "NumPy, naive formulas": naive_numpy_step()}
+    peers = {"chainrule.optim.Adam (NumPy kernels)": chainrule_step("numpy")}
+    if optim.get_kernel_backend() == "numba":
+        peers["chainrule.optim.Adam (Numba kernel)"] = chainrule_step("numba")
+    else:
+        print("Numba is not installed: the compiled kernel is skipped (pip install 'chainrule[fast]')")
+    peers["NumPy, naive formulas"] = naive_numpy_step()
     try:
         import torch
     except ImportError:
@@ -110,12 +121,12 @@ def main(argv=None):
     repetitions, inner = (7, 3) if args.quick else (21, 5)
     timings = harness.interleaved(peers, repetitions=repetitions, inner=inner, warmup=2,
                                   max_wait=5.0)
-    ours = timings["chainrule.optim.Adam"]
+    ours = timings["chainrule.optim.Adam (NumPy kernels)"]
     print(f"\n{'peer':40s} {'median ms':>10s} {'chainrule / peer':>17s}")
     for name, timing in timings.items():
         ratio = harness.median_ratio(ours, timing)
         print(f"{name:40s} {1000 * timing.median:10.2f} {ratio:17.2f}")
-    print("\nratio < 1: chainrule is faster than that peer.")
+    print("\nratio < 1: chainrule's NumPy kernels are faster than that peer.")
 
 
 if __name__ == "__main__":

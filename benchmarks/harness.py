@@ -2,13 +2,17 @@
 
 Method
 ------
-* Before each timed repetition, wait until the other processes on the machine use less
-  than ``IDLE_THRESHOLD`` of the CPUs (read from ``/proc/stat`` minus our own usage from
-  ``/proc/self/stat``), up to ``max_wait`` seconds.
+* Before each timed repetition, wait until the machine uses less than ``IDLE_THRESHOLD``
+  of the CPUs (from ``/proc/stat``, while this process sleeps: other processes, and our
+  own BLAS/OpenMP worker threads still spinning after the previous peer), up to
+  ``max_wait`` seconds.
 * Peers are timed interleaved, A B A B ..., so slow drifts hit every peer alike. Each
-  repetition times ``inner`` calls and keeps the per-call mean.
-* A repetition during which the machine's *other* load rose above the threshold is
-  discarded and repeated (at most ``retries`` times).
+  repetition first runs the peer untimed for ``WARM_SECONDS`` (after the idle wait the
+  caches are cold and the core slow), then times ``inner`` calls and keeps the per-call
+  mean.
+* A repetition during which the *other* processes' load (``/proc/stat`` minus this
+  process, ``/proc/self/stat``) rose above the threshold is discarded and repeated (at
+  most ``retries`` times).
 * The result per peer is the median over repetitions; ratios are the median of the
   per-pair ratios (same repetition index), which is robust to a disturbed pair.
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 IDLE_THRESHOLD = 0.25          # fraction of all CPUs used by other processes
+WARM_SECONDS = 0.005           # untimed calls before each timed repetition
 
 
 def _cpu_times() -> tuple[float, float]:
@@ -39,7 +44,14 @@ def _own_jiffies() -> float:
 
 
 class LoadProbe:
-    """Fraction of the machine used by other processes between ``start()`` and ``stop()``."""
+    """Fraction of the machine used by other processes between ``start()`` and ``stop()``.
+
+    ``include_self=True`` counts this process too: for a probe taken while the main thread
+    sleeps, what it sees of this process is its worker threads (BLAS, OpenMP) still spinning.
+    """
+
+    def __init__(self, include_self: bool = False):
+        self.include_self = include_self
 
     def start(self):
         self._busy, self._total = _cpu_times()
@@ -48,7 +60,7 @@ class LoadProbe:
 
     def stop(self) -> float:
         busy, total = _cpu_times()
-        own = _own_jiffies() - self._own
+        own = 0.0 if self.include_self else _own_jiffies() - self._own
         elapsed = total - self._total
         if elapsed <= 0:
             return 0.0
@@ -56,10 +68,15 @@ class LoadProbe:
 
 
 def wait_for_idle(max_wait: float = 20.0, window: float = 0.2) -> float:
-    """Block until other processes use < IDLE_THRESHOLD of the CPUs; return the load seen."""
+    """Block until the CPUs are < IDLE_THRESHOLD busy; return the load seen.
+
+    NOTE: this counts this process's own worker threads too. OpenBLAS's workers spin for
+    about 0.1 s after a multithreaded product, and a peer timed while the previous peer's
+    threads still spin loses a core to them (W2's chainrule step: 75 -> 110 us).
+    """
     deadline = time.monotonic() + max_wait
     while True:
-        probe = LoadProbe().start()
+        probe = LoadProbe(include_self=True).start()
         time.sleep(window)
         load = probe.stop()
         if load < IDLE_THRESHOLD or time.monotonic() > deadline:
@@ -70,6 +87,8 @@ def wait_for_idle(max_wait: float = 20.0, window: float = 0.2) -> float:
 class Timing:
     name: str
     seconds: list[float] = field(default_factory=list)      # per-call mean of each repetition
+    loads: list[float] = field(default_factory=list)        # other processes' CPU share, each kept repetition
+    retries: int = 0                                        # repetitions discarded as disturbed
 
     @property
     def median(self) -> float:
@@ -85,17 +104,31 @@ def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int
     timings = {name: Timing(name) for name in peers}
     for _ in range(repetitions):
         for name, fn in peers.items():
-            for _attempt in range(retries + 1):
+            for attempt in range(retries + 1):
                 wait_for_idle(max_wait)
+                _warm(fn)
                 probe = LoadProbe().start()
                 start = time.perf_counter()
                 for _ in range(inner):
                     fn()
                 elapsed = (time.perf_counter() - start) / inner
-                if probe.stop() < IDLE_THRESHOLD:
+                load = probe.stop()
+                if load < IDLE_THRESHOLD:
                     break
+                if attempt < retries:
+                    timings[name].retries += 1
             timings[name].seconds.append(elapsed)
+            timings[name].loads.append(load)
     return timings
+
+
+def _warm(fn, seconds: float = WARM_SECONDS) -> None:
+    """Run ``fn`` untimed for ``seconds`` (at least once): after an idle wait the caches are
+    cold and the core slow, and the first ~2 ms of W2 steps run at half speed."""
+    deadline = time.perf_counter() + seconds
+    fn()
+    while time.perf_counter() < deadline:
+        fn()
 
 
 def median_ratio(numerator: Timing, denominator: Timing) -> float:

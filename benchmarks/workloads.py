@@ -2,8 +2,9 @@
 
 Each ``make_<peer>(workload, seed)`` returns a zero-argument function that runs one full
 training step (forward, backward, optimizer update) on a fixed batch, so the harness can
-time peers side by side. Peers: chainrule, PyTorch eager, scikit-learn (``partial_fit``),
-NumPy written by hand with no graph, and the step's matrix products alone (the ceiling).
+time peers side by side. Peers: chainrule (its default optimizer kernels, and forced onto
+the pure-NumPy kernels), PyTorch eager, scikit-learn (``partial_fit``), NumPy written by
+hand with no graph, and the step's matrix products alone (the ceiling).
 """
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def batch_for(w: Workload, seed: int = 0):
 
 # -- chainrule -----------------------------------------------------------------------------
 
-def make_chainrule(w: Workload, seed: int = 0):
+def make_chainrule(w: Workload, seed: int = 0, kernels: str | None = None):
+    """``kernels``: run the optimizer on this kernel path ("numpy", "numba"); default: the
+    library's default (Numba when installed)."""
     import chainrule as cr
     from chainrule import nn, optim
     model = nn.MLP(list(w.sizes), activation=w.activation, rng=seed)
@@ -57,7 +60,16 @@ def make_chainrule(w: Workload, seed: int = 0):
         loss.backward()
         opt.step()
         return loss
-    return step
+    if kernels is None:
+        return step
+
+    def step_on_kernels():
+        previous = optim.set_kernel_backend(kernels)
+        try:
+            return step()
+        finally:
+            optim.set_kernel_backend(previous)
+    return step_on_kernels
 
 
 # -- PyTorch eager ------------------------------------------------------------------------
@@ -175,6 +187,7 @@ def make_numpy(w: Workload, seed: int = 0, matmul_only: bool = False):
 
 PEERS = {
     "chainrule": make_chainrule,
+    "chainrule-numpy": lambda w, seed=0: make_chainrule(w, seed, kernels="numpy"),
     "pytorch": make_torch,
     "sklearn": make_sklearn,
     "numpy": make_numpy,

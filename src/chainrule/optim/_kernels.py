@@ -23,6 +23,7 @@ NumPy path, which handles every case.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 
@@ -39,7 +40,7 @@ def set_backend(name: str, _owner: str = "chainrule.optim.set_kernel_backend") -
     """Select ``"auto"``, ``"numpy"`` or ``"numba"``; returns the backend that was in use."""
     check_choice("backend", name, BACKENDS, _owner)
     previous = _state["backend"]
-    available = importlib.util.find_spec("numba") is not None
+    available = _numba_available()
     if name == "numba" and not available:
         raise invalid("backend", _owner,
                       "'numpy' or 'auto' when Numba is not installed", name,
@@ -47,6 +48,11 @@ def set_backend(name: str, _owner: str = "chainrule.optim.set_kernel_backend") -
                       exc=ImportError)
     _state["backend"] = "numba" if name == "numba" or (name == "auto" and available) else "numpy"
     return previous
+
+
+@functools.lru_cache(maxsize=None)
+def _numba_available() -> bool:
+    return importlib.util.find_spec("numba") is not None
 
 
 def get_backend() -> str:
