@@ -84,6 +84,7 @@ def top_functions(name: str = "W1", steps: int = 200, limit: int = 8) -> list[tu
         opt.step()
     for _ in range(5):
         step()
+    harness.wait_for_idle(max_wait=5.0)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(steps):
