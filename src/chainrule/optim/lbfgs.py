@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_number
-from ._flat import FlatOptimizer
+from ._batch import FlatOptimizer
 from .line_search import strong_wolfe
 
 

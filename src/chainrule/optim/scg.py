@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .._validation import check_number
-from ._flat import FlatOptimizer
+from ._batch import FlatOptimizer
 
 
 class ScaledConjugateGradient(FlatOptimizer):

@@ -24,7 +24,7 @@ from . import components
 
 
 def run_trial(config: dict, seed: int) -> dict:
-    from chainrule import nn
+    from chainrule import fit, nn
 
     if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
         return components.trial_kind(config["kind"]).run(config, seed)
@@ -41,14 +41,14 @@ def run_trial(config: dict, seed: int) -> dict:
     callbacks = components.make_callbacks(t)
 
     start = time.perf_counter()
-    history = components.fit()(model, loss, optimizer, split.train, val=split.val, epochs=t["epochs"],
-                     batch_size=t["batch_size"], seed=seed, callbacks=callbacks,
-                     **components.fit_options(t, split.y_train, task))
+    history = fit(model, loss, optimizer, split.train, val=split.val, epochs=t["epochs"],
+                  batch_size=t["batch_size"], seed=seed, callbacks=callbacks,
+                  **components.fit_options(t))
     train_time = time.perf_counter() - start
 
     metrics = evaluate(model, t, split, task, labels)
     metrics.update(_convergence(history, t.get("target_loss"), train_time))
-    metrics.update(components.grad_norms(history, callbacks))
+    metrics.update(components.grad_norms(history))
     return {"metrics": metrics, "history": components.history_lists(history)}
 
 
