@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import invalid
+from .._validation import check_number, invalid
 from .flat import FlatView
 from .optimizer import Optimizer, _evaluate
 
@@ -35,6 +35,14 @@ class FlatOptimizer(Optimizer):
         self._params = self.param_groups[0]["params"]
         self._view = FlatView(self._params)
         self._dtype = self._view.dtype
+
+    def _check_stopping(self, group) -> None:
+        """The limits every batch method shares: iterations, evaluations, tolerances."""
+        owner = type(self).__name__
+        check_number("max_iter", group["max_iter"], owner, low=1, integer=True)
+        check_number("max_eval", group["max_eval"], owner, low=1, integer=True)
+        check_number("tolerance_grad", group["tolerance_grad"], owner, low=0.0)
+        check_number("tolerance_change", group["tolerance_change"], owner, low=0.0)
 
     def add_param_group(self, param_group):
         if self.param_groups:
