@@ -57,10 +57,10 @@ class SGD(Optimizer):
                                 f"dampening={group['dampening']}.")
 
     def _update_group(self, group):
-        update = _kernels.sgd(group)
+        update, momentum = _kernels.sgd(group), group["momentum"] != 0
         for p, grad, state in self._params_with_grad(group):
             buffer, first = None, False
-            if group["momentum"] != 0:
+            if momentum:
                 buffer = state.get("momentum_buffer")
                 if buffer is None:           # b = g at t = 1: the update copies g into it
                     buffer = state["momentum_buffer"] = np.empty_like(p.data)
