@@ -21,6 +21,8 @@ from .callbacks import (EarlyStopping, GradTol, MaxTime, ModelCheckpoint, Progre
 
 @dataclass(frozen=True)
 class FitSettings:
+    """``fit``'s keyword settings, with its defaults; building one checks them all."""
+
     epochs: int = 10
     batch_size: int | None = None              # None: the full batch
     shuffle: bool = True
