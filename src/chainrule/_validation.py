@@ -73,3 +73,25 @@ def _interval(low, high, low_open, high_open) -> str:
     lo = "-inf" if low is None else f"{low:g}"
     hi = "inf" if high is None else f"{high:g}"
     return f"{left}{lo}, {hi}{right}"
+
+
+def check_class_targets(param: str, value: Any, owner: str | None, count: int,
+                        classes: int) -> np.ndarray:
+    """Check integer class indices of shape ``(count,)`` with values in [0, classes).
+
+    The one check of classification targets, for the fused cross-entropy and the
+    ``nn`` losses alike. Returns the targets as an array (a tensor's data, not a copy).
+    """
+    targets = np.asarray(value)
+    expected = f"integer class indices of shape ({count},)"
+    if targets.dtype.kind not in "iu":
+        raise invalid(param, owner, expected, targets,
+                      "Convert labels with y.astype(np.int64); for one-hot or probability "
+                      "targets use cross_entropy with a float array of the input's shape.",
+                      exc=TypeError)
+    if targets.shape != (count,):
+        raise invalid(param, owner, expected, targets)
+    if targets.size and (targets.min() < 0 or targets.max() >= classes):
+        raise invalid(param, owner, f"class indices in [0, {classes - 1}] for {classes} classes",
+                      f"values from {targets.min()} to {targets.max()}")
+    return targets
