@@ -117,20 +117,20 @@ class Primitive:
         self.doc = doc or (forward.__doc__ if forward is not None else None)
         self.saves = saves
 
-    def __call__(self, *inputs, **kwargs):
-        for a in inputs:
-            if not isinstance(a, Tensor):
-                inputs = tuple(b if isinstance(b, Tensor) else constant(b, inputs) for b in inputs)
+    def __call__(self, *inputs, **constants):
+        for arg in inputs:
+            if not isinstance(arg, Tensor):      # a number or an array: a constant input
+                inputs = tuple(x if isinstance(x, Tensor) else constant(x, inputs) for x in inputs)
                 break
-        out = self.forward(*[t.data for t in inputs], **kwargs)
+        out = self.forward(*[t.data for t in inputs], **constants)
         if self.saves is not None:
             out, saved = out
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:
                     if self.saves is not None:
-                        kwargs[self.saves] = saved
-                    return Tensor._from_op(out, self, inputs, kwargs)
+                        constants[self.saves] = saved
+                    return Tensor._from_op(out, self, inputs, constants)
         return Tensor._from_op(out, None, (), None)
 
     def __repr__(self):
@@ -147,12 +147,12 @@ def defvjp(primitive: Primitive, *vjps, variadic=None) -> Primitive:
     if variadic is not None:
         if vjps:
             raise TypeError("defvjp: give either one VJP per input or variadic=, not both.")
-        vjps = _VariadicVJPs(variadic)
+        vjps = _Variadic(variadic)
     primitive.vjps = vjps
     return primitive
 
 
-class _VariadicVJPs:
+class _Variadic:
     """``vjps[i]`` for a variadic primitive: its one VJP, told which input it differentiates."""
 
     __slots__ = ("vjp",)
@@ -164,16 +164,17 @@ class _VariadicVJPs:
         return functools.partial(self.vjp, argnum=argnum)
 
 
-def constant(value, args) -> "Tensor":
+def constant(value, peers) -> "Tensor":
     """Wrap a non-tensor operand; a Python scalar takes the floating dtype of its tensor peers.
 
     NOTE: ``np.asarray(2.0)`` is float64, and a float64 0-d array would promote a float32
     tensor to float64; Python scalars are "weak" (NumPy's NEP 50), so we keep them so.
     """
     if isinstance(value, (int, float, bool)) and not isinstance(value, np.generic):
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.data.dtype if a.data.dtype.kind in "fc" else np.result_type(a.data.dtype, value)
+        for peer in peers:
+            if isinstance(peer, Tensor):
+                peer_dtype = peer.data.dtype
+                dtype = peer_dtype if peer_dtype.kind in "fc" else np.result_type(peer_dtype, value)
                 return Tensor._from_op(np.asarray(value, dtype=dtype), None, (), None)
     return Tensor._from_op(np.asarray(value), None, (), None)
 

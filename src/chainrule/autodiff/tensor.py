@@ -38,14 +38,14 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _from_op(cls, out, prim, inputs, kwargs):
+    def _from_op(cls, out, primitive, inputs, constants):
         """Fast internal constructor: no conversion, no checks."""
         t = object.__new__(Tensor)
         if type(out) is not np.ndarray and isinstance(out, (np.generic, float, int, bool)):
             out = np.asarray(out)
         t.data, t.grad, t._retain = out, None, False
-        t.requires_grad = prim is not None
-        t._primitive, t._inputs, t._constants = prim, inputs, kwargs
+        t.requires_grad = primitive is not None
+        t._primitive, t._inputs, t._constants = primitive, inputs, constants
         return t
 
     # -- autograd -----------------------------------------------------------------------
