@@ -91,7 +91,8 @@ def check_class_targets(param: str, value: Any, owner: str | None, count: int,
                       exc=TypeError)
     if targets.shape != (count,):
         raise invalid(param, owner, expected, targets)
-    if targets.size and (targets.min() < 0 or targets.max() >= classes):
+    # NOTE: one reduction checks both ends: seen as unsigned, a negative index is huge.
+    if targets.size and targets.view(targets.dtype.str.replace("i", "u")).max() >= classes:
         raise invalid(param, owner, f"class indices in [0, {classes - 1}] for {classes} classes",
                       f"values from {targets.min()} to {targets.max()}")
     return targets

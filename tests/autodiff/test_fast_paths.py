@@ -60,7 +60,7 @@ def test_float32_cross_entropy_gradient_matches_float64(reduction, weighted):
 
 
 @pytest.mark.parametrize("targets", [[0, 3, -1], [0, 4, 1], np.array([0, -3, 1], np.int32),
-                                     np.array([0, 9, 1], np.uint8)])
+                                     np.array([0, 9, 1], np.uint8), np.array([0, -2, 1], ">i4")])
 def test_cross_entropy_rejects_targets_outside_the_classes(targets):
     z = cr.tensor(np.zeros((3, 4)), requires_grad=True)
     targets = np.asarray(targets)
@@ -68,6 +68,13 @@ def test_cross_entropy_rejects_targets_outside_the_classes(targets):
                                          r"indices in \[0, 3\] for 4 classes. Got 'values "
                                          rf"from {targets.min()} to {targets.max()}'"):
         cr.softmax_cross_entropy(z, targets)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int64, ">i8", ">u2"])
+def test_cross_entropy_accepts_targets_of_any_integer_dtype_and_byte_order(dtype):
+    z = cr.tensor(np.zeros((3, 4)), requires_grad=True)
+    loss = cr.softmax_cross_entropy(z, np.array([0, 3, 1], dtype), reduction="sum")
+    assert loss.item() == pytest.approx(3 * np.log(4))
 
 
 def test_cross_entropy_checks_the_class_weights_shape():
