@@ -83,14 +83,13 @@ def check_class_targets(param: str, value: Any, owner: str | None, count: int,
     ``nn`` losses alike. Returns the targets as an array (a tensor's data, not a copy).
     """
     targets = np.asarray(value)
-    expected = f"integer class indices of shape ({count},)"
     if targets.dtype.kind not in "iu":
-        raise invalid(param, owner, expected, targets,
+        raise invalid(param, owner, f"integer class indices of shape ({count},)", targets,
                       "Convert labels with y.astype(np.int64); for one-hot or probability "
                       "targets use cross_entropy with a float array of the input's shape.",
                       exc=TypeError)
     if targets.shape != (count,):
-        raise invalid(param, owner, expected, targets)
+        raise invalid(param, owner, f"integer class indices of shape ({count},)", targets)
     # NOTE: one reduction checks both ends: seen as unsigned, a negative index is huge.
     if targets.size and targets.view(targets.dtype.str.replace("i", "u")).max() >= classes:
         raise invalid(param, owner, f"class indices in [0, {classes - 1}] for {classes} classes",

@@ -231,8 +231,11 @@ def toposort(root, follow: str = "requires_grad") -> list:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        for parent in reversed(node._inputs) if everything else node._inputs:
-            if (everything or parent.requires_grad) and id(parent) not in seen:
+        if everything:
+            stack.extend((parent, False) for parent in reversed(node._inputs) if id(parent) not in seen)
+            continue
+        for parent in node._inputs:             # backward's walk: keep this loop lean
+            if parent.requires_grad and id(parent) not in seen:
                 stack.append((parent, False))
     return order
 
