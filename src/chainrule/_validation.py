@@ -91,7 +91,18 @@ def check_class_targets(param: str, value: Any, owner: str | None, count: int,
     if targets.shape != (count,):
         raise invalid(param, owner, f"integer class indices of shape ({count},)", targets)
     # NOTE: one reduction checks both ends: seen as unsigned, a negative index is huge.
-    if targets.size and targets.view(targets.dtype.str.replace("i", "u")).max() >= classes:
+    if targets.size and targets.view(_unsigned(targets.dtype)).max() >= classes:
         raise invalid(param, owner, f"class indices in [0, {classes - 1}] for {classes} classes",
                       f"values from {targets.min()} to {targets.max()}")
     return targets
+
+
+_UNSIGNED: dict = {}
+
+
+def _unsigned(dtype: np.dtype) -> np.dtype:
+    """The unsigned integer dtype of ``dtype``'s size and byte order (cached: this runs per batch)."""
+    unsigned = _UNSIGNED.get(dtype)
+    if unsigned is None:
+        unsigned = _UNSIGNED[dtype] = np.dtype(dtype.str.replace("i", "u"))
+    return unsigned
