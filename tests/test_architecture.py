@@ -35,18 +35,7 @@ SHARED = {"chainrule._validation", "chainrule.random"}   # shared internals of t
 # Each group names the change that removes it; once that is merged, delete its entries:
 # the test fails on an entry that no longer matches anything.
 KNOWN = {
-    # removed by issue 13 part A: a public primitive layer that nn imports openly, the
-    # explainer reading the graph through Tensor.inputs/primitive/constants, and autodiff no
-    # longer importing the explainer
-    "chainrule.autodiff.tensor: imports chainrule.explainer",
-    "chainrule.nn.functional: private chainrule.autodiff.ops._conv",
-    "chainrule.nn.functional: private chainrule.autodiff.ops._max_pool",
-    "chainrule.nn.functional_losses: private chainrule.autodiff.ops._clamped_log",
-    "chainrule.explainer.graph: private chainrule.autodiff.graph._Released",
-    "chainrule.explainer.graph: private attribute _prim of autodiff",
-    "chainrule.explainer.graph: private attribute _parents of autodiff",
-    "chainrule.explainer.graph: private attribute _kwargs of autodiff",
-    "chainrule.beyond.autoencoder: private chainrule.nn.layers._own_rng",
+    # serialization reads which modules save their children themselves
     "chainrule.serialization: private attribute _saves_children of nn",
     # removed by issue 13 part B: a public training/inputs.py, and no components.fit() shim
     "chainrule.beyond.gradient_free.search: private chainrule.training._inputs",
@@ -284,7 +273,7 @@ def planted(tmp_path, source: str) -> dict[str, int]:
     ("from ..training._resolve import resolve\n", "private chainrule.training._resolve.resolve"),
     ("def f():\n    from ..studies import spec\n", "imports chainrule.studies"),
     ("import chainrule\n", "imports chainrule"),
-    ("def f(node):\n    return node._parents\n", "private attribute _parents of autodiff"),
+    ("def f(node):\n    return node._inputs\n", "private attribute _inputs of autodiff"),
 ])
 def test_the_checker_catches_each_kind_of_breach(tmp_path, source, expected):
     assert f"chainrule.nn.planted: {expected}" in planted(tmp_path, source)
