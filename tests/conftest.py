@@ -13,3 +13,54 @@ def one_blas_thread():
     """
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+# A tiny study on iris: 2 cells (ReLU, tanh) x 2 seeds, a few epochs; each test edits what it
+# needs through the ``study_file`` fixture instead of pasting its own copy.
+TINY_STUDY = """
+name = "tiny"
+seeds = {seeds}
+
+[dataset]
+name = "iris"
+test_size = 0.3
+val_size = 0.2
+
+[model]
+hidden = [8]
+
+[optimizer]
+name = "sgd"
+lr = 0.1
+
+[training]
+epochs = {epochs}
+batch_size = 8
+
+[factors]
+{factors}
+
+[quick]
+seeds = 1
+"training.epochs" = 1
+
+[report]
+metrics = ["val_accuracy", "train_loss"]
+"""
+
+
+@pytest.fixture
+def study_file(tmp_path):
+    """``study_file(seeds=2, epochs=3, factors=..., replace={old: new}, name=...)`` writes the
+    tiny iris study, edited, to ``tmp_path`` and returns its path. Each ``old`` text must be in
+    the study (an edit that matches nothing is a mistake in the test, not a pass)."""
+    def write(*, seeds=2, epochs=3, factors='"model.activation" = ["relu", "tanh"]',
+              replace=None, name="study.toml"):
+        text = TINY_STUDY.format(seeds=seeds, epochs=epochs, factors=factors)
+        for old, new in (replace or {}).items():
+            assert old in text, f"{old!r} is not in the tiny study"
+            text = text.replace(old, new)
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+    return write

@@ -73,3 +73,36 @@ def _interval(low, high, low_open, high_open) -> str:
     lo = "-inf" if low is None else f"{low:g}"
     hi = "inf" if high is None else f"{high:g}"
     return f"{left}{lo}, {hi}{right}"
+
+
+def check_class_targets(param: str, value: Any, owner: str | None, count: int,
+                        classes: int) -> np.ndarray:
+    """Check integer class indices of shape ``(count,)`` with values in [0, classes).
+
+    The one check of classification targets, for the fused cross-entropy and the
+    ``nn`` losses alike. Returns the targets as an array (a tensor's data, not a copy).
+    """
+    targets = np.asarray(value)
+    if targets.dtype.kind not in "iu":
+        raise invalid(param, owner, f"integer class indices of shape ({count},)", targets,
+                      "Convert labels with y.astype(np.int64); for one-hot or probability "
+                      "targets use cross_entropy with a float array of the input's shape.",
+                      exc=TypeError)
+    if targets.shape != (count,):
+        raise invalid(param, owner, f"integer class indices of shape ({count},)", targets)
+    # NOTE: one reduction checks both ends: seen as unsigned, a negative index is huge.
+    if targets.size and targets.view(_unsigned(targets.dtype)).max() >= classes:
+        raise invalid(param, owner, f"class indices in [0, {classes - 1}] for {classes} classes",
+                      f"values from {targets.min()} to {targets.max()}")
+    return targets
+
+
+_UNSIGNED: dict = {}
+
+
+def _unsigned(dtype: np.dtype) -> np.dtype:
+    """The unsigned integer dtype of ``dtype``'s size and byte order (cached: this runs per batch)."""
+    unsigned = _UNSIGNED.get(dtype)
+    if unsigned is None:
+        unsigned = _UNSIGNED[dtype] = np.dtype(dtype.str.replace("i", "u"))
+    return unsigned

@@ -180,3 +180,85 @@ def test_gradcheck_reports_the_worst_element_and_op_chain():
     text = str(info.value)
     assert "index" in text and "analytic" in text and "finite differences" in text
     assert "wrong_square -> exp" in text
+
+
+def test_extension_api_variadic_primitive():
+    @primitive
+    def weighted_total(*xs, weights):
+        return sum(w * x for w, x in zip(weights, xs))
+
+    defvjp(weighted_total, variadic=lambda g, ans, *xs, weights, argnum: g * weights[argnum])
+    rng = np.random.default_rng(4)
+    assert cr.gradcheck(lambda a, b, c: weighted_total(a, b, c, weights=(2.0, -1.0, 0.5)),
+                        *rng.standard_normal((3, 4)))
+    with pytest.raises(TypeError, match="variadic="):
+        defvjp(weighted_total, lambda g, ans, x: g, variadic=lambda g, ans, *xs, argnum: g)
+
+
+# -- reading the recorded graph (the public API draw_graph uses) ---------------------------
+
+def test_primitive_inputs_and_constants_describe_each_result():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    data = cr.tensor(np.ones((2, 2)))
+    y = x * data
+    total = cr.sum(y, axis=1)
+    assert total.primitive.name == total.op == "sum"
+    assert total.inputs == (y,) and y.inputs == (x, data)
+    assert dict(total.constants) == {"axis": 1, "keepdims": False}
+    assert x.primitive is None and x.inputs == () and not x.constants
+    with pytest.raises(TypeError):
+        total.constants["axis"] = 0                   # read-only
+    with pytest.raises(AttributeError):
+        total.inputs = ()
+
+
+def test_toposort_follows_gradient_inputs_or_all_inputs():
+    from chainrule.autodiff.graph import toposort
+    x, data = leaf([1.0, 2.0]), cr.tensor([3.0, 4.0])
+    y = x * data
+    z = (y + y).sum()
+    for follow in ("requires_grad", "all"):
+        order = toposort(z, follow=follow)
+        assert order[-1] is z and len({id(n) for n in order}) == len(order)
+        position = {id(n): i for i, n in enumerate(order)}
+        assert all(position[id(p)] < position[id(n)] for n in order for p in n.inputs
+                   if id(p) in position)                       # inputs before results
+    assert all(n is not data for n in toposort(z))             # not needed for gradients
+    assert any(n is data for n in toposort(z, follow="all"))
+    first, second = toposort(y, follow="all")[:2]
+    assert first is x and second is data                       # first input first
+    with pytest.raises(ValueError, match="'follow' parameter of toposort"):
+        toposort(z, follow="everything")
+
+
+def test_backward_releases_the_graph_it_walked_unless_retained():
+    from chainrule.autodiff.graph import is_released
+    x = leaf([1.0, 2.0])
+    y = cr.sum(x * 3.0, axis=0)
+    y.backward(retain_graph=True)
+    assert not is_released(y) and len(y.inputs) == 1
+    y.backward()
+    assert is_released(y) and y.inputs == () and not y.constants
+    assert y.primitive.name == "sum" and not is_released(x)    # the op and the leaves stay
+
+
+def test_as_tensor_keeps_tensors_and_converts_the_rest():
+    x = leaf([1.0, 2.0])
+    assert cr.as_tensor(x) is x and cr.as_tensor(x, dtype=np.float64) is x
+    cast = cr.as_tensor(x, dtype=np.float32)
+    assert cast.dtype == np.float32 and cast.op == "cast"      # differentiable cast
+    array = np.arange(3.0, dtype=np.float32)
+    converted = cr.as_tensor(array)
+    assert converted.data is array and not converted.requires_grad
+    assert cr.as_tensor([1.0]).dtype == np.float32 and cr.as_tensor([1, 2]).dtype.kind == "i"
+
+
+def test_softmax_cross_entropy_checks_its_targets_in_the_common_voice():
+    z = cr.tensor(np.zeros((3, 4)))
+    with pytest.raises(TypeError, match=r"'targets' parameter of softmax_cross_entropy must be "
+                                        r"integer class indices of shape \(3,\).*astype"):
+        cr.softmax_cross_entropy(z, np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"integer class indices of shape \(3,\)"):
+        cr.softmax_cross_entropy(z, np.array([[0, 1, 2]]))
+    with pytest.raises(ValueError, match=r"'logits' parameter of softmax_cross_entropy must be a 2-D"):
+        cr.softmax_cross_entropy(cr.tensor(np.zeros(3)), np.array([0, 1, 2]))

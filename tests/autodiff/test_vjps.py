@@ -1,16 +1,23 @@
-"""Every primitive against central finite differences in float64, over random shapes.
+"""Every primitive against central finite differences in float64.
 
-Shapes are drawn by hypothesis and include broadcasting. Tolerance: analytic and numeric
-gradients agree to atol=1e-6 + rtol=1e-4 (eps=1e-6 central differences in float64 have
-error ~1e-9 relative, far inside that).
+``PRIMITIVE_CASES`` is the table of record: one gradcheck case (or more) per primitive in
+``primitives.PRIMITIVES``, and a test fails when a primitive lacks its VJP row or its case.
+The tests after it draw random shapes with hypothesis, broadcasting included. Tolerance:
+analytic and numeric gradients agree to atol=1e-6 + rtol=1e-4 (eps=1e-6 central
+differences in float64 have error ~1e-9 relative, far inside that).
 """
+import inspect
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 from hypothesis.extra import numpy as hnp
 
 import chainrule as cr
-from chainrule.autodiff import ops
+import chainrule.nn.functional as F
+from chainrule.autodiff import ops, primitives
+from chainrule.autodiff.graph import Primitive, toposort
 
 TOL = dict(atol=1e-6, rtol=1e-4)
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -38,6 +45,97 @@ def _distinct(x):
     """Perturb ties apart: max/min/relu/abs have kinks where the finite difference is undefined."""
     return x + np.arange(x.size).reshape(x.shape) * 1e-3
 
+
+# -- the table of record: every primitive, its VJP row, a gradcheck case -------------------
+
+_rng = np.random.default_rng(42)
+A23, B3 = _rng.standard_normal((2, 3)), _rng.standard_normal(3)
+POSITIVE23 = _rng.uniform(0.2, 3.0, (2, 3))
+DISTINCT23 = np.array([[-1.3, 0.4, 2.1], [0.9, -0.2, -2.4]])       # no ties, off every kink
+CLASSES = np.array([2, 0, 1, 2])
+
+# primitive name -> [(fn, inputs)]: fn must run through that primitive
+PRIMITIVE_CASES = {
+    "add": [(lambda a, b: a + b, (A23, B3))],
+    "sub": [(lambda a, b: a - b, (A23, B3))],
+    "mul": [(lambda a, b: a * b, (A23, B3))],
+    "div": [(lambda a, b: a / b, (A23, B3 + 3.0 * np.sign(B3)))],
+    "neg": [(lambda a: -a, (A23,))],
+    "power": [(lambda a: a ** 3, (A23,)), (lambda a: a ** 1.7, (POSITIVE23,))],
+    "matmul": [(lambda a, b: a @ b, (A23, _rng.standard_normal((3, 4))))],
+    "exp": [(cr.exp, (A23,))],
+    "log": [(cr.log, (POSITIVE23,))],
+    "tanh": [(cr.tanh, (A23,))],
+    "sigmoid": [(cr.sigmoid, (A23,))],
+    "relu": [(cr.relu, (DISTINCT23,))],
+    "softplus": [(cr.softplus, (A23,))],
+    "abs": [(cr.abs, (DISTINCT23,))],
+    "clip": [(lambda a: cr.clip(a, -0.5, 0.7), (DISTINCT23,))],
+    "maximum": [(cr.maximum, (DISTINCT23, DISTINCT23.T[::-1].T + 0.37))],
+    "minimum": [(cr.minimum, (DISTINCT23, DISTINCT23.T[::-1].T + 0.37))],
+    "where": [(lambda a, b: cr.where(DISTINCT23 > 0, a, b), (A23, B3))],
+    "cast": [(lambda a: a.astype(np.float64) * 2, (A23,))],
+    "erf": [(ops.erf, (A23,))],
+    "clamped_log": [(lambda a: primitives.clamped_log(a, low=-100.0), (POSITIVE23,))],
+    "sum": [(lambda a: cr.sum(a, axis=1), (A23,)), (cr.sum, (A23,))],
+    "max": [(lambda a: cr.max(a, axis=0), (DISTINCT23,))],
+    "min": [(lambda a: cr.min(a, axis=1, keepdims=True), (DISTINCT23,))],
+    "logsumexp": [(lambda a: cr.logsumexp(a, axis=1), (A23,))],
+    "log_softmax": [(cr.log_softmax, (A23,))],
+    "softmax": [(lambda a: cr.softmax(a, axis=0), (A23,))],
+    "reshape": [(lambda a: a.reshape(3, 2), (A23,))],
+    "transpose": [(lambda a: a.T, (A23,))],
+    "broadcast_to": [(lambda a: a.broadcast_to((4, 3)), (B3,))],
+    "getitem": [(lambda a: a[1, ::2], (A23,)), (lambda a: a[np.array([0, 1, 0])], (A23,))],
+    "concatenate": [(lambda a, b: cr.concatenate([a, b[None], a], axis=0), (A23, B3))],
+    "linear": [(cr.linear, (A23, _rng.standard_normal((4, 3)), _rng.standard_normal(4)))],
+    "softmax_cross_entropy": [(lambda z: cr.softmax_cross_entropy(z, CLASSES),
+                               (_rng.standard_normal((4, 3)),))],
+    "conv": [(lambda x, w: F.conv1d(x, w, stride=2, padding=1),
+              (_rng.standard_normal((2, 2, 7)), _rng.standard_normal((3, 2, 3)))),
+             (lambda x, w: F.conv2d(x, w, padding=(1, 0)),
+              (_rng.standard_normal((1, 2, 4, 5)), _rng.standard_normal((2, 2, 3, 2))))],
+    "max_pool": [(lambda x: F.max_pool2d(x, 2, stride=1, padding=1),
+                  (_rng.permutation(32).reshape(1, 2, 4, 4) / 7.0,))],
+}
+
+
+def test_every_primitive_has_a_vjp_row_and_a_gradcheck_case():
+    names = set(primitives.PRIMITIVES)
+    assert not names - set(PRIMITIVE_CASES), "primitives without a gradcheck case in PRIMITIVE_CASES"
+    assert not set(PRIMITIVE_CASES) - names, "cases for names that are not primitives"
+    for name, primitive in primitives.PRIMITIVES.items():
+        assert primitive.name == name
+        assert primitive.vjps is not None, f"{name} has no row in vjps.py"
+        parameters = inspect.signature(primitive.forward).parameters.values()
+        if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+            assert callable(primitive.vjps[0]), f"{name} takes any number of inputs: variadic= row"
+        else:
+            inputs = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            assert len(primitive.vjps) == len(inputs), f"{name}: one VJP per positional input"
+
+
+def test_every_primitive_of_the_package_is_in_the_table():
+    """A Primitive made anywhere in chainrule (not through PRIMITIVES) would escape the checks."""
+    listed = {id(p) for p in primitives.PRIMITIVES.values()}
+    stray = [f"{name}.{attr}" for name, module in list(sys.modules.items())
+             if name.startswith("chainrule") and module is not None
+             for attr, value in vars(module).items()
+             if isinstance(value, Primitive) and id(value) not in listed]
+    assert not stray
+
+
+@pytest.mark.parametrize("name, case", [(name, i) for name in PRIMITIVE_CASES
+                                        for i in range(len(PRIMITIVE_CASES[name]))])
+def test_primitive_gradcheck(name, case):
+    fn, inputs = PRIMITIVE_CASES[name][case]
+    leaves = [cr.tensor(x, requires_grad=True, dtype=np.float64) for x in inputs]
+    ops_used = {node.op for node in toposort(fn(*leaves), follow="all")}
+    assert name in ops_used, f"the case for {name} runs only {sorted(ops_used - {None})}"
+    assert cr.gradcheck(fn, *inputs, **TOL)
+
+
+# -- random shapes ----------------------------------------------------------------------------
 
 BINARY = {
     "add": lambda a, b: a + b,

@@ -12,40 +12,6 @@ from chainrule.studies import report, runner
 from chainrule.studies import spec as S
 from chainrule.studies.store import Store
 
-TINY = """
-name = "tiny"
-seeds = {seeds}
-
-[dataset]
-name = "iris"
-test_size = 0.3
-val_size = 0.2
-
-[model]
-hidden = [8]
-
-[optimizer]
-name = "sgd"
-lr = 0.1
-
-[training]
-epochs = {epochs}
-batch_size = 8
-
-[factors]
-"model.activation" = ["relu", "tanh"]
-
-[report]
-metrics = ["val_accuracy", "train_loss"]
-"""
-
-
-def tiny(tmp_path, seeds=2, epochs=5):
-    path = tmp_path / "tiny.toml"
-    path.write_text(TINY.format(seeds=seeds, epochs=epochs))
-    return path
-
-
 def comparable(rows):
     """Records without what legitimately differs between runs: timings and worker names."""
     out = {}
@@ -56,8 +22,8 @@ def comparable(rows):
     return out
 
 
-def test_killed_study_resumes_without_redoing_finished_trials(tmp_path):
-    spec_path, out = tiny(tmp_path, seeds=4, epochs=150), tmp_path / "out"
+def test_killed_study_resumes_without_redoing_finished_trials(tmp_path, study_file):
+    spec_path, out = study_file(seeds=4, epochs=150), tmp_path / "out"
     total = len(runner.trials(S.load(spec_path)))
     cmd = [sys.executable, "-m", "chainrule.cli", "study", "run", str(spec_path), "--jobs", "1",
            "--out", str(out), "--no-progress"]
@@ -93,12 +59,10 @@ def test_killed_study_resumes_without_redoing_finished_trials(tmp_path):
     assert again["skipped"] == total and again["done"] == 0
 
 
-def test_failing_trial_is_recorded_and_the_study_goes_on(tmp_path):
-    text = tiny(tmp_path).read_text().replace('name = "iris"', 'name = "iris"\ntrain_size = 10')
-    text = text.replace('"model.activation" = ["relu", "tanh"]', '"dataset.train_size" = [10, 5000]')
-    (tmp_path / "bad.toml").write_text(text)
+def test_failing_trial_is_recorded_and_the_study_goes_on(tmp_path, study_file):
+    bad = study_file(factors='"dataset.train_size" = [10, 5000]')
     out = tmp_path / "out"
-    counts = runner.run(S.load(tmp_path / "bad.toml"), out, jobs=1, progress=False)
+    counts = runner.run(S.load(bad), out, jobs=1, progress=False)
     assert counts["done"] == 2 and counts["failed"] == 2
     with Store(out) as store:
         failed = [r for r in store.trials("tiny") if r["status"] == "failed"]
@@ -108,8 +72,8 @@ def test_failing_trial_is_recorded_and_the_study_goes_on(tmp_path):
     assert out / "index.html" in paths
 
 
-def test_report_is_rebuilt_from_the_database_alone(tmp_path):
-    spec_path, out = tiny(tmp_path), tmp_path / "out"
+def test_report_is_rebuilt_from_the_database_alone(tmp_path, study_file):
+    spec_path, out = study_file(), tmp_path / "out"
     runner.run(S.load(spec_path), out, jobs=1, progress=False)
     report.build(out)
     table = (out / "tiny" / "table.md").read_text()
@@ -123,11 +87,11 @@ def test_report_is_rebuilt_from_the_database_alone(tmp_path):
     assert "<table>" in page and "tiny/plot.png" in page and "paired t-test" in page
 
 
-def test_local_processes_and_dask_give_the_same_records(tmp_path):
+def test_local_processes_and_dask_give_the_same_records(tmp_path, study_file):
     pytest.importorskip("distributed")
     from distributed import Client
 
-    spec = S.load(tiny(tmp_path))
+    spec = S.load(study_file())
     runner.run(spec, tmp_path / "serial", jobs=1, progress=False)
     runner.run(spec, tmp_path / "loky", jobs=2, progress=False)
     # One worker process with two threads: joblib's Dask backend runs everything in the

@@ -1,9 +1,16 @@
-"""The reverse-mode autodiff engine: Tensor, primitives, VJP table, gradient checking."""
+"""The reverse-mode autodiff engine: Tensor, primitives, VJP table, gradient checking.
+
+``tensor.py`` (Tensor), ``graph.py`` (Primitive, defvjp, toposort, backward),
+``primitives.py`` (the built-in primitives, ``PRIMITIVES``), ``vjps.py`` (their VJPs, one
+row each), ``ops.py`` (the public tensor functions), ``gradcheck.py``, ``extend.py`` (add
+your own primitive).
+"""
 from . import graph
-from .tensor import Tensor, tensor
+from .tensor import Tensor, tensor, as_tensor
 from .graph import no_grad, enable_grad, is_grad_enabled, Primitive, defvjp
-from . import ops
+from . import primitives, ops
+from . import vjps  # noqa: F401  (registers the VJP row of every primitive)
 from .gradcheck import gradcheck, GradcheckError
 
-__all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "Primitive",
-           "defvjp", "ops", "gradcheck", "GradcheckError"]
+__all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "is_grad_enabled",
+           "Primitive", "defvjp", "primitives", "ops", "gradcheck", "GradcheckError"]

@@ -18,7 +18,12 @@ Example::
 
 A VJP receives ``g`` (gradient of the loss with respect to the output), ``ans`` (the
 output), the forward's array inputs and its keyword constants, and returns the gradient
-of one input. Keyword arguments to the primitive are treated as constants.
+of one input. Keyword arguments to the primitive are treated as constants. A primitive
+with any number of inputs registers one VJP for all of them, ``defvjp(prim,
+variadic=vjp)``, which receives the input's position as ``argnum``.
+
+The built-in primitives are made the same way, in ``primitives.py`` (forwards) and
+``vjps.py`` (one ``defvjp`` row each).
 """
 from __future__ import annotations
 

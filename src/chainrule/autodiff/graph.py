@@ -3,11 +3,15 @@
 Contract
 --------
 * A :class:`Primitive` is a forward function on arrays plus one vector-Jacobian
-  product (VJP) per differentiable input, registered in ``vjps.py``.
+  product (VJP) per differentiable input, registered with :func:`defvjp` (the built-in
+  primitives are in ``primitives.py``, their VJPs in ``vjps.py``).
 * Calling a primitive on tensors runs the forward function and, when gradients are
-  enabled and some input requires them, records the inputs on the output tensor.
+  enabled and some input requires them, records the primitive, its inputs and its
+  constants on the output tensor (``Tensor.primitive``, ``.inputs``, ``.constants``).
 * ``backward(root, grad)`` sorts the recorded graph topologically (iteratively, so a
   chain of 100,000 ops works) and calls the VJPs from the output back to the leaves.
+  Without ``retain_graph=True`` it then frees what it walked: each result forgets its
+  inputs and constants but keeps its primitive, and :func:`is_released` says so.
 
 Invariant: after ``backward``, every leaf ``x`` that requires grad holds
 ``x.grad += d(sum(grad * root)) / dx`` -- gradients *accumulate*, and a node used
@@ -19,6 +23,11 @@ Usage::
     y = (x * x + x).sum()
     y.backward()
     x.grad            # 2x + 1 -> [3., 5.]
+
+Reading a graph (what ``chainrule.draw_graph`` does)::
+
+    for node in toposort(y, follow="all"):      # inputs before results, data included
+        print(node.op, [inp.shape for inp in node.inputs], dict(node.constants))
 """
 from __future__ import annotations
 
@@ -26,6 +35,8 @@ import functools
 import threading
 
 import numpy as np
+
+from .._validation import check_choice
 
 Tensor = None   # set by tensor.py once the class exists (the two modules need each other)
 
@@ -83,12 +94,13 @@ def enable_grad() -> _SetGrad:
 class Primitive:
     """A differentiable operation: ``forward`` on arrays, VJPs registered with ``defvjp``.
 
-    ``forward(*arrays, **kwargs)`` receives the inputs' data; keyword arguments are
-    constants (axes, shapes, exponents) and are passed unchanged to every VJP.
-    A VJP has the signature ``vjp(g, ans, *arrays, **kwargs) -> array``: the gradient
-    flowing into the output, the output itself, and the forward inputs. It returns the
-    gradient for one input, in the *broadcast* shape if it likes: ``unbroadcast`` sums
-    it back to the input's shape centrally. VJPs never modify ``g`` in place.
+    ``forward(*arrays, **constants)`` receives the inputs' data positionally; keyword
+    arguments are constants (axes, shapes, exponents) and are passed unchanged to every
+    VJP. A VJP has the signature ``vjp(g, ans, *arrays, **constants) -> array``: the
+    gradient flowing into the output, the output itself, and the forward inputs. It
+    returns the gradient for one input, in the *broadcast* shape if it likes:
+    ``unbroadcast`` sums it back to the input's shape centrally. VJPs never modify ``g``
+    in place.
 
     ``saves="name"`` marks a fused primitive whose forward computes an intermediate the
     VJPs need (softmax cross-entropy's probabilities): its forward returns
@@ -101,46 +113,68 @@ class Primitive:
     def __init__(self, name: str, forward, doc: str | None = None, saves: str | None = None):
         self.name = name
         self.forward = forward
-        self.vjps: tuple | None = None      # one function per input, or None if not registered
+        self.vjps = None        # indexable by input position (see defvjp); None until registered
         self.doc = doc or (forward.__doc__ if forward is not None else None)
         self.saves = saves
 
-    def __call__(self, *inputs, **kwargs):
-        for a in inputs:
-            if not isinstance(a, Tensor):
-                inputs = tuple(b if isinstance(b, Tensor) else constant(b, inputs) for b in inputs)
+    def __call__(self, *inputs, **constants):
+        for arg in inputs:
+            if not isinstance(arg, Tensor):      # a number or an array: a constant input
+                inputs = tuple(x if isinstance(x, Tensor) else constant(x, inputs) for x in inputs)
                 break
-        out = self.forward(*[t.data for t in inputs], **kwargs)
+        out = self.forward(*[t.data for t in inputs], **constants)
         if self.saves is not None:
             out, saved = out
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:
                     if self.saves is not None:
-                        kwargs[self.saves] = saved
-                    return Tensor._from_op(out, self, inputs, kwargs)
+                        constants[self.saves] = saved
+                    return Tensor._from_op(out, self, inputs, constants)
         return Tensor._from_op(out, None, (), None)
 
     def __repr__(self):
         return f"Primitive({self.name!r})"
 
 
-def defvjp(primitive: Primitive, *vjps) -> Primitive:
-    """Register the VJPs of ``primitive``, one per input in order (``None``: not differentiable)."""
+def defvjp(primitive: Primitive, *vjps, variadic=None) -> Primitive:
+    """Register the VJPs of ``primitive``: one per input, in order (``None``: not differentiable).
+
+    A primitive with any number of inputs (``concatenate``) passes one function as
+    ``variadic=vjp`` instead: it serves every input and receives the input's position as
+    the keyword ``argnum``, i.e. ``vjp(g, ans, *arrays, argnum=i, **constants)``.
+    """
+    if variadic is not None:
+        if vjps:
+            raise TypeError("defvjp: give either one VJP per input or variadic=, not both.")
+        vjps = _Variadic(variadic)
     primitive.vjps = vjps
     return primitive
 
 
-def constant(value, args) -> "Tensor":
+class _Variadic:
+    """``vjps[i]`` for a variadic primitive: its one VJP, told which input it differentiates."""
+
+    __slots__ = ("vjp",)
+
+    def __init__(self, vjp):
+        self.vjp = vjp
+
+    def __getitem__(self, argnum: int):
+        return functools.partial(self.vjp, argnum=argnum)
+
+
+def constant(value, peers) -> "Tensor":
     """Wrap a non-tensor operand; a Python scalar takes the floating dtype of its tensor peers.
 
     NOTE: ``np.asarray(2.0)`` is float64, and a float64 0-d array would promote a float32
     tensor to float64; Python scalars are "weak" (NumPy's NEP 50), so we keep them so.
     """
     if isinstance(value, (int, float, bool)) and not isinstance(value, np.generic):
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.data.dtype if a.data.dtype.kind in "fc" else np.result_type(a.data.dtype, value)
+        for peer in peers:
+            if isinstance(peer, Tensor):
+                peer_dtype = peer.data.dtype
+                dtype = peer_dtype if peer_dtype.kind in "fc" else np.result_type(peer_dtype, value)
                 return Tensor._from_op(np.asarray(value, dtype=dtype), None, (), None)
     return Tensor._from_op(np.asarray(value), None, (), None)
 
@@ -167,12 +201,25 @@ def unbroadcast(g, shape, dtype):
     return g
 
 
-def toposort(root) -> list:
-    """Nodes reachable from ``root`` through inputs that require grad, inputs first.
+FOLLOW = ("requires_grad", "all")
+
+
+def toposort(root, follow: str = "requires_grad") -> list:
+    """The nodes ``root`` depends on, each after all of its inputs (``root`` last).
+
+    ``follow="requires_grad"`` walks only inputs that require grad: what ``backward``
+    needs. ``follow="all"`` walks every input, data and constants included: what a
+    drawing of the graph shows; it visits a node's inputs first to last, so a picture
+    lists them in order (backward visits them last to first, the order its gradient sums
+    have always been taken in). A node that ``backward`` released (:func:`is_released`)
+    has no inputs left to follow.
 
     Iterative depth-first search: Python's recursion limit would stop a recursive one
     at about a thousand ops, and deep graphs (long chains, unrolled loops) are common.
     """
+    if follow not in FOLLOW:
+        check_choice("follow", follow, FOLLOW, "toposort")
+    everything = follow == "all"
     order, seen = [], set()
     stack = [(root, False)]
     while stack:
@@ -184,7 +231,10 @@ def toposort(root) -> list:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        for parent in node._parents:
+        if everything:
+            stack.extend((parent, False) for parent in reversed(node._inputs) if id(parent) not in seen)
+            continue
+        for parent in node._inputs:             # backward's walk: keep this loop lean
             if parent.requires_grad and id(parent) not in seen:
                 stack.append((parent, False))
     return order
@@ -195,6 +245,15 @@ class _Released(tuple):
 
 
 _RELEASED = _Released()
+
+
+def is_released(node) -> bool:
+    """Whether ``backward()`` freed this result's inputs and constants (no ``retain_graph``).
+
+    A released tensor keeps its data and its ``primitive``; its ``inputs`` are ``()`` and
+    its ``constants`` empty, and a second backward through it raises.
+    """
+    return node._inputs is _RELEASED
 
 
 def backward(root, grad=None, retain_graph: bool = False) -> None:
@@ -224,44 +283,45 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        prim = node._prim
-        if prim is None:                                    # a leaf
+        primitive = node._primitive
+        if primitive is None:                               # a leaf
             _accumulate_leaf(node, g)
             continue
         if node._retain:                                    # retain_grad()
             _accumulate_leaf(node, g)
-        parents = node._parents
+        parents = node._inputs
         if parents is _RELEASED:
             raise RuntimeError(
                 "backward() went through a part of the graph a second time, but its saved "
                 "values were already freed. Pass retain_graph=True to the first backward() "
                 "if you need to call it twice.")
-        vjps = prim.vjps
+        vjps = primitive.vjps
         if vjps is None:
-            raise NotImplementedError(f"The primitive {prim.name!r} has no registered VJP.")
-        datas = [p.data for p in parents]
-        ans, kwargs = node.data, node._kwargs
+            raise NotImplementedError(f"The primitive {primitive.name!r} has no registered VJP.")
+        arrays = [p.data for p in parents]
+        ans, constants = node.data, node._constants
         for i, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
             vjp = vjps[i]
             if vjp is None:
-                raise RuntimeError(f"Input {i} of {prim.name!r} is not differentiable.")
-            gi = vjp(g, ans, *datas, **kwargs)
-            data = datas[i]
-            if gi.shape != data.shape or gi.dtype != data.dtype:
-                gi = unbroadcast(gi, data.shape, data.dtype)
-            if (parent._prim is None or parent._retain) and (gi is g or gi.base is not None):
+                raise RuntimeError(f"Input {i} of {primitive.name!r} is not differentiable.")
+            parent_grad = vjp(g, ans, *arrays, **constants)
+            data = arrays[i]
+            if parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
+                parent_grad = unbroadcast(parent_grad, data.shape, data.dtype)
+            if (parent._primitive is None or parent._retain) and (
+                    parent_grad is g or parent_grad.base is not None):
                 # NOTE: a leaf keeps its gradient and optimizers update it in place, but an
                 # identity VJP (add, reshape, broadcast) hands the same buffer to several
                 # inputs. Give the leaf its own copy.
-                gi = gi.copy()
+                parent_grad = parent_grad.copy()
             key = id(parent)
             previous = grads.get(key)
-            # Out of place: gi may alias g or another input's gradient (identity VJPs, views).
-            grads[key] = gi if previous is None else previous + gi
+            # Out of place: the gradient may alias g or another input's (identity VJPs, views).
+            grads[key] = parent_grad if previous is None else previous + parent_grad
         if not retain_graph:
-            node._parents, node._kwargs = _RELEASED, None
+            node._inputs, node._constants = _RELEASED, None
 
 
 def _accumulate_leaf(node, g) -> None:

@@ -1,8 +1,10 @@
 """``Tensor``: a NumPy array that remembers how it was computed.
 
 A tensor holds ``data`` (a NumPy array), ``grad`` (a NumPy array or ``None``) and,
-when it is the output of a primitive, the primitive and its inputs. Every operator
-below is a thin call into ``ops.py``; the gradients live in ``vjps.py``.
+when it is the output of a recorded primitive, that primitive, its inputs and its
+constants (read-only: ``primitive``, ``inputs``, ``constants``). Every operator below is a
+thin call into ``ops.py``; the primitives are in ``primitives.py``, their gradients in
+``vjps.py``.
 
 dtypes: floating data becomes float32 unless ``dtype`` asks otherwise (float64 for
 gradient checks, say). Integer and boolean data keep their dtype and cannot require
@@ -10,6 +12,8 @@ grad. Mixing dtypes follows NumPy's promotion rules: float32 with float64 gives
 float64, and a Python scalar never widens a tensor (``x32 * 2.0`` stays float32).
 """
 from __future__ import annotations
+
+from types import MappingProxyType
 
 import numpy as np
 
@@ -21,7 +25,7 @@ DEFAULT_FLOAT = np.float32
 class Tensor:
     """An array node in the computational graph. Create tensors with :func:`tensor`."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_prim", "_parents", "_kwargs", "_retain",
+    __slots__ = ("data", "grad", "requires_grad", "_primitive", "_inputs", "_constants", "_retain",
                  "__weakref__")
     __array_priority__ = 1000          # ``ndarray * tensor`` defers to Tensor.__rmul__
 
@@ -29,19 +33,19 @@ class Tensor:
         self.data = _as_array(data, dtype)
         self.grad = None
         self.requires_grad = False
-        self._prim, self._parents, self._kwargs, self._retain = None, (), None, False
+        self._primitive, self._inputs, self._constants, self._retain = None, (), None, False
         if requires_grad:
             self.requires_grad_(True)
 
     @classmethod
-    def _from_op(cls, out, prim, inputs, kwargs):
+    def _from_op(cls, out, primitive, inputs, constants):
         """Fast internal constructor: no conversion, no checks."""
         t = object.__new__(Tensor)
         if type(out) is not np.ndarray and isinstance(out, (np.generic, float, int, bool)):
             out = np.asarray(out)
         t.data, t.grad, t._retain = out, None, False
-        t.requires_grad = prim is not None
-        t._prim, t._parents, t._kwargs = prim, inputs, kwargs
+        t.requires_grad = primitive is not None
+        t._primitive, t._inputs, t._constants = primitive, inputs, constants
         return t
 
     # -- autograd -----------------------------------------------------------------------
@@ -61,7 +65,7 @@ class Tensor:
                 f"requires_grad=True needs floating-point data, but this tensor has dtype "
                 f"{self.data.dtype}: gradients of integer or boolean values are not defined. "
                 f"Create it with dtype=np.float32 (or call .float()) first.")
-        if not requires_grad and self._prim is not None:
+        if not requires_grad and self._primitive is not None:
             raise RuntimeError("requires_grad_(False) is only for leaves; use .detach() instead.")
         self.requires_grad = bool(requires_grad)
         return self
@@ -80,12 +84,38 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self._prim is None
+        return self._primitive is None
 
     @property
     def op(self) -> str | None:
         """Name of the primitive that produced this tensor (``None`` for leaves)."""
-        return None if self._prim is None else self._prim.name
+        return None if self._primitive is None else self._primitive.name
+
+    # -- the recorded graph (read-only; walk it with graph.toposort) -----------------------
+
+    @property
+    def primitive(self):
+        """The :class:`~chainrule.autodiff.graph.Primitive` that produced this tensor, or
+        ``None`` for a leaf (and for a result computed without recording a graph)."""
+        return self._primitive
+
+    @property
+    def inputs(self) -> tuple:
+        """The tensors the primitive was applied to, in order; ``()`` for a leaf.
+
+        Also ``()`` once ``backward()`` has freed this part of the graph (it ran without
+        ``retain_graph=True``): ``graph.is_released(t)`` tells the two apart.
+        """
+        return self._inputs
+
+    @property
+    def constants(self):
+        """The primitive's keyword constants (axes, shapes, exponents ...), read-only.
+
+        A fused primitive's saved intermediate is among them (softmax cross-entropy's
+        ``probs``). Empty for a leaf and once ``backward()`` has freed the graph.
+        """
+        return MappingProxyType(self._constants if self._constants is not None else {})
 
     # -- array-like -----------------------------------------------------------------------
 
@@ -127,8 +157,8 @@ class Tensor:
         extra = ""
         if self.data.dtype != DEFAULT_FLOAT:
             extra += f", dtype={self.data.dtype}"
-        if self._prim is not None:
-            extra += f", op={self._prim.name}"
+        if self._primitive is not None:
+            extra += f", op={self._primitive.name}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -213,11 +243,6 @@ class Tensor:
     @property
     def T(self): return ops.transpose(self, None)
 
-    def graph(self, **kwargs) -> str:
-        """The computational graph that produced this tensor, as Graphviz DOT text."""
-        from ..explainer.graph import draw_graph
-        return draw_graph(self, **kwargs)
-
 
 def _shape_arg(args) -> tuple:
     """Accept both ``x.reshape(2, 3)`` and ``x.reshape((2, 3))``."""
@@ -252,6 +277,17 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     The data is not copied when it is already a NumPy array of the requested dtype.
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """``data`` as a tensor: a Tensor is returned as it is, anything else becomes a leaf.
+
+    Like ``torch.as_tensor``: no copy when ``data`` is already a NumPy array of the
+    resulting dtype. With ``dtype``, a tensor of another dtype is cast (differentiably).
+    """
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.data.dtype == dtype else ops.cast(data, dtype)
+    return Tensor(data, dtype=dtype)
 
 
 graph.Tensor = Tensor

@@ -3,18 +3,78 @@
 Row format: ``defvjp(primitive, vjp_for_input_0, vjp_for_input_1, ...)`` where each VJP is
 ``lambda g, ans, *inputs, **constants: gradient``. ``g`` is dL/d(output), ``ans`` the
 output, ``inputs`` the forward inputs (arrays). A VJP may return a gradient in the
-broadcast shape; ``graph.unbroadcast`` sums it back to the input's shape.
+broadcast shape; ``graph.unbroadcast`` sums it back to the input's shape. A primitive
+with any number of inputs has one row ``defvjp(primitive, variadic=vjp)``, whose VJP is
+told the input's position as ``argnum``.
 
 For y = f(x) the VJP computes g . dy/dx without forming the Jacobian: for elementwise f
-it is g * f'(x), for y = x @ w it is g @ w^T, and so on.
+it is g * f'(x), for y = x @ w it is g @ w^T, and so on. The sections follow
+``primitives.py``: arithmetic, elementwise, reductions, shapes, fused fast paths, nn.
+Adjoints longer than a line are named functions just above their section's rows.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import primitives
 from .graph import defvjp
-from .ops import array_module
+from .windows import fold, pad_spatial, windows
+
+# -- arithmetic ---------------------------------------------------------------------------
+
+
+def _matmul_vjp(g, x, y, wrt):
+    """Gradient of x @ y, with NumPy's 1-D promotion rules undone at the end."""
+    x_matrix = x[None, :] if x.ndim == 1 else x
+    y_matrix = y[:, None] if y.ndim == 1 else y
+    if y.ndim == 1:
+        g = g[..., None]
+    if x.ndim == 1:
+        g = g[..., None, :]
+    if wrt == 0:
+        out = g @ np.swapaxes(y_matrix, -1, -2)
+        return out[..., 0, :] if x.ndim == 1 else out
+    out = np.swapaxes(x_matrix, -1, -2) @ g
+    return out[..., :, 0] if y.ndim == 1 else out
+
+
+defvjp(primitives.add,      lambda g, ans, x, y: g,
+                            lambda g, ans, x, y: g)
+defvjp(primitives.sub,      lambda g, ans, x, y: g,
+                            lambda g, ans, x, y: -g)
+defvjp(primitives.mul,      lambda g, ans, x, y: g * y,
+                            lambda g, ans, x, y: g * x)
+defvjp(primitives.div,      lambda g, ans, x, y: g / y,
+                            lambda g, ans, x, y: -g * ans / y)
+defvjp(primitives.neg,      lambda g, ans, x: -g)
+defvjp(primitives.power,    lambda g, ans, x, exponent: g * (exponent * x ** (exponent - 1)))
+defvjp(primitives.matmul,   lambda g, ans, x, y: _matmul_vjp(g, x, y, 0),
+                            lambda g, ans, x, y: _matmul_vjp(g, x, y, 1))
+
+# -- elementwise --------------------------------------------------------------------------
+
+defvjp(primitives.exp,      lambda g, ans, x: g * ans)
+defvjp(primitives.log,      lambda g, ans, x: g / x)
+defvjp(primitives.tanh,     lambda g, ans, x: g * (1 - ans * ans))
+defvjp(primitives.sigmoid,  lambda g, ans, x: g * (ans * (1 - ans)))
+defvjp(primitives.relu,     lambda g, ans, x: g * (ans > 0))
+defvjp(primitives.softplus, lambda g, ans, x: g * -np.expm1(-ans))   # sigmoid(x) = 1 - e^-softplus(x)
+defvjp(primitives.abs,      lambda g, ans, x: g * np.sign(x))
+defvjp(primitives.clip,     lambda g, ans, x, low, high: g * ((x >= (-np.inf if low is None else low))
+                                                              & (x <= (np.inf if high is None else high))))
+defvjp(primitives.maximum,  lambda g, ans, x, y: g * ((x > y) + 0.5 * (x == y)),
+                            lambda g, ans, x, y: g * ((y > x) + 0.5 * (x == y)))
+defvjp(primitives.minimum,  lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
+                            lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)))
+defvjp(primitives.where,    lambda g, ans, x, y, condition: np.where(condition, g, 0),
+                            lambda g, ans, x, y, condition: np.where(condition, 0, g))
+defvjp(primitives.cast,     lambda g, ans, x, dtype: g.astype(x.dtype))
+defvjp(primitives.erf,      lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * np.exp(-x * x))
+# NOTE: where the clamp is active the true derivative is 0, but PyTorch keeps the 1/x slope
+# bounded instead (1/max(x, 1e-12)); we follow it so a saturated probability still learns.
+defvjp(primitives.clamped_log, lambda g, ans, x, low: g / np.maximum(x, 1e-12))
+
+# -- reductions ---------------------------------------------------------------------------
 
 
 def _restore_reduced(g, x, axis, keepdims):
@@ -33,23 +93,24 @@ def _extremum_vjp(g, ans, x, axis, keepdims):
     return g * mask / mask.sum(axis=axis, keepdims=True)
 
 
-def _matmul_vjp(g, x, y, wrt):
-    """Gradient of x @ y, with NumPy's 1-D promotion rules undone at the end."""
-    x2 = x[None, :] if x.ndim == 1 else x
-    y2 = y[:, None] if y.ndim == 1 else y
-    if y.ndim == 1:
-        g = g[..., None]
-    if x.ndim == 1:
-        g = g[..., None, :]
-    if wrt == 0:
-        out = g @ np.swapaxes(y2, -1, -2)
-        return out[..., 0, :] if x.ndim == 1 else out
-    out = np.swapaxes(x2, -1, -2) @ g
-    return out[..., :, 0] if y.ndim == 1 else out
+defvjp(primitives.sum,      lambda g, ans, x, axis, keepdims:
+       np.broadcast_to(_restore_reduced(g, x, axis, keepdims), x.shape))
+defvjp(primitives.max,      _extremum_vjp)
+defvjp(primitives.min,      _extremum_vjp)
+defvjp(primitives.logsumexp, lambda g, ans, x, axis, keepdims:
+       _restore_reduced(g, x, axis, keepdims) * np.exp(x - _restore_reduced(ans, x, axis, keepdims)))
+defvjp(primitives.log_softmax, lambda g, ans, x, axis: g - np.exp(ans) * g.sum(axis=axis, keepdims=True))
+defvjp(primitives.softmax,  lambda g, ans, x, axis: ans * (g - (g * ans).sum(axis=axis, keepdims=True)))
+
+# -- shapes -------------------------------------------------------------------------------
+
+
+def _transpose_vjp(g, ans, x, axes):
+    return g.transpose(None if axes is None else np.argsort(axes))
 
 
 def _getitem_vjp(g, ans, x, index):
-    out = array_module(x).zeros_like(x)
+    out = np.zeros_like(x)
     if _is_basic_index(index):
         out[index] = g
     else:
@@ -62,13 +123,35 @@ def _is_basic_index(index) -> bool:
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
-def _concatenate_vjp(i):
-    def vjp(g, ans, *xs, axis):
-        start = sum(x.shape[axis] for x in xs[:i])
-        index = [slice(None)] * g.ndim
-        index[axis] = slice(start, start + xs[i].shape[axis])
-        return g[tuple(index)]
-    return vjp
+def _concatenate_vjp(g, ans, *xs, axis, argnum):
+    """Input ``argnum``'s slice of ``g`` along ``axis``."""
+    start = sum(x.shape[axis] for x in xs[:argnum])
+    index = [slice(None)] * g.ndim
+    index[axis] = slice(start, start + xs[argnum].shape[axis])
+    return g[tuple(index)]
+
+
+defvjp(primitives.reshape,  lambda g, ans, x, shape: g.reshape(x.shape))
+defvjp(primitives.transpose, _transpose_vjp)
+defvjp(primitives.broadcast_to, lambda g, ans, x, shape: g)          # unbroadcast sums it back
+defvjp(primitives.getitem,  _getitem_vjp)
+defvjp(primitives.concatenate, variadic=_concatenate_vjp)
+
+# -- fused fast paths ---------------------------------------------------------------------
+
+
+def _linear_vjp_input(g, ans, x, w, b):
+    return g @ w
+
+
+def _linear_vjp_weight(g, ans, x, w, b):
+    if g.ndim == 2:                      # (batch, out)^T @ (batch, in)
+        return g.T @ x
+    return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+
+
+def _linear_vjp_bias(g, ans, x, w, b):
+    return np.add.reduce(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
 
 
 def _softmax_cross_entropy_vjp(g, ans, logits, targets, class_weights, reduction, probs):
@@ -92,129 +175,36 @@ def _softmax_cross_entropy_vjp(g, ans, logits, targets, class_weights, reduction
     return grad
 
 
-def _linear_vjp_input(g, ans, x, w, b):
-    return g @ w
+defvjp(primitives.linear,   _linear_vjp_input, _linear_vjp_weight, _linear_vjp_bias)
+defvjp(primitives.softmax_cross_entropy, _softmax_cross_entropy_vjp)
+
+# -- nn: convolution and pooling ------------------------------------------------------------
 
 
-def _linear_vjp_weight(g, ans, x, w, b):
-    if g.ndim == 2:                      # (batch, out)^T @ (batch, in)
-        return g.T @ x
-    return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
-
-
-def _linear_vjp_bias(g, ans, x, w, b):
-    return np.add.reduce(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
-
-
-def _transpose_vjp(g, ans, x, axes):
-    return g.transpose(None if axes is None else np.argsort(axes))
-
-
-# -- arithmetic ---------------------------------------------------------------------------
-defvjp(ops.add,      lambda g, ans, x, y: g,
-                     lambda g, ans, x, y: g)
-defvjp(ops.sub,      lambda g, ans, x, y: g,
-                     lambda g, ans, x, y: -g)
-defvjp(ops.mul,      lambda g, ans, x, y: g * y,
-                     lambda g, ans, x, y: g * x)
-defvjp(ops.div,      lambda g, ans, x, y: g / y,
-                     lambda g, ans, x, y: -g * ans / y)
-defvjp(ops.neg,      lambda g, ans, x: -g)
-defvjp(ops.power,    lambda g, ans, x, exponent: g * (exponent * x ** (exponent - 1)))
-defvjp(ops.matmul,   lambda g, ans, x, y: _matmul_vjp(g, x, y, 0),
-                     lambda g, ans, x, y: _matmul_vjp(g, x, y, 1))
-# -- elementwise --------------------------------------------------------------------------
-defvjp(ops.exp,      lambda g, ans, x: g * ans)
-defvjp(ops.log,      lambda g, ans, x: g / x)
-defvjp(ops.tanh,     lambda g, ans, x: g * (1 - ans * ans))
-defvjp(ops.sigmoid,  lambda g, ans, x: g * (ans * (1 - ans)))
-defvjp(ops.relu,     lambda g, ans, x: g * (ans > 0))
-defvjp(ops.softplus, lambda g, ans, x: g * -np.expm1(-ans))          # sigmoid(x) = 1 - e^-softplus(x)
-defvjp(ops._abs,     lambda g, ans, x: g * np.sign(x))
-defvjp(ops._clip,    lambda g, ans, x, low, high: g * ((x >= (-np.inf if low is None else low))
-                                                       & (x <= (np.inf if high is None else high))))
-defvjp(ops.maximum,  lambda g, ans, x, y: g * ((x > y) + 0.5 * (x == y)),
-                     lambda g, ans, x, y: g * ((y > x) + 0.5 * (x == y)))
-defvjp(ops.minimum,  lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
-                     lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)))
-defvjp(ops._where,   lambda g, ans, x, y, condition: np.where(condition, g, 0),
-                     lambda g, ans, x, y, condition: np.where(condition, 0, g))
-defvjp(ops._cast,    lambda g, ans, x, dtype: g.astype(x.dtype))
-# -- reductions ---------------------------------------------------------------------------
-defvjp(ops._sum,     lambda g, ans, x, axis, keepdims: np.broadcast_to(_restore_reduced(g, x, axis, keepdims), x.shape))
-defvjp(ops._max,     _extremum_vjp)
-defvjp(ops._min,     _extremum_vjp)
-defvjp(ops._logsumexp, lambda g, ans, x, axis, keepdims:
-       _restore_reduced(g, x, axis, keepdims) * np.exp(x - _restore_reduced(ans, x, axis, keepdims)))
-defvjp(ops._log_softmax, lambda g, ans, x, axis: g - np.exp(ans) * g.sum(axis=axis, keepdims=True))
-defvjp(ops._softmax, lambda g, ans, x, axis: ans * (g - (g * ans).sum(axis=axis, keepdims=True)))
-# -- shape --------------------------------------------------------------------------------
-defvjp(ops._reshape, lambda g, ans, x, shape: g.reshape(x.shape))
-defvjp(ops._transpose, _transpose_vjp)
-defvjp(ops._broadcast_to, lambda g, ans, x, shape: g)                 # unbroadcast sums it back
-defvjp(ops._getitem, _getitem_vjp)
-
-
-class _VariadicVJPs(tuple):
-    """Per-input VJPs for a primitive with any number of inputs (concatenate)."""
-
-    def __getitem__(self, i):
-        return _concatenate_vjp(i)
-
-
-defvjp(ops._concatenate, *())                 # the inputs are variadic: input i's VJP is built on demand
-ops._concatenate.vjps = _VariadicVJPs()
-# -- fused fast paths ---------------------------------------------------------------------
-defvjp(ops._linear,  _linear_vjp_input, _linear_vjp_weight, _linear_vjp_bias)
-defvjp(ops._softmax_cross_entropy, _softmax_cross_entropy_vjp)
-
-
-# == networks (issue 3): convolution, max pooling, erf, clamped log =======================
-
-def _fold(cols_grad, shape, kernel, stride, padding):
-    """Adjoint of "pad, then take windows": scatter-add each window's gradient back into x.
-
-    One loop over the kernel offsets (9 for a 3x3 kernel), each a strided slice update of
-    the whole batch; never a loop over pixels.
-    """
-    d = len(kernel)
-    out_sizes = cols_grad.shape[2:2 + d]
-    padded = np.zeros(tuple(shape[:2]) + tuple(n + 2 * p for n, p in zip(shape[2:], padding)),
-                      dtype=cols_grad.dtype)
-    for offset in np.ndindex(*kernel):
-        target = tuple(slice(k, k + s * (o - 1) + 1, s) for k, s, o in zip(offset, stride, out_sizes))
-        padded[(slice(None), slice(None)) + target] += cols_grad[(Ellipsis,) + offset]
-    return padded[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(padding, shape[2:]))]
-
-
-def _conv_vjp_x(g, ans, x, weight, stride, padding):
+def _conv_vjp_input(g, ans, x, weight, stride, padding):
     # d cols[n, c, *p, *k] = sum_o g[n, o, *p] weight[o, c, *k], then fold the windows back
-    d = len(stride)
+    dims = len(stride)
     cols_grad = np.tensordot(np.moveaxis(g, 1, -1), weight, axes=([-1], [0]))   # (N, *O, C, *K)
-    return _fold(np.moveaxis(cols_grad, 1 + d, 1), x.shape, weight.shape[2:], stride, padding)
+    return fold(np.moveaxis(cols_grad, 1 + dims, 1), x.shape, weight.shape[2:], stride, padding)
 
 
 def _conv_vjp_weight(g, ans, x, weight, stride, padding):
     # d weight[o, c, *k] = sum_{n, *p} g[n, o, *p] cols[n, c, *p, *k]
-    d = len(stride)
-    cols = ops._windows(ops._pad_spatial(x, padding), weight.shape[2:], stride)
-    axes = [0, *range(2, 2 + d)]
+    dims = len(stride)
+    cols = windows(pad_spatial(x, padding), weight.shape[2:], stride)
+    axes = [0, *range(2, 2 + dims)]
     return np.tensordot(g, cols, axes=(axes, axes))
 
 
 def _max_pool_vjp(g, ans, x, kernel, stride, padding):
     # the gradient goes to the first maximum of each window (PyTorch's choice on ties)
-    d = len(kernel)
-    cols = ops._windows(ops._pad_spatial(x, padding, -np.inf), kernel, stride)
-    flat = cols.reshape(cols.shape[:2 + d] + (-1,))
+    dims = len(kernel)
+    cols = windows(pad_spatial(x, padding, -np.inf), kernel, stride)
+    flat = cols.reshape(cols.shape[:2 + dims] + (-1,))
     cols_grad = np.zeros(flat.shape, dtype=g.dtype)
     np.put_along_axis(cols_grad, flat.argmax(axis=-1)[..., None], g[..., None], axis=-1)
-    return _fold(cols_grad.reshape(cols.shape), x.shape, kernel, stride, padding)
+    return fold(cols_grad.reshape(cols.shape), x.shape, kernel, stride, padding)
 
 
-defvjp(ops._conv, _conv_vjp_x, _conv_vjp_weight)
-defvjp(ops._max_pool, _max_pool_vjp)
-defvjp(ops.erf, lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * np.exp(-x * x))
-# NOTE: where the clamp is active the true derivative is 0, but PyTorch keeps the 1/x slope
-# bounded instead (1/max(x, 1e-12)); we follow it so a saturated probability still learns.
-defvjp(ops._clamped_log, lambda g, ans, x, low: g / np.maximum(x, 1e-12))
+defvjp(primitives.conv,     _conv_vjp_input, _conv_vjp_weight)
+defvjp(primitives.max_pool, _max_pool_vjp)

@@ -32,10 +32,9 @@ from .._validation import check_choice, check_number, invalid
 from ..autodiff.graph import no_grad
 from ..autodiff.tensor import Tensor
 from ..nn.activations import ACTIVATIONS
-from ..nn.layers import _own_rng
 from ..nn.mlp import MLP
 from ..nn.module import Module
-from ..random import get_rng
+from ..random import get_rng, own_rng
 
 NOISES = ("gaussian", "mask")
 
@@ -62,7 +61,7 @@ class Autoencoder(Module):
         for size in hidden:
             check_number("hidden", size, owner, low=1, integer=True)
         check_choice("activation", activation, ACTIVATIONS, owner)
-        generator = _own_rng(rng)
+        generator = own_rng(rng)
         self.in_features, self.latent, self.hidden = int(in_features), int(latent), hidden
         self.encoder = MLP([self.in_features, *hidden, self.latent], activation=activation,
                            rng=generator)
@@ -103,7 +102,7 @@ class DenoisingAutoencoder(Autoencoder):
     def __init__(self, in_features: int, hidden=(64,), latent: int = 2,
                  activation: str = "relu", output_activation: str | None = None,
                  noise: str = "mask", noise_std: float = 0.3, mask_rate: float = 0.3, rng=None):
-        generator = _own_rng(rng)
+        generator = own_rng(rng)
         super().__init__(in_features, hidden, latent, activation, output_activation,
                          rng=generator)
         owner = "DenoisingAutoencoder"

@@ -4,8 +4,10 @@
   forward pass, the error, the chain rule for every weight and the update, checked
   against the engine (``trace.py``, tables in ``tables.py``, local derivatives in
   ``rules.py``, the classic 2-2-2 network in ``examples.py``).
-* ``chainrule.draw_graph(tensor)`` / ``tensor.graph()`` return the computational graph as
-  Graphviz DOT text; ``render(dot, "graph.svg")`` draws it with Graphviz (``graph.py``).
+* ``chainrule.draw_graph(tensor)`` returns the computational graph as Graphviz DOT text,
+  read through the engine's public graph API (``Tensor.primitive``, ``.inputs``,
+  ``.constants``, ``graph.toposort``); ``render(dot, "graph.svg")`` draws it with
+  Graphviz (``graph.py``).
 * ``chainrule explain`` on the command line (``cli.py``).
 
 NOTE: this subpackage is ``chainrule.explainer``, not ``chainrule.explain``, because

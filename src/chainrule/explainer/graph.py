@@ -44,7 +44,7 @@ import subprocess
 import numpy as np
 
 from .._validation import check_choice, check_number, invalid
-from ..autodiff.graph import _Released
+from ..autodiff.graph import is_released, toposort
 from ..autodiff.tensor import Tensor
 
 RENDER_FORMATS = ("svg", "png", "pdf")
@@ -90,7 +90,7 @@ def draw_graph(output, params=None, model=None, modules=None, show_grads: bool =
         check_choice("collapse", collapse, ["modules"], owner="draw_graph")
     check_number("max_nodes", max_nodes, "draw_graph", low=1, integer=True)
     check_choice("rankdir", rankdir, ["LR", "TB"], owner="draw_graph")
-    if isinstance(output._parents, _Released):
+    if is_released(output):
         raise RuntimeError(
             "draw_graph: backward() already freed this graph, so the inputs of each op are "
             "gone. Draw it before calling backward(), or call backward(retain_graph=True) "
@@ -105,7 +105,7 @@ def draw_graph(output, params=None, model=None, modules=None, show_grads: bool =
                              "'model' and 'params'.")
         model = modules.model
     names, module_types = _parameter_names(params, model)
-    nodes = _walk(output)
+    nodes = toposort(output, follow="all")         # the data and constants too
     owners = _assign_modules(nodes, names)          # id(node) -> module name
     if modules is not None:
         owners.update(modules.assign(nodes))
@@ -188,7 +188,7 @@ class ModuleRecording:
                 seen.add(id(node))
                 if not _is_data(node):      # the data stays outside, even if made inside
                     owner.setdefault(id(node), name)
-                stack.extend(_inputs(node))
+                stack.extend(node.inputs)
         return owner
 
 
@@ -199,37 +199,11 @@ def record_modules(model) -> ModuleRecording:
     return ModuleRecording(model)
 
 
-# -- walking the graph --------------------------------------------------------------------
-
-
-def _walk(root) -> list:
-    """Every tensor the root depends on, inputs before results (iterative post-order DFS).
-
-    Unlike the engine's toposort, this also follows inputs that need no gradient (the
-    data, constants), so the picture shows everything an op consumed.
-    """
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(_inputs(node)):     # reversed: the first input is drawn first
-            if id(parent) not in seen:
-                stack.append((parent, False))
-    return order
+# -- reading the graph --------------------------------------------------------------------
 
 
 def _is_data(node) -> bool:
-    return node._prim is None and not node.requires_grad and node.data.size > 1
-
-
-def _inputs(node) -> tuple:
-    return () if isinstance(node._parents, _Released) else node._parents
+    return node.primitive is None and not node.requires_grad and node.data.size > 1
 
 
 def _parameter_names(params, model):
@@ -261,8 +235,8 @@ def _assign_modules(nodes, names) -> dict:
     for node in nodes:
         if id(node) in owner:
             modules[id(node)] = owner[id(node)]
-        elif node._prim is not None:
-            for parent in _inputs(node):
+        elif node.primitive is not None:
+            for parent in node.inputs:
                 if id(parent) in owner:
                     modules[id(node)] = owner[id(parent)]
                     break
@@ -290,7 +264,7 @@ def _full_body(nodes, modules, names, module_types, output, show_grads) -> list:
         lines += members
         lines.append("  }")
     for node in nodes:
-        for parent in _inputs(node):
+        for parent in node.inputs:
             lines.append(f"  {ids[id(parent)]} -> {ids[id(node)]};")
     return lines
 
@@ -314,7 +288,7 @@ def _collapsed_body(nodes, modules, names, module_types, output, show_grads) -> 
                      f'fillcolor="#dbe9f6"];')
     edges = []
     for node in nodes:
-        for parent in _inputs(node):
+        for parent in node.inputs:
             edge = (key[id(parent)], key[id(node)])
             if edge[0] != edge[1] and edge not in edges:
                 edges.append(edge)
@@ -325,8 +299,8 @@ def _collapsed_body(nodes, modules, names, module_types, output, show_grads) -> 
 def _node_attrs(node, names, output, show_grads) -> str:
     if id(node) in names:
         title, style = names[id(node)], 'shape=box, style=filled, fillcolor="#cfe2f3"'
-    elif node._prim is not None:
-        title, style = node._prim.name + _constants(node), "shape=box, style=rounded"
+    elif node.primitive is not None:
+        title, style = node.op + _constants(node), "shape=box, style=rounded"
     elif node.requires_grad:
         title, style = "leaf", 'shape=box, style=filled, fillcolor="#cfe2f3"'
     elif node.data.size == 1:
@@ -334,11 +308,11 @@ def _node_attrs(node, names, output, show_grads) -> str:
     else:
         title, style = "input", 'shape=box, style=filled, fillcolor="#eeeeee"'
     lines = [title]
-    if not (node._prim is None and not node.requires_grad and node.data.size == 1):
+    if not (node.primitive is None and not node.requires_grad and node.data.size == 1):
         lines.append(_shape(node.data.shape))
     if show_grads and node.grad is not None:
         lines.append(f"||grad|| = {_norm(node.grad):.4g}")
-    if isinstance(node._parents, _Released):
+    if is_released(node):
         lines.append("(inputs freed by backward)")
     if node is output:
         style += ", penwidth=2"
@@ -347,7 +321,7 @@ def _node_attrs(node, names, output, show_grads) -> str:
 
 def _constants(node) -> str:
     """The op's small constant arguments (an exponent, an axis), e.g. ``" (exponent=2)"``."""
-    shown = [f"{k}={v!r}" for k, v in (node._kwargs or {}).items()
+    shown = [f"{k}={v!r}" for k, v in node.constants.items()
              if isinstance(v, (bool, int, float, str, tuple)) and len(repr(v)) <= 16]
     return f" ({', '.join(shown)})" if shown else ""
 
@@ -360,7 +334,7 @@ def _module_title(path, module_types) -> str:
 
 def _module_label(path, nodes, modules, names, module_types, show_grads) -> str:
     lines = [_module_title(path, module_types)]
-    ops = [n._prim.name for n in nodes if modules.get(id(n)) == path and n._prim is not None]
+    ops = [n.op for n in nodes if modules.get(id(n)) == path and n.primitive is not None]
     if ops:
         lines.append("ops: " + ", ".join(dict.fromkeys(ops)))
     for node in nodes:

@@ -401,20 +401,21 @@ def _tables(result: Explanation, layers, names, loss_rule) -> list[Table]:
         ["loss", f"{result.loss}: {loss_rule.formula}"],
         ["learning rate", f"{lr:g}"],
         ["biases", "updated" if result.update_bias else "fixed (not updated)"],
-        ["input", ", ".join(f"{n} = {v:.6g}" for n, v in zip(names[0], result.x))],
-        ["target", ", ".join(f"{n} = {v:.6g}" for n, v in zip(names[-1], result.target))]])
+        ["input", ", ".join(f"{name} = {value:.6g}" for name, value in zip(names[0], result.x))],
+        ["target", ", ".join(f"{name} = {value:.6g}"
+                             for name, value in zip(names[-1], result.target))]])
     forward = Table("Forward pass: net = sum(w * in) + b, out = f(net)",
                     ["neuron", "net input", "net", "out"],
                     [[r["neuron"], r["net_expression"], fmt(r["net"]), fmt(r["out"])]
                      for r in result.forward])
     out_names = names[-1]
     error = Table(f"Error: {loss_rule.formula}", ["output", "target", "out", "dE/dout"],
-                  [[n, fmt(t), fmt(o), fmt(d)] for n, t, o, d in
+                  [[name, fmt(wanted), fmt(out), fmt(slope)] for name, wanted, out, slope in
                    zip(out_names, result.target, result.output,
-                       [r["dE_dout"] for r in result.backward[:len(out_names)]])],
+                       [row["dE_dout"] for row in result.backward[:len(out_names)]])],
                   note=f"Total error E = {fmt(result.error)}")
-    derivative = {n: ACTIVATIONS[layer.activation].derivative_text
-                  for layer, ns in zip(layers, names[1:]) for n in ns}
+    derivative = {neuron: ACTIVATIONS[layer.activation].derivative_text
+                  for layer, neurons in zip(layers, names[1:]) for neuron in neurons}
     backward = Table(
         "Backward pass, neurons: delta = dE/dnet = dE/dout * dout/dnet",
         ["neuron", "dE/dout", "dE/dout from", "dout/dnet", "f'(net)", "delta"],
@@ -439,7 +440,8 @@ def _tables(result: Explanation, layers, names, loss_rule) -> list[Table]:
                      [[str(k), fmt(result.errors[k])] for k in marks],
                      note=(f"Error after {result.steps} step{'s' if result.steps > 1 else ''}: "
                            f"{fmt(result.final_error)}; outputs "
-                           + ", ".join(f"{n} = {fmt(o)} (target {fmt(t)})" for n, o, t in
+                           + ", ".join(f"{name} = {fmt(out)} (target {fmt(wanted)})"
+                                       for name, out, wanted in
                                        zip(out_names, result.final_output, result.target))))
     return [network, forward, error, backward, weights, training]
 
@@ -448,6 +450,6 @@ def _milestones(steps: int) -> list[int]:
     """0, 1, 2, 5, 10, 20, 50 ... up to ``steps``, always ending at ``steps``."""
     marks, scale = [0], 1
     while scale <= steps:
-        marks += [m * scale for m in (1, 2, 5) if m * scale < steps]
+        marks += [step * scale for step in (1, 2, 5) if step * scale < steps]
         scale *= 10
     return sorted(set(marks + [steps]))

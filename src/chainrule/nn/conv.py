@@ -2,25 +2,18 @@
 
 Inputs are channels-first, (N, C, L) or (N, C, H, W), as in PyTorch. The forward passes
 are single primitives (im2col over a strided window view, then one matrix product; see
-``autodiff/ops.py``), so no Python loop runs over pixels.
+``autodiff/primitives.py``), so no Python loop runs over pixels.
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from .._validation import check_number
-from ..random import get_rng
 from . import functional as F
-from . import init
-from .layers import _own_rng
+from .layers import _WeightAndBias
 from .module import Module
-from .parameter import Parameter
 
 
-class _ConvNd(Module):
-    _d = 0
+class _ConvNd(_WeightAndBias):
+    _dims = 0
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, rng=None):
@@ -28,28 +21,13 @@ class _ConvNd(Module):
         owner = type(self).__name__
         self.in_channels = int(check_number("in_channels", in_channels, owner, low=1, integer=True))
         self.out_channels = int(check_number("out_channels", out_channels, owner, low=1, integer=True))
-        self.kernel_size = F._tuple(kernel_size, self._d, "kernel_size", owner, 1)
-        self.stride = F._tuple(stride, self._d, "stride", owner, 1)
-        self.padding = F._tuple(padding, self._d, "padding", owner, 0)
-        self._rng = _own_rng(rng)
-        shape = (self.out_channels, self.in_channels) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, np.float32))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_channels, np.float32))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self, rng=None) -> None:
-        generator = get_rng(rng if rng is not None else self._rng)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5.0), rng=generator)
-        if self.bias is not None:
-            fan_in = self.in_channels * int(np.prod(self.kernel_size))
-            bound = 1.0 / math.sqrt(fan_in)
-            init.uniform_(self.bias, -bound, bound, rng=generator)
+        self.kernel_size = F._tuple(kernel_size, self._dims, "kernel_size", owner, 1)
+        self.stride = F._tuple(stride, self._dims, "stride", owner, 1)
+        self.padding = F._tuple(padding, self._dims, "padding", owner, 0)
+        self._create_parameters((self.out_channels, self.in_channels) + self.kernel_size, bias, rng)
 
     def forward(self, x):
-        return F._conv(x, self.weight, self.bias, self.stride, self.padding, self._d)
+        return F._conv(x, self.weight, self.bias, self.stride, self.padding, self._dims)
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -64,7 +42,7 @@ class Conv1d(_ConvNd):
     fan_in = C_in * K.
     """
 
-    _d = 1
+    _dims = 1
 
 
 class Conv2d(_ConvNd):
@@ -75,21 +53,21 @@ class Conv2d(_ConvNd):
     1/sqrt(fan_in)), fan_in = C_in * K_h * K_w.
     """
 
-    _d = 2
+    _dims = 2
 
 
 class _MaxPoolNd(Module):
-    _d = 0
+    _dims = 0
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         owner = type(self).__name__
-        self.kernel_size = F._tuple(kernel_size, self._d, "kernel_size", owner, 1)
-        self.stride = self.kernel_size if stride is None else F._tuple(stride, self._d, "stride", owner, 1)
-        self.padding = F._tuple(padding, self._d, "padding", owner, 0)
+        self.kernel_size = F._tuple(kernel_size, self._dims, "kernel_size", owner, 1)
+        self.stride = self.kernel_size if stride is None else F._tuple(stride, self._dims, "stride", owner, 1)
+        self.padding = F._tuple(padding, self._dims, "padding", owner, 0)
 
     def forward(self, x):
-        return F._max_pool(x, self.kernel_size, self.stride, self.padding, self._d)
+        return F._max_pool(x, self.kernel_size, self.stride, self.padding, self._dims)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -98,10 +76,10 @@ class _MaxPoolNd(Module):
 class MaxPool1d(_MaxPoolNd):
     """Max over windows of ``kernel_size`` along L (stride defaults to kernel_size; padding is -inf)."""
 
-    _d = 1
+    _dims = 1
 
 
 class MaxPool2d(_MaxPoolNd):
     """Max over ``kernel_size`` windows of (H, W) (stride defaults to kernel_size; padding is -inf)."""
 
-    _d = 2
+    _dims = 2

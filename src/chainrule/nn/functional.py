@@ -2,7 +2,7 @@
 
 Activations, dropout and normalisation are compositions of engine primitives (their
 gradients come for free); convolution and max pooling are primitives of their own
-(im2col over a strided window view, see ``autodiff/ops.py``). Arguments follow PyTorch
+(im2col over a strided window view, see ``autodiff/primitives.py``). Arguments follow PyTorch
 (``dim``, ``negative_slope``, ``running_mean`` ...). The losses live in
 ``functional_losses.py`` and are re-exported here.
 
@@ -19,8 +19,8 @@ import math
 import numpy as np
 
 from .._validation import check_choice, check_number, invalid
-from ..autodiff import ops
-from ..autodiff.tensor import Tensor
+from ..autodiff import ops, primitives
+from ..autodiff.tensor import Tensor, as_tensor
 from ..random import get_rng
 from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                                 cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss)
@@ -31,10 +31,6 @@ __all__ = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "
            "softmax", "log_softmax", "linear", "dropout", "batch_norm", "layer_norm", "conv1d",
            "conv2d", "max_pool1d", "max_pool2d", "mse_loss", "l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
-
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 # -- activations -------------------------------------------------------------------------
@@ -77,7 +73,7 @@ def gelu(x, approximate: str = "none"):
     check_choice("approximate", approximate, ("none", "tanh"), "gelu")
     if approximate == "tanh":
         return ops.gelu(x)
-    x = _t(x)
+    x = as_tensor(x)
     return x * (ops.erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
 
 
@@ -86,7 +82,7 @@ def softplus(x, beta: float = 1.0):
     check_number("beta", beta, "softplus", low=0.0, low_open=True)
     if beta == 1.0:
         return ops.softplus(x)
-    return ops.softplus(_t(x) * beta) * (1.0 / beta)
+    return ops.softplus(as_tensor(x) * beta) * (1.0 / beta)
 
 
 def softmax(x, dim: int = -1):
@@ -110,7 +106,7 @@ def dropout(x, p: float = 0.5, training: bool = True, rng=None):
     check_number("p", p, "dropout", low=0.0, high=1.0)
     if not training or p == 0:
         return x
-    x = _t(x)
+    x = as_tensor(x)
     if p == 1:
         return x * 0.0
     keep = get_rng(rng).random(x.shape, dtype=np.float32) >= p
@@ -127,7 +123,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     running = (1 - momentum) * running + momentum * batch, with the *unbiased* batch
     variance, as PyTorch does. Otherwise the running statistics are used.
     """
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim not in (2, 3):
         raise invalid("input", "batch_norm", "a 2-D (N, C) or 3-D (N, C, L) array", x.shape)
     axes = (0,) if x.ndim == 2 else (0, 2)
@@ -161,7 +157,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased variance taken over
     those axes.
     """
-    x = _t(x)
+    x = as_tensor(x)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(x.shape[x.ndim - len(normalized_shape):]) != normalized_shape:
         raise invalid("input", "layer_norm", f"an array whose trailing shape is {normalized_shape}",
@@ -179,43 +175,43 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
 
 # -- convolution and pooling ---------------------------------------------------------------
 
-def _tuple(value, d: int, name: str, owner: str, low: int) -> tuple:
-    values = (value,) * d if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != d:
-        raise invalid(name, owner, f"an int or a tuple of {d} ints", value)
+def _tuple(value, dims: int, name: str, owner: str, low: int) -> tuple:
+    values = (value,) * dims if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != dims:
+        raise invalid(name, owner, f"an int or a tuple of {dims} ints", value)
     for v in values:
         check_number(name, v, owner, low=low, integer=True)
     return tuple(int(v) for v in values)
 
 
-def _check_spatial(x, d: int, owner: str, channels: int | None = None) -> Tensor:
-    x = _t(x)
-    layout = "(N, C, L)" if d == 1 else "(N, C, H, W)"
-    if x.ndim != d + 2:
-        raise invalid("input", owner, f"a {d + 2}-D array {layout}", x.shape,
+def _check_spatial(x, dims: int, owner: str, channels: int | None = None) -> Tensor:
+    x = as_tensor(x)
+    layout = "(N, C, L)" if dims == 1 else "(N, C, H, W)"
+    if x.ndim != dims + 2:
+        raise invalid("input", owner, f"a {dims + 2}-D array {layout}", x.shape,
                       "Add the batch axis with x[None] for a single sample.")
     if channels is not None and x.shape[1] != channels:
         raise invalid("input", owner, f"an array with {channels} channels on axis 1", x.shape)
     return x
 
 
-def _conv(x, weight, bias, stride, padding, d: int):
-    owner = f"conv{d}d"
-    weight = _t(weight)
-    if weight.ndim != d + 2:
-        raise invalid("weight", owner, f"a {d + 2}-D array (out_channels, in_channels, *kernel)",
+def _conv(x, weight, bias, stride, padding, dims: int):
+    owner = f"conv{dims}d"
+    weight = as_tensor(weight)
+    if weight.ndim != dims + 2:
+        raise invalid("weight", owner, f"a {dims + 2}-D array (out_channels, in_channels, *kernel)",
                       weight.shape)
-    x = _check_spatial(x, d, owner, weight.shape[1])
-    stride = _tuple(stride, d, "stride", owner, 1)
-    padding = _tuple(padding, d, "padding", owner, 0)
+    x = _check_spatial(x, dims, owner, weight.shape[1])
+    stride = _tuple(stride, dims, "stride", owner, 1)
+    padding = _tuple(padding, dims, "padding", owner, 0)
     kernel = weight.shape[2:]
     padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
     if any(k > n for k, n in zip(kernel, padded)):
         raise invalid("input", owner, f"a spatial size of at least the kernel {tuple(kernel)} "
                       f"after padding", x.shape, "Pad the input or use a smaller kernel.")
-    out = ops._conv(x, weight, stride=stride, padding=padding)
+    out = primitives.conv(x, weight, stride=stride, padding=padding)
     if bias is not None:
-        out = out + ops.reshape(bias, (-1,) + (1,) * d)
+        out = out + ops.reshape(bias, (-1,) + (1,) * dims)
     return out
 
 
@@ -236,17 +232,17 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     return _conv(x, weight, bias, stride, padding, 2)
 
 
-def _max_pool(x, kernel_size, stride, padding, d: int):
-    owner = f"max_pool{d}d"
-    x = _check_spatial(x, d, owner)
-    kernel = _tuple(kernel_size, d, "kernel_size", owner, 1)
-    stride = kernel if stride is None else _tuple(stride, d, "stride", owner, 1)
-    padding = _tuple(padding, d, "padding", owner, 0)
+def _max_pool(x, kernel_size, stride, padding, dims: int):
+    owner = f"max_pool{dims}d"
+    x = _check_spatial(x, dims, owner)
+    kernel = _tuple(kernel_size, dims, "kernel_size", owner, 1)
+    stride = kernel if stride is None else _tuple(stride, dims, "stride", owner, 1)
+    padding = _tuple(padding, dims, "padding", owner, 0)
     if any(2 * p > k for p, k in zip(padding, kernel)):
         raise invalid("padding", owner, f"at most half the kernel size {kernel}", padding)
     if any(k > n + 2 * p for k, n, p in zip(kernel, x.shape[2:], padding)):
         raise invalid("input", owner, f"a spatial size of at least the kernel {kernel}", x.shape)
-    return ops._max_pool(x, kernel=kernel, stride=stride, padding=padding)
+    return primitives.max_pool(x, kernel=kernel, stride=stride, padding=padding)
 
 
 def max_pool1d(x, kernel_size, stride=None, padding=0):

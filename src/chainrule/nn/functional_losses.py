@@ -22,15 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_number, invalid
-from ..autodiff import ops
-from ..autodiff.tensor import Tensor
+from .._validation import check_choice, check_class_targets, check_number, invalid
+from ..autodiff import ops, primitives
+from ..autodiff.tensor import Tensor, as_tensor
 
 REDUCTIONS = ("mean", "sum", "none")
-
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _reduce(losses, reduction: str):
@@ -44,7 +40,7 @@ def _reduce(losses, reduction: str):
 def _pair(input, target, owner: str, reduction: str) -> tuple[Tensor, Tensor]:
     """Check an elementwise loss's arguments: same shape, numeric target."""
     check_choice("reduction", reduction, REDUCTIONS, owner)
-    input = _t(input)
+    input = as_tensor(input)
     if input.dtype.kind != "f":
         raise invalid("input", owner, "a floating-point array", input.data)
     if not isinstance(target, Tensor):
@@ -109,8 +105,8 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
                       "Apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores.")
     if not _in_unit_interval(target.data):
         raise invalid("target", "binary_cross_entropy", "values in [0, 1]", target.data)
-    losses = -(target * ops._clamped_log(input, low=-100.0)
-               + (1.0 - target) * ops._clamped_log(1.0 - input, low=-100.0))
+    losses = -(target * primitives.clamped_log(input, low=-100.0)
+               + (1.0 - target) * primitives.clamped_log(1.0 - input, low=-100.0))
     weight = _weight(weight, input, "binary_cross_entropy")
     if weight is not None:
         losses = losses * weight
@@ -139,26 +135,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     return _reduce(losses, reduction)
 
 
-def _class_targets(input: Tensor, target, owner: str) -> np.ndarray:
-    """Check integer class indices of shape (N,) with values in [0, C)."""
-    target = target.data if isinstance(target, Tensor) else np.asarray(target)
-    n, classes = input.shape
-    if target.dtype.kind not in "iu":
-        raise invalid("target", owner, f"integer class indices of shape ({n},)", target,
-                      "Convert labels with y.astype(np.int64); for one-hot or probability "
-                      "targets use cross_entropy with a float array of the input's shape.",
-                      exc=TypeError)
-    if target.shape != (n,):
-        raise invalid("target", owner, f"integer class indices of shape ({n},)", target)
-    if target.size and (target.min() < 0 or target.max() >= classes):
-        raise invalid("target", owner, f"class indices in [0, {classes - 1}] for {classes} "
-                      f"classes", f"values from {target.min()} to {target.max()}")
-    return target
-
-
 def _logits(input, owner: str, reduction: str) -> Tensor:
     check_choice("reduction", reduction, REDUCTIONS, owner)
-    input = _t(input)
+    input = as_tensor(input)
     if input.ndim != 2 or input.dtype.kind != "f":
         raise invalid("input", owner, "a 2-D floating array (N, C) of scores", input.data)
     return input
@@ -177,7 +156,7 @@ def nll_loss(input, target, weight=None, reduction: str = "mean"):
     loss_n = -w[y_n] x[n, y_n]; "mean" divides the sum by sum_n w[y_n] (by N without weights).
     """
     input = _logits(input, "nll_loss", reduction)
-    target = _class_targets(input, target, "nll_loss")
+    target = check_class_targets("target", target, "nll_loss", *input.shape)
     weight = _class_weight(weight, input, "nll_loss")
     losses = -input[np.arange(len(target)), target]
     if weight is None:
@@ -204,9 +183,10 @@ def cross_entropy(input, target, weight=None, reduction: str = "mean", label_smo
     target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
     if target_array.dtype.kind == "f" and target_array.ndim == 2:
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
-    target = _class_targets(input, target_array, owner)
-    if label_smoothing == 0:
-        return ops.softmax_cross_entropy(input, target, class_weights=weight, reduction=reduction)
+    target = check_class_targets("target", target_array, owner, *input.shape)
+    if label_smoothing == 0:        # everything is checked: straight to the fused primitive
+        return primitives.softmax_cross_entropy(input, targets=target, class_weights=weight,
+                                                reduction=reduction)
     log_probs = ops.log_softmax(input, axis=1)
     nll = nll_loss(log_probs, target, weight, reduction)
     smooth = -ops.sum(log_probs if weight is None else log_probs * weight, axis=1)

@@ -13,19 +13,41 @@ import numpy as np
 
 from .._validation import check_number
 from ..autodiff import ops
-from ..random import get_rng
+from ..random import get_rng, own_rng
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
 
 
-def _own_rng(rng):
-    """Turn an int seed into one Generator now, so that successive draws differ."""
-    return None if rng is None else get_rng(rng)
+class _WeightAndBias(Module):
+    """The parameters ``Linear`` and the convolutions share, with PyTorch's initialisation.
+
+    ``weight`` has shape (out, in, *kernel) and ``bias`` (out,) or is ``None``. Both are
+    drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in * prod(kernel): for the
+    weight that is ``init.kaiming_uniform_(W, a=sqrt(5))``. ``rng`` gives the layer its own
+    stream (``random.own_rng``); ``reset_parameters(rng)`` draws them again.
+    """
+
+    def _create_parameters(self, weight_shape: tuple, bias: bool, rng) -> None:
+        self._rng = own_rng(rng)
+        self.weight = Parameter(np.empty(weight_shape, np.float32))
+        if bias:
+            self.bias = Parameter(np.empty(weight_shape[0], np.float32))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self, rng=None) -> None:
+        generator = get_rng(rng if rng is not None else self._rng)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5.0), rng=generator)
+        if self.bias is not None:
+            fan_in = int(np.prod(self.weight.shape[1:]))
+            bound = 1.0 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound, rng=generator)
 
 
-class Linear(Module):
+class Linear(_WeightAndBias):
     """Fully connected layer: y = x W^T + b, with W of shape (out_features, in_features).
 
     Default initialisation (PyTorch's): W and b ~ U(-1/sqrt(in_features), 1/sqrt(in_features)),
@@ -38,20 +60,7 @@ class Linear(Module):
         check_number("in_features", in_features, "Linear", low=1, integer=True)
         check_number("out_features", out_features, "Linear", low=1, integer=True)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self._rng = _own_rng(rng)
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), np.float32))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_features, np.float32))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self, rng=None) -> None:
-        generator = get_rng(rng if rng is not None else self._rng)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5.0), rng=generator)
-        if self.bias is not None:
-            bound = 1.0 / math.sqrt(self.in_features)
-            init.uniform_(self.bias, -bound, bound, rng=generator)
+        self._create_parameters((self.out_features, self.in_features), bias, rng)
 
     def forward(self, x):
         return ops.linear(x, self.weight, self.bias)
@@ -101,7 +110,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, rng=None):
         super().__init__()
         self.p = float(check_number("p", p, "Dropout", low=0.0, high=1.0))
-        self._rng = _own_rng(rng)
+        self._rng = own_rng(rng)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, self._rng)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from .._validation import check_choice, check_number, invalid
+from ..random import own_rng
 from . import init as initializers
 from .activations import ACTIVATIONS, get_activation
 from .containers import Sequential
-from .layers import Dropout, Linear, _own_rng
+from .layers import Dropout, Linear
 from .module import Module
 from .normalization import BatchNorm1d
 
@@ -46,7 +47,7 @@ class MLP(Sequential):
         if init is not None:
             check_choice("init", init, initializers.INITIALIZERS, "MLP")
         self.sizes = [int(s) for s in sizes]
-        generator = _own_rng(rng)
+        generator = own_rng(rng)
         last = len(self.sizes) - 2
         for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
             linear = Linear(fan_in, fan_out, rng=generator)

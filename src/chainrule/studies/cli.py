@@ -62,34 +62,36 @@ def _run_options(p) -> None:
 
 
 def _list(args) -> int:
-    from . import spec as S
-    for path in S.preset_paths():
-        s = S.load(path)
-        factors = " x ".join(f"{f.key}[{len(f.levels)}]" for f in s.factors) or "-"
-        print(f"{path.stem.split('_', 1)[0]}  {s.name:<22} {s.title}  ({factors}, {s.seeds} seeds)")
+    from .spec import load, preset_paths
+    for path in preset_paths():
+        study = load(path)
+        factors = " x ".join(f"{f.key}[{len(f.levels)}]" for f in study.factors) or "-"
+        print(f"{path.stem.split('_', 1)[0]}  {study.name:<22} {study.title}  "
+              f"({factors}, {study.seeds} seeds)")
     return 0
 
 
 def _show(args) -> int:
     import json
 
-    from . import spec as S
     from .runner import trials
-    path = S.find(args.name)
-    s = S.load(path, quick=args.quick)
+    from .spec import find, load
+    path = find(args.name)
+    study = load(path, quick=args.quick)
     print(path.read_text().rstrip())
-    print(f"\n# resolved: {len(s.cells())} cells x {s.seeds} seeds = {len(trials(s))} trials")
-    print("# base config: " + json.dumps(s.base, sort_keys=True))
+    print(f"\n# resolved: {len(study.cells())} cells x {study.seeds} seeds = "
+          f"{len(trials(study))} trials")
+    print("# base config: " + json.dumps(study.base, sort_keys=True))
     return 0
 
 
 def _run(args) -> int:
     from . import report, runner
-    from . import spec as S
-    s = S.load(args.spec, quick=args.quick, seeds=args.seeds)
-    counts = runner.run(s, args.out, jobs=args.jobs, scheduler=args.scheduler,
+    from .spec import load
+    study = load(args.spec, quick=args.quick, seeds=args.seeds)
+    counts = runner.run(study, args.out, jobs=args.jobs, scheduler=args.scheduler,
                         progress=not args.no_progress)
-    print(_counts(s.name, counts))
+    print(_counts(study.name, counts))
     report.build(args.out)
     print(f"report: {Path(args.out) / 'index.html'}")
     return 1 if counts["failed"] else 0
@@ -104,21 +106,22 @@ def _report(args) -> int:
 
 def _reproduce(args) -> int:
     from . import report, runner
-    from . import spec as S
-    paths = S.preset_paths()
+    from .spec import find, load, preset_paths
+    paths = preset_paths()
     if args.only:
-        specs = [S.load(S.find(n), quick=args.quick, seeds=args.seeds) for n in args.only]
-        positions = [S.preset_paths().index(S.find(n)) + 1 for n in args.only]
+        specs = [load(find(name), quick=args.quick, seeds=args.seeds) for name in args.only]
+        positions = [paths.index(find(name)) + 1 for name in args.only]
     else:
-        specs = [S.load(p, quick=args.quick, seeds=args.seeds) for p in paths]
+        specs = [load(path, quick=args.quick, seeds=args.seeds) for path in paths]
         positions = list(range(1, len(specs) + 1))
     start, failed = time.perf_counter(), 0
-    for position, s in zip(positions, specs):
-        t0 = time.perf_counter()
-        counts = runner.run(s, args.out, jobs=args.jobs, scheduler=args.scheduler,
+    for position, study in zip(positions, specs):
+        study_start = time.perf_counter()
+        counts = runner.run(study, args.out, jobs=args.jobs, scheduler=args.scheduler,
                             progress=not args.no_progress, position=position)
         failed += counts["failed"]
-        print(_counts(s.name, counts) + f" in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(_counts(study.name, counts) + f" in {time.perf_counter() - study_start:.1f} s",
+              flush=True)
     report.build(args.out)
     elapsed = time.perf_counter() - start
     print(f"reproduce{' --quick' if args.quick else ''}: {len(specs)} studies in {elapsed:.1f} s; "

@@ -1,5 +1,8 @@
 """One PNG per study, drawn headless (matplotlib's Agg backend) from the trial records.
 
+``DRAW`` holds one function per layout of ``layouts.LAYOUTS`` (a test checks that the keys
+match): the figure that goes with that table.
+
 Every plot shows the spread over seeds: error bars are 95% confidence intervals of the
 mean (Student's t), bands are ± one standard deviation.
 """
@@ -13,7 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import layouts, stats  # noqa: E402
+from . import stats  # noqa: E402
+from .records import cells, curves, factor_name, groups, name, values  # noqa: E402
 from .spec import Spec  # noqa: E402
 
 
@@ -30,40 +34,41 @@ def draw(spec: Spec, records: list[dict], path) -> None:
 
 
 def _ci(vals) -> tuple[float, float]:
-    s = stats.summarize(vals)
-    half = (s.high - s.mean) if s.n >= 2 else 0.0
-    return s.mean, half
+    """The mean and the half-width of its 95% CI (0 with fewer than two values)."""
+    summary = stats.summarize(vals)
+    half = (summary.high - summary.mean) if summary.n >= 2 else 0.0
+    return summary.mean, half
 
 
 def _has_grad_norms(records) -> bool:
     return any(r["metrics"].get("grad_norms_first") for r in records)
 
 
-def _levels(spec: Spec, records, axes) -> None:
+def _levels(spec: Spec, runs, axes) -> None:
     ax = axes[0]
     primary = spec.report["primary"]
-    grouped = layouts.cells(spec, records)
-    groups = layouts._groups(spec, grouped)
+    grouped = cells(spec, runs)
+    by_others = groups(spec, grouped)
     factor = spec.factors[0] if spec.factors else None
     numeric = factor is not None and all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                          for v in factor.levels)
-    width = 0.8 / max(1, len(groups))
-    for g, (group_key, group) in enumerate(groups.items()):
-        label = ", ".join(f"{layouts.factor_name(spec, k)} = {v}" for k, v in group_key) or None
-        cells = list(group)
-        means, halves = zip(*[_ci(layouts.values(group[c], primary)) for c in cells])
+    width = 0.8 / max(1, len(by_others))
+    for number, (group_key, group) in enumerate(by_others.items()):
+        label = ", ".join(f"{factor_name(spec, k)} = {v}" for k, v in group_key) or None
+        group_cells = list(group)
+        means, halves = zip(*[_ci(values(group[c], primary)) for c in group_cells])
         if numeric:
-            xs = [dict(zip(factor.labels, factor.levels))[c[0]] for c in cells]
+            xs = [dict(zip(factor.labels, factor.levels))[c[0]] for c in group_cells]
             ax.errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=label)
         else:
-            xs = np.arange(len(cells)) + (g - (len(groups) - 1) / 2) * width
+            xs = np.arange(len(group_cells)) + (number - (len(by_others) - 1) / 2) * width
             ax.bar(xs, means, width=width, yerr=halves, capsize=3, label=label)
-            ax.set_xticks(np.arange(len(cells)), [c[0] for c in cells], rotation=20)
+            ax.set_xticks(np.arange(len(group_cells)), [c[0] for c in group_cells], rotation=20)
     if numeric and factor and min(factor.levels) > 0 and max(factor.levels) / min(factor.levels) >= 100:
         ax.set_xscale("log")
-    ax.set_xlabel(layouts.factor_name(spec, factor.key) if factor else "")
-    ax.set_ylabel(layouts.name(primary) + " (mean, 95% CI)")
-    if len(groups) > 1:
+    ax.set_xlabel(factor_name(spec, factor.key) if factor else "")
+    ax.set_ylabel(name(primary) + " (mean, 95% CI)")
+    if len(by_others) > 1:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     if len(axes) > 1:
@@ -72,12 +77,13 @@ def _levels(spec: Spec, records, axes) -> None:
 
 def _grad_norms(spec: Spec, grouped, ax) -> None:
     styles = iter([("o", "-"), ("s", "--"), ("^", "-."), ("v", ":"), ("D", "-"), ("x", "--")] * 4)
-    for cell, rs in grouped.items():
-        norms = [r["metrics"].get("grad_norms_first") for r in rs if r["metrics"].get("grad_norms_first")]
+    for cell, cell_runs in grouped.items():
+        norms = [r["metrics"].get("grad_norms_first") for r in cell_runs
+                 if r["metrics"].get("grad_norms_first")]
         if not norms:
             continue
-        arr = np.array([n for n in norms if len(n) == len(norms[0])], dtype=float)
-        geo = np.exp(np.log(np.maximum(arr, 1e-300)).mean(axis=0))
+        seeds_by_layer = np.array([n for n in norms if len(n) == len(norms[0])], dtype=float)
+        geo = np.exp(np.log(np.maximum(seeds_by_layer, 1e-300)).mean(axis=0))
         marker, line = next(styles)          # distinct styles: curves may coincide
         ax.plot(np.arange(1, geo.size + 1), geo, marker=marker, ls=line, label=cell[0])
     ax.set_yscale("log")
@@ -87,15 +93,15 @@ def _grad_norms(spec: Spec, grouped, ax) -> None:
     ax.grid(alpha=0.3, which="both")
 
 
-def _epochs(spec: Spec, records, axes) -> None:
+def _epochs(spec: Spec, runs, axes) -> None:
     ax = axes[0]
     for key, label in (("loss", "training loss"), ("val_loss", "validation loss")):
-        curves = layouts._curves(records, key)
-        if not curves.size:
+        series = curves(runs, key)
+        if not series.size:
             continue
-        mean, std = np.nanmean(curves, axis=0), np.nanstd(curves, axis=0)
+        mean, std = np.nanmean(series, axis=0), np.nanstd(series, axis=0)
         x = np.arange(1, mean.size + 1)
-        ax.plot(x, mean, label=f"{label} (mean of {curves.shape[0]} seeds)")
+        ax.plot(x, mean, label=f"{label} (mean of {series.shape[0]} seeds)")
         ax.fill_between(x, mean - std, mean + std, alpha=0.25)
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"{spec.base['training']['loss']} loss (± 1 std)")
@@ -103,30 +109,30 @@ def _epochs(spec: Spec, records, axes) -> None:
     ax.grid(alpha=0.3)
 
 
-def _metrics(spec: Spec, records, axes) -> None:
+def _metrics(spec: Spec, runs, axes) -> None:
     ax = axes[0]
-    ms = spec.report["metrics"]
-    means, halves = zip(*[_ci(layouts.values(records, m)) for m in ms])
-    ax.bar([layouts.name(m) for m in ms], means, yerr=halves, capsize=4, color="tab:blue")
+    shown = spec.report["metrics"]
+    means, halves = zip(*[_ci(values(runs, m)) for m in shown])
+    ax.bar([name(m) for m in shown], means, yerr=halves, capsize=4, color="tab:blue")
     low = min(m - h for m, h in zip(means, halves) if math.isfinite(m))
     ax.set_ylim(max(0.0, low - 0.1), 1.0)
     ax.set_ylabel("held-out test score (mean, 95% CI)")
     ax.grid(alpha=0.3, axis="y")
 
 
-def _per_class(spec: Spec, records, axes) -> None:
-    grouped = layouts.cells(spec, records)
+def _per_class(spec: Spec, runs, axes) -> None:
+    grouped = cells(spec, runs)
     for ax, metric in zip(axes, ("recall", "f1")):
         width = 0.8 / max(1, len(grouped))
-        for g, (cell, rs) in enumerate(grouped.items()):
-            pcs = [r["metrics"]["per_class"] for r in rs if r["metrics"].get("per_class")]
-            if not pcs:
+        for number, (cell, cell_runs) in enumerate(grouped.items()):
+            scores = [r["metrics"]["per_class"] for r in cell_runs if r["metrics"].get("per_class")]
+            if not scores:
                 continue
-            arr = np.array([p[metric] for p in pcs], dtype=float)
-            means, halves = zip(*[_ci(arr[:, i]) for i in range(arr.shape[1])])
-            xs = np.arange(arr.shape[1]) + (g - (len(grouped) - 1) / 2) * width
+            by_class = np.array([s[metric] for s in scores], dtype=float)   # seeds x classes
+            means, halves = zip(*[_ci(by_class[:, i]) for i in range(by_class.shape[1])])
+            xs = np.arange(by_class.shape[1]) + (number - (len(grouped) - 1) / 2) * width
             ax.bar(xs, means, width=width, yerr=halves, capsize=3, label=", ".join(cell))
-            ax.set_xticks(np.arange(arr.shape[1]), [str(l) for l in pcs[0]["labels"]])
+            ax.set_xticks(np.arange(by_class.shape[1]), [str(c) for c in scores[0]["labels"]])
         ax.set_ylabel(f"test {metric} per class (mean, 95% CI)")
         ax.set_xlabel("class")
         ax.set_ylim(0, 1.05)
@@ -134,17 +140,18 @@ def _per_class(spec: Spec, records, axes) -> None:
         ax.grid(alpha=0.3, axis="y")
 
 
-def _convergence(spec: Spec, records, axes) -> None:
-    grouped = layouts.cells(spec, records)
+def _convergence(spec: Spec, runs, axes) -> None:
+    grouped = cells(spec, runs)
     target = spec.base["training"]["target_loss"]
     for ax, xkey, xlabel in ((axes[0], "evaluations", "gradient evaluations"),
                              (axes[1], "elapsed", "wall time (s)")):
-        for cell, rs in grouped.items():
-            if not rs:
+        for cell, cell_runs in grouped.items():
+            if not cell_runs:
                 continue
-            r = sorted(rs, key=lambda r: r["metrics"].get("train_loss") or np.inf)[len(rs) // 2]
-            h = r.get("history") or {}
-            x, y = h.get(xkey) or [], h.get("loss") or []
+            median = sorted(cell_runs, key=lambda r: r["metrics"].get("train_loss") or np.inf)[
+                len(cell_runs) // 2]
+            history = median.get("history") or {}
+            x, y = history.get(xkey) or [], history.get("loss") or []
             if x and y:                                    # the median run of each algorithm
                 ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), label=cell[0])
         if target is not None:
@@ -158,19 +165,20 @@ def _convergence(spec: Spec, records, axes) -> None:
     axes[0].legend(fontsize=7, ncol=2)
 
 
-def _distribution(spec: Spec, records, axes) -> None:
+def _distribution(spec: Spec, runs, axes) -> None:
     ax = axes[0]
     metric = spec.report["metrics"][0]
-    vals = stats.finite(layouts.values(records, metric))
+    vals = stats.finite(values(runs, metric))
     if vals.size:
         ax.hist(vals, bins=min(30, max(5, vals.size // 3)), color="tab:blue", alpha=0.8)
         ax.plot(vals, np.zeros_like(vals), "|", color="k", ms=12)
         ax.axvline(np.median(vals), color="tab:red", ls="--", label="median")
         ax.legend(fontsize=8)
-    ax.set_xlabel(f"{layouts.name(metric)} after training ({vals.size} initialisations)")
+    ax.set_xlabel(f"{name(metric)} after training ({vals.size} initialisations)")
     ax.set_ylabel("restarts")
     ax.grid(alpha=0.3)
 
 
+# layout name -> the function that draws its figure (the keys of layouts.LAYOUTS)
 DRAW = {"levels": _levels, "epochs": _epochs, "metrics": _metrics, "per_class": _per_class,
         "convergence": _convergence, "distribution": _distribution}

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from . import layouts, plots
+from .records import factor_name
 from .runner import trials as enumerate_trials
 from .spec import Spec
 from .store import Store
@@ -89,18 +90,20 @@ def _setting(spec: Spec, done: list[dict]) -> str:
         value = spec.base[section][key]
         return "full" if value is None and key == "batch_size" else value
 
-    b = spec.base
-    d, o = b["dataset"], b["optimizer"]
-    opt = ("by factor" if {"optimizer", "optimizer.name"} & varied else
-           o["name"] + " (" + ", ".join(f"{k}={show('optimizer', k)}" for k in o if k != "name") + ")")
-    factors = "; ".join(f"{layouts.factor_name(spec, f.key)}: {', '.join(f.labels)}"
+    dataset, optimizer = spec.base["dataset"], spec.base["optimizer"]
+    if {"optimizer", "optimizer.name"} & varied:
+        optimizer_text = "by factor"
+    else:
+        settings = ", ".join(f"{k}={show('optimizer', k)}" for k in optimizer if k != "name")
+        optimizer_text = f"{optimizer['name']} ({settings})"
+    factors = "; ".join(f"{factor_name(spec, f.key)}: {', '.join(f.labels)}"
                         for f in spec.factors) or "none"
     wall = sum(r.get("wall_time") or 0 for r in done)
-    return (f"Data: {d['name']}, preprocessing {show('dataset', 'preprocessing')}, test fraction "
-            f"{d['test_size']:g}, validation fraction {d['val_size']:g}, training rows "
-            f"{show('dataset', 'train_size') or 'all'}. Model: MLP, hidden "
+    return (f"Data: {dataset['name']}, preprocessing {show('dataset', 'preprocessing')}, test "
+            f"fraction {dataset['test_size']:g}, validation fraction {dataset['val_size']:g}, "
+            f"training rows {show('dataset', 'train_size') or 'all'}. Model: MLP, hidden "
             f"{show('model', 'hidden')}, activation {show('model', 'activation')}, dropout "
-            f"{show('model', 'dropout')}. Optimizer: {opt}. Training: loss "
+            f"{show('model', 'dropout')}. Optimizer: {optimizer_text}. Training: loss "
             f"{show('training', 'loss')}, {show('training', 'epochs')} epochs, batch "
             f"{show('training', 'batch_size')}"
             + "".join(f", {k} {show('training', k)}" for k in ("l1", "l2", "class_weight",

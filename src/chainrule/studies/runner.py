@@ -19,24 +19,8 @@ Execution, no home-made scheduler:
   failing when a worker or the scheduler cannot import chainrule, so ``check_dask`` first
   asks each of them, with a short timeout, and says what is missing.
 
-Start Dask workers with one thread each and as many processes as cores
-(``dask worker tcp://HOST:8786 --nworkers N --nthreads 1``): trials are Python-bound, so
-threads in one process share the GIL; and with a single thread in the whole cluster
-joblib's Dask backend runs every trial in the calling process (a warning says so).
-
-Dask traps, measured in this project: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536``
-before it spawns a worker, which makes small-array NumPy code about 2x slower;
-``local_cluster`` unsets it through ``dask.config``
-(``distributed.nanny.pre-spawn-environ``). On a real cluster, start the workers with the same
-setting in a Dask config file (``~/.config/dask/distributed.yaml``::
-
-    distributed:
-      nanny:
-        pre-spawn-environ:
-          MALLOC_TRIM_THRESHOLD_: null
-
-) or export ``MALLOC_MMAP_THRESHOLD_=65536`` / a larger ``MALLOC_TRIM_THRESHOLD_`` in the
-workers' environment.
+How to run the workers of a Dask cluster for studies (one thread each, and a malloc
+setting of Dask's nanny that makes NumPy code slower) is in ``docs/dask.md``.
 """
 from __future__ import annotations
 
@@ -86,7 +70,7 @@ def run(spec: Spec, out: str | Path, *, jobs: int | None = None, scheduler=None,
         store.save_spec(spec, position)
         todo_all = trials(spec)
         finished = store.done_keys(spec.name)
-        todo = [t for t in todo_all if t.key not in finished]
+        todo = [trial for trial in todo_all if trial.key not in finished]
         counts = {"total": len(todo_all), "skipped": len(todo_all) - len(todo), "done": 0,
                   "failed": 0}
         if not todo:
@@ -151,7 +135,7 @@ def _parallel(todo: list[Trial], jobs: int, scheduler):
         return
     from joblib import Parallel, delayed
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", pre_dispatch="2*n_jobs")
-    yield from parallel(delayed(run_one)(t) for t in todo)
+    yield from parallel(delayed(run_one)(trial) for trial in todo)
 
 
 def _jobs(jobs: int | None, spec: Spec, n: int) -> int:
@@ -236,7 +220,7 @@ def check_dask(client, timeout: float = 10.0, modules=PROBE_MODULES) -> None:
 
 
 def local_cluster(n_workers: int = 1, processes: bool = True, threads_per_worker: int = 1):
-    """A ``LocalCluster`` without Dask's ``MALLOC_TRIM_THRESHOLD_`` (see the module doc)."""
+    """A ``LocalCluster`` without Dask's ``MALLOC_TRIM_THRESHOLD_`` (see docs/dask.md)."""
     import dask
     from distributed import LocalCluster
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):

@@ -24,76 +24,84 @@ from . import components
 
 
 def run_trial(config: dict, seed: int) -> dict:
-    from chainrule import fit, nn
+    from chainrule import nn
+    from chainrule.training import fit
 
     if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
         return components.trial_kind(config["kind"]).run(config, seed)
 
-    d, m, o, t = (config[k] for k in ("dataset", "model", "optimizer", "training"))
-    task = components.dataset_task(d["name"])
-    split, n_out, labels = load_split(d, seed, task)
+    dataset, architecture, settings, training = (
+        config[k] for k in ("dataset", "model", "optimizer", "training"))
+    task = components.dataset_task(dataset["name"])
+    split, n_out, labels = load_split(dataset, seed, task)
 
-    model = nn.MLP([split.X_train.shape[1], *m["hidden"], n_out], activation=m["activation"],
-                   dropout=m["dropout"], batch_norm=m["batch_norm"], rng=seed)
-    loss = components.make_loss(t, model)
-    optimizer = components.optimizer_class(o["name"])(
-        model.parameters(), **{k: v for k, v in o.items() if k != "name"})
-    callbacks = components.make_callbacks(t)
+    model = nn.MLP([split.X_train.shape[1], *architecture["hidden"], n_out],
+                   activation=architecture["activation"], dropout=architecture["dropout"],
+                   batch_norm=architecture["batch_norm"], rng=seed)
+    loss = components.make_loss(training, model)
+    optimizer = components.optimizer_class(settings["name"])(
+        model.parameters(), **{k: v for k, v in settings.items() if k != "name"})
+    callbacks = components.make_callbacks(training)
 
     start = time.perf_counter()
-    history = fit(model, loss, optimizer, split.train, val=split.val, epochs=t["epochs"],
-                  batch_size=t["batch_size"], seed=seed, callbacks=callbacks,
-                  **components.fit_options(t))
+    history = fit(model, loss, optimizer, split.train, val=split.val,
+                  epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
+                  callbacks=callbacks, **components.fit_options(training))
     train_time = time.perf_counter() - start
 
-    metrics = evaluate(model, t, split, task, labels)
-    metrics.update(_convergence(history, t.get("target_loss"), train_time))
+    metrics = evaluate(model, training, split, task, labels)
+    metrics.update(_convergence(history, training.get("target_loss"), train_time))
     metrics.update(components.grad_norms(history))
     return {"metrics": metrics, "history": components.history_lists(history)}
 
 
 # ----------------------------------------------------------------------------- data
 
-def load_split(d: dict, seed: int, task: str):
-    """The train/val/test split of the configured data set, preprocessed on train only.
+def load_split(settings: dict, seed: int, task: str):
+    """The train/val/test split of the data set that the ``[dataset]`` settings describe,
+    preprocessed on the training rows only.
 
     Returns ``(split, n_outputs, class_labels)``; for regression ``y`` is ``(n, 1)``.
     """
     from chainrule import data
 
-    dataset = components.load_dataset(d["name"], d["options"])
+    dataset = components.load_dataset(settings["name"], settings["options"])
     X, y = dataset.X, dataset.y
     names = list(getattr(dataset, "target_names", []) or [])
-    if d["classes"] is not None:      # keep these classes; classes[i] becomes label i
-        order = np.asarray(d["classes"])
+    if settings["classes"] is not None:      # keep these classes; classes[i] becomes label i
+        order = np.asarray(settings["classes"])
         remap = np.full(int(max(y.max(), order.max())) + 1, -1)
         remap[order] = np.arange(len(order))
         keep = np.isin(y, order)
         X, y = X[keep], remap[y[keep]]
         names = [names[c] if c < len(names) else str(c) for c in order]
-    split_seed = seed if d["resample"] else 0
-    split = data.train_val_test_split(X, y, val=d["val_size"], test=d["test_size"],
+    split_seed = seed if settings["resample"] else 0
+    split = data.train_val_test_split(X, y, val=settings["val_size"], test=settings["test_size"],
                                       seed=split_seed)
     rng = np.random.default_rng([split_seed, 1])
-    if d["imbalance"] is not None:   # training and validation rows only: the test set keeps
-        ratios = d["imbalance"]      # the source's class balance, so each class is measured
+    if settings["imbalance"] is not None:
+        # training and validation rows only: the test set keeps the source's class balance,
+        # so each class is measured
+        ratios = settings["imbalance"]
         split.X_train, split.y_train = data.make_imbalanced(split.train, ratios, seed=rng)
         if split.X_val is not None:
             split.X_val, split.y_val = data.make_imbalanced(split.val, ratios, seed=rng)
-    if d["train_size"] is not None:
+    if settings["train_size"] is not None:
         n = len(split.X_train)
-        if d["train_size"] > n:
-            raise ValueError(f"dataset.train_size = {d['train_size']} but only {n} training rows "
-                             f"are left after the split; lower it or the test/val fractions.")
-        rows = np.sort(rng.choice(n, d["train_size"], replace=False))
+        if settings["train_size"] > n:
+            raise ValueError(f"dataset.train_size = {settings['train_size']} but only {n} "
+                             f"training rows are left after the split; lower it or the test/val "
+                             f"fractions.")
+        rows = np.sort(rng.choice(n, settings["train_size"], replace=False))
         split.X_train, split.y_train = split.X_train[rows], split.y_train[rows]
-    steps = components.preprocessing_steps(d["preprocessing"], d["preprocessing_options"])
+    steps = components.preprocessing_steps(settings["preprocessing"],
+                                           settings["preprocessing_options"])
     if steps:
         split = data.prepare(split, steps)
     if task == "regression":
         y_all = [split.y_train, split.y_val, split.y_test]
         mean, std = (float(split.y_train.mean()), float(split.y_train.std()) or 1.0) \
-            if d["scale_target"] else (0.0, 1.0)
+            if settings["scale_target"] else (0.0, 1.0)
         split.y_train, split.y_val, split.y_test = [
             None if v is None else ((v - mean) / std).astype(np.float32).reshape(-1, 1)
             for v in y_all]
@@ -105,9 +113,10 @@ def load_split(d: dict, seed: int, task: str):
 
 # ----------------------------------------------------------------------------- metrics
 
-def evaluate(model, t: dict, split, task: str, labels: list) -> dict:
-    """Losses on every split and the task's scores on validation and test rows."""
-    from chainrule import metrics as M
+def evaluate(model, training: dict, split, task: str, labels: list) -> dict:
+    """Losses on every split and the task's scores on validation and test rows; the loss is
+    the one the ``[training]`` settings name."""
+    from chainrule import metrics
 
     out = {}
     model.eval()
@@ -116,38 +125,38 @@ def evaluate(model, t: dict, split, task: str, labels: list) -> dict:
             continue
         X, y = pair
         pred = components.predict(model, X)
-        out[f"{part}_eval_loss"] = components.loss_value(t, pred, y)
+        out[f"{part}_eval_loss"] = components.loss_value(training, pred, y)
         if task == "classification":
-            out[f"{part}_accuracy"] = M.accuracy(y, pred)
+            out[f"{part}_accuracy"] = metrics.accuracy(y, pred)
         else:
-            out[f"{part}_mse"] = M.mse(y, pred)
-            out[f"{part}_r2"] = M.r2(y, pred) if len(y) > 1 else math.nan
+            out[f"{part}_mse"] = metrics.mse(y, pred)
+            out[f"{part}_r2"] = metrics.r2(y, pred) if len(y) > 1 else math.nan
     out["val_loss"] = out.get("val_eval_loss", math.nan)
     out["test_loss"] = out.get("test_eval_loss", math.nan)
     if task == "classification":
         y, pred = split.y_test, components.predict(model, split.X_test).argmax(axis=1)
-        ks = list(range(len(labels)))
-        average = "binary" if len(ks) == 2 else "macro"
-        for name, fn in (("precision", M.precision), ("recall", M.recall), ("f1", M.f1)):
-            out[f"test_{name}"] = fn(y, pred, labels=ks, average=average, zero_division=0)
-        out["per_class"] = {
-            "labels": labels,
-            "precision": M.precision(y, pred, labels=ks, average=None, zero_division=0).tolist(),
-            "recall": M.recall(y, pred, labels=ks, average=None, zero_division=0).tolist(),
-            "f1": M.f1(y, pred, labels=ks, average=None, zero_division=0).tolist(),
-            "support": np.bincount(split.y_train, minlength=len(ks)).tolist()}
+        classes = list(range(len(labels)))
+        average = "binary" if len(classes) == 2 else "macro"
+        scores = {"precision": metrics.precision, "recall": metrics.recall, "f1": metrics.f1}
+        for name, score in scores.items():
+            out[f"test_{name}"] = score(y, pred, labels=classes, average=average, zero_division=0)
+        out["per_class"] = {"labels": labels}
+        for name, score in scores.items():
+            out["per_class"][name] = score(y, pred, labels=classes, average=None,
+                                           zero_division=0).tolist()
+        out["per_class"]["support"] = np.bincount(split.y_train, minlength=len(classes)).tolist()
     return out
 
 
 def _convergence(history, target, train_time: float) -> dict:
-    h = history.history
-    loss = [math.nan if v is None else float(v) for v in h.get("loss", [])]
-    evaluations = h.get("evaluations") or [None] * len(loss)
-    times = h.get("time") or [None] * len(loss)
+    logged = history.history
+    loss = [math.nan if v is None else float(v) for v in logged.get("loss", [])]
+    evaluations = logged.get("evaluations") or [None] * len(loss)
+    times = logged.get("time") or [None] * len(loss)
     out = {"train_loss": loss[-1] if loss else math.nan, "epochs": len(loss),
            "train_time": train_time, "stop_reason": history.stop_reason,
            "evaluations": evaluations[-1] if evaluations else None}
-    val = [v for v in h.get("val_loss", []) if v is not None and math.isfinite(v)]
+    val = [v for v in logged.get("val_loss", []) if v is not None and math.isfinite(v)]
     out["best_val_loss"] = min(val) if val else math.nan
     if target is not None:
         hit = next((i for i, v in enumerate(loss) if v <= target), None)

@@ -1,0 +1,296 @@
+"""The primitive layer: every built-in operation the engine differentiates directly.
+
+A primitive is a forward function on NumPy arrays; its gradient is one row of the table
+in ``vjps.py``. Everything else (``chainrule.mean``, ``var``, ``leaky_relu``, ``stack``, the
+layers and losses of ``nn``) is composed from these, so it needs no gradient code.
+
+Contract
+--------
+* ``PRIMITIVES`` maps each name to its :class:`~chainrule.autodiff.graph.Primitive`; a
+  test checks that every entry has a VJP row in ``vjps.py`` and a gradcheck case in
+  ``tests/autodiff/test_vjps.py``.
+* Inputs are positional, constants keyword-only: ``sum(x, *, axis, keepdims)``. Called on
+  tensors, a primitive differentiates its positional inputs; its keyword constants (axes,
+  shapes, exponents) are passed unchanged to the forward and to every VJP.
+* The primitive's name is the op name a tensor shows (``t.op``, ``draw_graph``).
+
+These are the engine's raw operations, with explicit constants and no argument checks (as
+``jax.lax`` is to ``jax.numpy``); users call ``chainrule.sum``, ``chainrule.nn.functional``
+and the like (``ops.py``), which validate and fill in defaults. Other packages import this
+module openly to reach a primitive that has no public wrapper of the same shape, e.g.
+``primitives.conv`` behind ``nn.functional.conv2d``.
+
+Adding a primitive: write its forward here, in its section, with ``@_primitive``; add its
+row to ``vjps.py`` with ``defvjp``; add a gradcheck case to ``PRIMITIVE_CASES`` in
+``tests/autodiff/test_vjps.py``. The suite fails until all three exist.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .graph import Primitive
+from .windows import pad_spatial, windows
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def _primitive(forward=None, *, saves: str | None = None):
+    """Make ``forward`` a primitive named after the function, and list it in ``PRIMITIVES``."""
+    def wrap(fn) -> Primitive:
+        PRIMITIVES[fn.__name__] = Primitive(fn.__name__, fn, saves=saves)
+        return PRIMITIVES[fn.__name__]
+    return wrap(forward) if forward is not None else wrap
+
+
+# -- arithmetic -------------------------------------------------------------------------
+
+@_primitive
+def add(x, y):
+    return x + y
+
+
+@_primitive
+def sub(x, y):
+    return x - y
+
+
+@_primitive
+def mul(x, y):
+    return x * y
+
+
+@_primitive
+def div(x, y):
+    return x / y
+
+
+@_primitive
+def neg(x):
+    return -x
+
+
+@_primitive
+def power(x, *, exponent):
+    """``x ** exponent`` for a constant exponent (a tensor exponent goes through exp/log)."""
+    return x ** exponent
+
+
+@_primitive
+def matmul(x, y):
+    try:
+        return x @ y
+    except ValueError:
+        raise ValueError(
+            f"matmul: shapes {x.shape} and {y.shape} do not fit: the last dimension of the "
+            f"first ({x.shape[-1] if x.ndim else None}) must equal the "
+            f"{'first' if y.ndim == 1 else 'second-to-last'} dimension of the second "
+            f"({y.shape[0] if y.ndim == 1 else y.shape[-2] if y.ndim else None}).") from None
+
+
+# -- elementwise ------------------------------------------------------------------------
+
+@_primitive
+def exp(x):
+    return np.exp(x)
+
+
+@_primitive
+def log(x):
+    return np.log(x)
+
+
+@_primitive
+def tanh(x):
+    return np.tanh(x)
+
+
+@_primitive
+def sigmoid(x):
+    # 1 / (1 + e^-x) overflows for very negative x; exp(-log(1 + e^-x)) does not.
+    return np.exp(-np.logaddexp(0, -x))
+
+
+@_primitive
+def relu(x):
+    return np.maximum(x, 0)
+
+
+@_primitive
+def softplus(x):
+    return np.logaddexp(0, x)
+
+
+@_primitive
+def abs(x):
+    return np.abs(x)
+
+
+@_primitive
+def clip(x, *, low, high):
+    return np.clip(x, low, high)
+
+
+@_primitive
+def maximum(x, y):
+    return np.maximum(x, y)
+
+
+@_primitive
+def minimum(x, y):
+    return np.minimum(x, y)
+
+
+@_primitive
+def where(x, y, *, condition):
+    """``x`` where ``condition`` holds, else ``y``; the condition is a constant."""
+    return np.where(condition, x, y)
+
+
+@_primitive
+def cast(x, *, dtype):
+    return x.astype(dtype)
+
+
+@_primitive
+def erf(x):
+    """The error function, erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt (for the exact GELU)."""
+    from scipy.special import erf as scipy_erf      # imported on first use: scipy is slow to import
+    return scipy_erf(x)
+
+
+@_primitive
+def clamped_log(x, *, low):
+    """max(log x, low): PyTorch's binary cross-entropy clamps log at -100 so that 0 * log 0 is 0."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(x), low)
+
+
+# -- reductions -------------------------------------------------------------------------
+
+@_primitive
+def sum(x, *, axis, keepdims):
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+@_primitive
+def max(x, *, axis, keepdims):
+    return x.max(axis=axis, keepdims=keepdims)
+
+
+@_primitive
+def min(x, *, axis, keepdims):
+    return x.min(axis=axis, keepdims=keepdims)
+
+
+@_primitive
+def logsumexp(x, *, axis, keepdims):
+    # NOTE: shift by the max so exp() cannot overflow; a row of -inf keeps shift 0.
+    shift = x.max(axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
+    return out if keepdims else out.squeeze(axis=axis) if axis is not None else out.reshape(())
+
+
+@_primitive
+def log_softmax(x, *, axis):
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+@_primitive
+def softmax(x, *, axis):
+    exps = np.exp(x - x.max(axis=axis, keepdims=True))
+    exps /= exps.sum(axis=axis, keepdims=True)
+    return exps
+
+
+# -- shapes -----------------------------------------------------------------------------
+
+@_primitive
+def reshape(x, *, shape):
+    return x.reshape(shape)
+
+
+@_primitive
+def transpose(x, *, axes):
+    return x.transpose(axes)
+
+
+@_primitive
+def broadcast_to(x, *, shape):
+    return np.broadcast_to(x, shape)
+
+
+@_primitive
+def getitem(x, *, index):
+    return x[index]
+
+
+@_primitive
+def concatenate(*xs, axis):
+    """Any number of inputs: its VJP row is variadic (``defvjp(..., variadic=...)``)."""
+    return np.concatenate(xs, axis=axis)
+
+
+# -- fused fast paths -------------------------------------------------------------------
+
+@_primitive
+def linear(x, weight, bias):
+    """``x @ weight.T + bias`` in one node (PyTorch's weight layout: out x in)."""
+    try:
+        out = x @ weight.T
+    except ValueError:
+        raise ValueError(
+            f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features but "
+            f"the weight of shape {weight.shape} expects {weight.shape[-1]}.") from None
+    out += bias
+    return out
+
+
+@_primitive(saves="probs")
+def softmax_cross_entropy(logits, *, targets, class_weights, reduction):
+    """Cross-entropy of integer ``targets`` under ``softmax(logits)``, fused and stable.
+
+    Also returns the probabilities softmax(logits), which the VJP needs (``saves``).
+    The targets must already be checked (``ops.softmax_cross_entropy`` does it).
+    """
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exps = np.exp(shifted)
+    norm = exps.sum(axis=1, keepdims=True)
+    probs = exps / norm
+    rows = np.arange(len(targets))
+    losses = np.log(norm[:, 0]) - shifted[rows, targets]
+    if class_weights is not None:
+        weights = class_weights[targets]
+        losses = losses * weights
+    if reduction == "none":
+        return losses, probs
+    if reduction == "sum":
+        return losses.sum(), probs
+    denominator = weights.sum() if class_weights is not None else len(targets)
+    return losses.sum() / losses.dtype.type(denominator), probs
+
+
+# -- nn: convolution and pooling ----------------------------------------------------------
+
+@_primitive
+def conv(x, weight, *, stride, padding):
+    """Cross-correlation (PyTorch's "convolution") of x (N, C, *S) with weight (O, C, *K).
+
+    out[n, o, *p] = sum_{c, *k} weight[o, c, *k] * x_pad[n, c, *(p * stride + k)],
+    one tensordot (a BLAS matrix product) over the strided window view.
+    """
+    dims = len(stride)
+    cols = windows(pad_spatial(x, padding), weight.shape[2:], stride)          # (N, C, *O, *K)
+    out = np.tensordot(cols, weight, axes=([1, *range(2 + dims, 2 + 2 * dims)], [*range(1, 2 + dims)]))
+    return np.ascontiguousarray(np.moveaxis(out, -1, 1))                        # (N, O, *O)
+
+
+@_primitive
+def max_pool(x, *, kernel, stride, padding):
+    """Maximum over each ``kernel`` window of x (N, C, *S); padding counts as -inf."""
+    cols = windows(pad_spatial(x, padding, -np.inf), kernel, stride)
+    return cols.max(axis=tuple(range(-len(kernel), 0)))
+
+
+__all__ = ["PRIMITIVES", *PRIMITIVES]
