@@ -37,10 +37,6 @@ SHARED = {"chainrule._validation", "chainrule.random"}   # shared internals of t
 KNOWN = {
     # serialization reads which modules save their children themselves
     "chainrule.serialization: private attribute _saves_children of nn",
-    # removed by issue 13 part B: a public training/inputs.py, and no components.fit() shim
-    "chainrule.beyond.gradient_free.search: private chainrule.training._inputs",
-    "chainrule.beyond.gradient_free.search: private chainrule.training._resolve",
-    "chainrule.studies.components: imports chainrule",
     # not parts A/B: beyond calls the facade's fit (`import chainrule`, `from .. import fit`);
     # to import chainrule.training instead, with issue 13 point 9 (beyond's new names)
     "chainrule.beyond.pretraining: imports chainrule",

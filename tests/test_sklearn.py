@@ -18,7 +18,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import chainrule
 from chainrule import nn
 from chainrule.data import make_imbalanced
-from chainrule.sklearn import OPTIMIZERS, NeuralNetClassifier, NeuralNetRegressor
+from chainrule.optim import OPTIMIZERS
+from chainrule.sklearn import NeuralNetClassifier, NeuralNetRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

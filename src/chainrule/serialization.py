@@ -24,8 +24,8 @@ range plus a ``__metadata__`` map of strings, then the raw tensor bytes.
 Safety: loading parses JSON and raw little-endian arrays only. No pickle, no ``eval``, no
 import by name: a module type must be a key of ``chainrule.nn.LAYERS``. A pickle, a zip
 (``torch.save``) file, a truncated, corrupted or foreign file raises ``ModelFileError``
-naming the problem. Saving writes a temporary file and renames it, so a crash never
-leaves a half-written model under ``path``.
+naming the problem. Saving writes a temporary file and renames it (:func:`atomic_write`,
+which checkpoints use too), so a crash never leaves a half-written model under ``path``.
 
 Usage::
 
@@ -37,9 +37,9 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 
 import numpy as np
@@ -90,7 +90,7 @@ def save(obj, path) -> None:
     metadata.update(format=FORMAT, format_version=FORMAT_VERSION, chainrule_version=__version__,
                     sha256=_digest(tensors))
     from safetensors.numpy import save as to_bytes
-    _write_atomically(os.fspath(path), to_bytes(tensors, metadata=metadata))
+    atomic_write(path, to_bytes(tensors, metadata=metadata))
 
 
 def _describe(module, where: str) -> dict:
@@ -134,19 +134,46 @@ def _digest(tensors: dict) -> str:
     return sha.hexdigest()
 
 
-def _write_atomically(path: str, payload: bytes) -> None:
+def atomic_write(path: str | os.PathLike, payload: bytes) -> str:
+    """Write ``payload`` to ``path`` so that readers see the old file or the new one, whole.
+
+    The bytes go to a hidden temporary file beside ``path`` (``.<name>.<pid>.<n>.tmp``),
+    which is flushed and ``fsync``ed, then ``os.replace``d onto ``path`` (atomic on POSIX
+    and Windows); the directory is ``fsync``ed too, so that the rename survives a crash.
+    On an error the temporary file is removed; a process killed mid-write leaves at most
+    that file, which starts with a dot. Missing directories are created. Returns ``path``.
+    """
+    path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".chainrule-", suffix=".tmp", dir=directory)
+    os.makedirs(directory, exist_ok=True)
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}."
+                                        f"{next(_temporary_names)}.tmp")
     try:
-        with os.fdopen(handle, "wb") as file:
+        with open(temporary, "xb") as file:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
-            os.unlink(temporary)
+            os.remove(temporary)
         raise
+    _fsync_directory(directory)
+    return path
+
+
+_temporary_names = itertools.count()        # unique temporary names within the process
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make a rename durable (POSIX); Windows cannot open a directory for this."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # -- loading -----------------------------------------------------------------------------

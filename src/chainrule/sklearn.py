@@ -61,18 +61,6 @@ from .data.imbalance import class_weights as _class_weights
 from .training import EarlyStopping
 from .training import fit as _fit
 
-# name -> optimizer class (names are matched case-insensitively)
-OPTIMIZERS = {cls.__name__.lower(): cls for cls in (
-    optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad, optim.Rprop,
-    optim.ConjugateGradient, optim.ScaledConjugateGradient, optim.LBFGS,
-    optim.LevenbergMarquardt)}
-OPTIMIZERS.update({"cg": optim.ConjugateGradient, "scg": optim.ScaledConjugateGradient,
-                   "lm": optim.LevenbergMarquardt})
-
-# methods that see the whole training set per step when batch_size="auto"
-_BATCH_METHODS = (optim.ConjugateGradient, optim.ScaledConjugateGradient, optim.LBFGS,
-                  optim.LevenbergMarquardt)
-
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
@@ -83,27 +71,10 @@ class _Arrays:
         self.X, self.y, self.task = X, y, task
 
 
-class _PenalisedLoss:
-    """``base(output, y) + l1 * sum|W| + l2 / 2 * sum W^2`` over the model's weight matrices."""
-
-    def __init__(self, base, model, l1: float, l2: float, name: str):
-        self.base, self.model, self.l1, self.l2 = base, model, l1, l2
-        self.__name__ = name            # "cross_entropy" or "mse": how fit names the loss
-
-    def __call__(self, output, target):
-        loss = self.base(output, target)
-        if self.l1:
-            loss = loss + nn.l1_penalty(self.model, self.l1)
-        if self.l2:
-            loss = loss + nn.l2_penalty(self.model, self.l2)
-        return loss
-
-
 class _BaseNeuralNet(BaseEstimator):
     """What the classifier and the regressor share: parameters, network, training loop."""
 
-    _loss_name = ""             # set by the subclasses
-    _task = ""
+    _task = ""                  # set by the subclasses
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", optimizer="adam",
                  optimizer_options=None, learning_rate=None, batch_size="auto", epochs=200,
@@ -141,7 +112,7 @@ class _BaseNeuralNet(BaseEstimator):
             check_number("hidden_layer_sizes", size, owner, low=1, integer=True)
         self._hidden = tuple(int(s) for s in sizes)
         check_choice("activation", self.activation, nn.ACTIVATIONS, owner)
-        self._optimizer_class = _optimizer_class(self.optimizer, owner)
+        self._optimizer_class = optim.optimizer_class(self.optimizer, owner, "optimizer")
         check_number("epochs", self.epochs, owner, low=1, integer=True)
         if isinstance(self.batch_size, str):
             check_choice("batch_size", self.batch_size, ("auto",), owner)
@@ -182,11 +153,10 @@ class _BaseNeuralNet(BaseEstimator):
 
     def _train(self, X: np.ndarray, y: np.ndarray, epochs: int, incremental: bool) -> None:
         """``chainrule.fit`` for ``epochs`` epochs on the prepared ``X`` and ``y``."""
-        loss = _PenalisedLoss(self._base_loss(), self.model_, float(self.l1), float(self.l2),
-                              self._loss_name)
+        loss = nn.PenalisedLoss(self._base_loss(), self.model_, float(self.l1), float(self.l2))
         n = len(X)
-        if self.batch_size == "auto":
-            full = issubclass(self._optimizer_class, _BATCH_METHODS)
+        if self.batch_size == "auto":             # methods that evaluate the loss many times
+            full = self._optimizer_class.requires_closure      # per step see all the rows
             batch_size = None if full else min(200, n)
         else:
             batch_size = min(int(self.batch_size), n)
@@ -218,14 +188,9 @@ class _BaseNeuralNet(BaseEstimator):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         # NOTE: not chainrule.predict, whose Tensor(X) rounds float64 inputs to float32
-        model, was_training = self.model_, self.model_.training
-        model.eval()
-        try:
-            with no_grad():
-                return np.concatenate([model(Tensor(X[i:i + 1024], dtype=self._dtype)).data
-                                       for i in range(0, len(X), 1024)]).astype(np.float64)
-        finally:
-            model.train(was_training)
+        with self.model_.eval_mode(), no_grad():
+            return np.concatenate([self.model_(Tensor(X[i:i + 1024], dtype=self._dtype)).data
+                                   for i in range(0, len(X), 1024)]).astype(np.float64)
 
     def _rng_for(self, random_state) -> np.random.Generator:
         """A Generator seeded from ``random_state`` (scikit-learn's int/None/RandomState)."""
@@ -254,8 +219,8 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
     activation : str, default="relu"
         Any name in ``chainrule.nn.ACTIVATIONS`` ("relu", "tanh", "sigmoid", "gelu"...).
     optimizer : str, default="adam"
-        Any name in ``OPTIMIZERS`` (case-insensitive): sgd, adam, adamw, rmsprop, adagrad,
-        rprop, cg, scg, lbfgs, lm (Levenberg–Marquardt) and the full class names.
+        Any name in ``chainrule.optim.OPTIMIZERS`` (case-insensitive): sgd, adam, adamw,
+        rmsprop, adagrad, rprop, cg, scg, lbfgs, lm (Levenberg–Marquardt), or a class name.
     optimizer_options : dict, default=None
         Keyword arguments for the optimizer, e.g. ``{"momentum": 0.9, "nesterov": True}``.
     learning_rate : float, default=None
@@ -295,7 +260,6 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
     True
     """
 
-    _loss_name = "cross_entropy"
     _task = "classification"
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", optimizer="adam",
@@ -421,7 +385,6 @@ class NeuralNetRegressor(RegressorMixin, _BaseNeuralNet):
     True
     """
 
-    _loss_name = "mse"
     _task = "regression"
 
     def fit(self, X, y):
@@ -472,13 +435,6 @@ class NeuralNetRegressor(RegressorMixin, _BaseNeuralNet):
 
 
 # -- helpers for the parameters -------------------------------------------------------------
-
-
-def _optimizer_class(name, owner: str):
-    if not isinstance(name, str):
-        raise invalid("optimizer", owner, "the name of a chainrule optimizer, one of "
-                      + ", ".join(repr(k) for k in OPTIMIZERS), name, exc=TypeError)
-    return OPTIMIZERS[check_choice("optimizer", name.lower(), OPTIMIZERS, owner)]
 
 
 def _optimizer_kwargs(cls, options, learning_rate, owner: str) -> dict:

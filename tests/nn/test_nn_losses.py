@@ -162,3 +162,29 @@ def test_loss_registry():
     assert set(nn.LOSSES) >= {"mse", "l1", "huber", "bce", "bce_with_logits", "cross_entropy", "nll"}
     with pytest.raises(ValueError, match="Did you mean 'huber'"):
         nn.get_loss("hubber")
+
+
+@pytest.mark.parametrize("name", sorted(nn.LOSSES))
+def test_every_loss_declares_its_task(name):
+    loss = nn.get_loss(name)
+    expected = "classification" if name in ("bce", "bce_with_logits", "cross_entropy", "nll") \
+        else "regression"
+    assert loss.task == expected
+    if name in ("bce", "bce_with_logits"):          # one output column: where classes split
+        assert loss.decision_threshold == (0.5 if name == "bce" else 0.0)
+
+
+def test_penalised_loss_adds_the_penalties_and_declares_the_wrapped_task():
+    model = nn.MLP([3, 4, 2], rng=0)
+    x = chainrule.tensor(np.random.default_rng(0).standard_normal((5, 3)))
+    y = np.array([0, 1, 1, 0, 1])
+    base = nn.CrossEntropyLoss()
+    data = base(model(x), y).item()
+    penalties = (nn.l1_penalty(model, 0.1) + nn.l2_penalty(model, 0.2)).item()
+    loss = nn.PenalisedLoss(base, model, l1=0.1, l2=0.2)
+    assert loss.task == "classification" and loss.decision_threshold == 0.0
+    np.testing.assert_allclose(loss(model(x), y).item(), data + penalties, rtol=1e-6)
+    train_only = nn.PenalisedLoss(base, model, l1=0.1, l2=0.2, train_only=True)
+    with model.eval_mode():
+        assert train_only(model(x), y).item() == base(model(x), y).item()
+        np.testing.assert_allclose(loss(model(x), y).item(), data + penalties, rtol=1e-6)

@@ -64,6 +64,20 @@ def test_train_eval_and_zero_grad():
     assert all(p.grad is None for p in net.parameters())
 
 
+def test_eval_mode_restores_every_modules_own_mode_even_on_error():
+    net = Net()
+    child = next(iter(net.children()))
+    child.eval()                                   # a mixed tree: the parent trains
+    before = [m.training for m in net.modules()]
+    with net.eval_mode() as inside:
+        assert inside is net and not any(m.training for m in net.modules())
+    assert [m.training for m in net.modules()] == before
+    with pytest.raises(RuntimeError, match="boom"):
+        with net.eval_mode():
+            raise RuntimeError("boom")
+    assert [m.training for m in net.modules()] == before
+
+
 def test_state_dict_round_trip_includes_buffers_and_copies():
     net = Net()
     x = chainrule.tensor(np.random.default_rng(0).standard_normal((6, 3)))

@@ -9,7 +9,7 @@ import chainrule as cr
 from chainrule import nn, optim
 from chainrule.optim.schedules import ReduceLROnPlateau, StepLR, exponential
 from chainrule.training import (Callback, CSVLogger, EarlyStopping, GradientMonitor,
-                                LearningRateScheduler, ProgressBar)
+                                LearningRateScheduler, MaxTime, ProgressBar, TargetLoss)
 
 
 def _model(seed=0, sizes=(2, 8, 3), **kwargs):
@@ -100,6 +100,32 @@ def test_stopping_rules(blobs):
                epochs=10 ** 6, max_time=0.2, verbose=0)
     assert h.stop_reason == "max_time"
     assert sum(h["time"][:-1]) < 0.2 and len(h) < 10 ** 6
+
+
+def test_stopping_rules_as_callbacks(blobs):
+    X, y = blobs
+    model = _model()
+    h = cr.fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.5), (X, y),
+               val=(X, y), epochs=500, callbacks=[TargetLoss(0.3, monitor="val_loss")],
+               verbose=0)
+    assert h.stop_reason == "target_loss"
+    assert h["val_loss"][-1] <= 0.3 < min(h["val_loss"][:-1])
+
+    class StopLate(Callback):
+        order = 250                  # after every built-in callback, still before the rules
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.trainer.stop("mine")
+
+    model = _model()                 # a callback's own reason comes before a rule's
+    h = cr.fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.5), (X, y),
+               epochs=5, callbacks=[MaxTime(1e-9), StopLate()], verbose=0)
+    assert h.stop_reason == "mine" and len(h) == 1
+    with pytest.raises(KeyError, match="'monitor' parameter of TargetLoss"):
+        cr.fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), (X, y),
+               epochs=1, callbacks=[TargetLoss(0.1, monitor="val_loss")], verbose=0)
+    with pytest.raises(ValueError, match="'seconds' parameter of MaxTime"):
+        MaxTime(0)
 
 
 def test_learning_rate_schedules(blobs):

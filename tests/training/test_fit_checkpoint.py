@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import nn, optim
+from chainrule import nn, optim, serialization
 from chainrule.optim.schedules import StepLR
 from chainrule.training import (Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint,
-                                checkpoint, latest_checkpoint, load_checkpoint, save_checkpoint)
+                                latest_checkpoint, load_checkpoint, save_checkpoint)
+from torn_writes import torn_open
 
 
 def _same(a, b):
@@ -62,11 +63,10 @@ def test_failed_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "c.safetensors"
     save_checkpoint(path, {"epoch": 1, "w": np.zeros(1000)})
 
-    def fail(written, total):
+    def disk_full(written, total):
         raise OSError("disk full")
 
-    monkeypatch.setattr(checkpoint, "CHUNK_BYTES", 512)
-    monkeypatch.setattr(checkpoint, "_write_hook", fail)
+    monkeypatch.setattr(serialization, "open", torn_open(disk_full), raising=False)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(path, {"epoch": 2, "w": np.ones(1000)})
     assert load_checkpoint(path)["epoch"] == 1
@@ -158,19 +158,19 @@ _CHILD = textwrap.dedent("""
     import sys, time
     import numpy as np
     import chainrule as cr
-    from chainrule import nn, optim
-    from chainrule.training import Callback, checkpoint
+    from chainrule import nn, optim, serialization
+    from chainrule.training import Callback
+    sys.path.insert(0, sys.argv[3])
+    from torn_writes import torn_open
+
+    def hang(written, total):
+        print("WRITING", written, total, flush=True)
+        time.sleep(60)
 
     class SlowWriterFromEpoch2(Callback):
         def on_epoch_begin(self, epoch, logs=None):
             if epoch == 2:
-                checkpoint.CHUNK_BYTES = 256
-
-                def hang(written, total):
-                    print("WRITING", written, total, flush=True)
-                    time.sleep(60)
-
-                checkpoint._write_hook = hang
+                serialization.open = torn_open(hang)
 
     data = np.load(sys.argv[2])
     model = nn.MLP([2, 16, 3], rng=0)
@@ -185,7 +185,8 @@ def test_sigkill_mid_write_leaves_previous_checkpoint_loadable(blobs, tmp_path):
     np.savez(tmp_path / "data.npz", X=X, y=y)
     directory = tmp_path / "run"
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(directory),
-                              str(tmp_path / "data.npz")], stdout=subprocess.PIPE, text=True)
+                              str(tmp_path / "data.npz"), os.path.dirname(__file__)],
+                             stdout=subprocess.PIPE, text=True)
     try:
         line = child.stdout.readline()            # blocks until the hook fires mid-write
         assert line.startswith("WRITING"), line

@@ -139,3 +139,25 @@ def test_a_float64_model_trains_and_predicts_on_float64_inputs():
     history = cr.fit(model, "mse", optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=1, verbose=0)
     expected = np.mean((np.array([1.0 + 1e-12, 2.0]) - y[:, 0]) ** 2)
     assert history.history["loss"][0] == expected
+
+
+def test_the_loss_declares_the_task_and_where_one_column_splits_classes():
+    """Classes or values and the 0.5 / 0 threshold come from the loss, also through a wrapper."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int)
+    seen = []
+
+    class Spy(Callback):
+        def on_train_begin(self, logs=None):
+            seen.append((self.trainer.classification, self.trainer.threshold))
+
+    def scores_loss(output, target):              # a plain callable: classes from y alone
+        return nn.functional.binary_cross_entropy_with_logits(output, target)
+
+    for loss in (nn.BCELoss(), nn.PenalisedLoss(nn.BCELoss(), nn.Linear(1, 1), l2=0.1),
+                 "bce_with_logits", "mse", scores_loss):
+        model = nn.Sequential(nn.Linear(2, 1, rng=0), nn.Sigmoid())
+        cr.fit(model, loss, optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
+               callbacks=[Spy()], verbose=0)
+    assert seen == [(True, 0.5), (True, 0.5), (True, 0.0), (False, 0.0), (False, 0.0)]

@@ -26,29 +26,26 @@ def test_restarts_helper(blobs):
         assert np.array_equal(a.data, b.data)
 
 
-def test_fit_with_restarts_keeps_the_best_in_the_callers_model(blobs):
+def test_restarts_with_validation_keep_the_lowest_val_loss(blobs):
     X, y = blobs
-    model = nn.MLP([2, 3, 3], activation="tanh", init="xavier_uniform", rng=0)
-    optimizer = optim.Adam(model.parameters(), lr=0.01)
-    history = cr.fit(model, "cross_entropy", optimizer, (X, y), epochs=2, restarts=3,
-                     validation_split=0.25, verbose=0)
-    summary = history.info["restarts"]
+    result = restarts(lambda seed: nn.MLP([2, 3, 3], activation="tanh", init="xavier_uniform",
+                                          rng=seed),
+                      "cross_entropy", lambda p: optim.Adam(p, lr=0.01), (X, y), k=3, epochs=2,
+                      validation_split=0.25, verbose=0)
+    summary = result.history.info["restarts"]
     assert summary["monitor"] == "val_loss" and len(summary["final_losses"]) == 3
-    assert history["val_loss"][-1] == min(summary["final_losses"])
-    assert cr.evaluate(model, (X, y), loss="cross_entropy")  # the model holds the best weights
+    assert result.history["val_loss"][-1] == min(summary["final_losses"])
     best = summary["best"]
     copy = nn.MLP([2, 3, 3], activation="tanh", init="xavier_uniform", rng=best)
     cr.fit(copy, "cross_entropy", optim.Adam(copy.parameters(), lr=0.01), (X, y), epochs=2,
            seed=best, validation_split=0.25, verbose=0)
-    for a, b in zip(copy.parameters(), model.parameters()):
+    for a, b in zip(copy.parameters(), result.model.parameters()):
         assert np.array_equal(a.data, b.data)
 
 
-def test_restarts_refuse_checkpoints(blobs, tmp_path):
-    with pytest.raises(ValueError, match="'checkpoint_dir' parameter of restarts"):
+@pytest.mark.parametrize("name", ["checkpoint_dir", "resume_from"])
+def test_restarts_refuse_checkpoints(blobs, tmp_path, name):
+    with pytest.raises(ValueError, match=f"'{name}' parameter of restarts"):
         restarts(lambda: nn.MLP([2, 3]), "cross_entropy", lambda p: optim.SGD(p, lr=0.1),
-                 blobs, k=2, checkpoint_dir=tmp_path)
-    model = nn.MLP([2, 3], rng=0)
-    with pytest.raises(ValueError, match="'resume_from' parameter of fit"):
-        cr.fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), blobs,
-               restarts=2, resume_from=tmp_path)
+                 blobs, k=2, **{name: tmp_path})
+

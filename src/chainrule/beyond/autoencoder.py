@@ -83,13 +83,8 @@ class Autoencoder(Module):
     def reconstruction_error(self, X) -> float:
         """Mean squared error per entry between X and its reconstruction (eval mode, no graph)."""
         X = np.asarray(X.data if isinstance(X, Tensor) else X)
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():
-                X_hat = self(Tensor(X.astype(self.encoder[0].weight.data.dtype))).data
-        finally:
-            self.train(was_training)
+        with self.eval_mode(), no_grad():
+            X_hat = self(Tensor(X.astype(self.encoder[0].weight.data.dtype))).data
         return float(np.mean((X_hat - X) ** 2))
 
     def extra_repr(self) -> str:
@@ -142,13 +137,8 @@ def _tensor(x) -> Tensor:
 
 def latent_codes(model: Autoencoder, X) -> np.ndarray:
     """The codes of X as an array (eval mode, no graph)."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            return model.encode(np.asarray(X, dtype=np.float32)).data
-    finally:
-        model.train(was_training)
+    with model.eval_mode(), no_grad():
+        return model.encode(np.asarray(X, dtype=np.float32)).data
 
 
 def latent_plot(model: Autoencoder, X, y=None, ax=None, path=None, title: str | None = None):

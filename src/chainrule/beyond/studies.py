@@ -42,8 +42,8 @@ class Kind:
 def _digits_like(config: dict, seed: int):
     """The spec's data set split (seeded by ``dataset.resample``), features scaled to [0, 1]."""
     from ..studies.trial import load_split
-    d = dict(config["dataset"], preprocessing="none")
-    split, _, _ = load_split(d, seed, "classification")
+    dataset = dict(config["dataset"], preprocessing="none")
+    split, _, _ = load_split(dataset, seed, "classification")
     low, high = split.X_train.min(0), split.X_train.max(0)
     scale = lambda X: np.clip((X - low) / np.where(high > low, high - low, 1.0), 0, 1)  # noqa: E731
     return (scale(split.X_train).astype(np.float32), split.y_train,
@@ -52,31 +52,33 @@ def _digits_like(config: dict, seed: int):
 
 def run_pretraining(config: dict, seed: int) -> dict:
     from .pretraining import train_classifier
-    t = config["trial"]
+    trial = config["trial"]
     X, y, X_test, y_test = _digits_like(config, seed)
     start = time.perf_counter()
-    result = train_classifier(t["init"], X, y, X_test, y_test, t["fraction"], seed=seed,
-                              hidden=config["model"]["hidden"], latent=t["latent"],
-                              method=t["method"], corruption=t["corruption"],
-                              output_activation="sigmoid", pretrain_epochs=t["pretrain_epochs"],
-                              fine_tune_steps=t["fine_tune_steps"])
+    result = train_classifier(trial["init"], X, y, X_test, y_test, trial["fraction"],
+                              seed=seed, hidden=config["model"]["hidden"],
+                              latent=trial["latent"], method=trial["method"],
+                              corruption=trial["corruption"], output_activation="sigmoid",
+                              pretrain_epochs=trial["pretrain_epochs"],
+                              fine_tune_steps=trial["fine_tune_steps"])
     result["train_time"] = time.perf_counter() - start
     return {"metrics": result, "history": {}}
 
 
 def _pretraining_setting(spec, done) -> str:
-    t, d, m = spec.base["trial"], spec.base["dataset"], spec.base["model"]
-    return (f"Data: {d['name']} (test fraction {d['test_size']:g}, features min-max scaled on "
-            f"the training rows). Encoder: MLP {m['hidden']} -> {t['latent']}, ReLU; pretext: "
-            f"{t['method']} (corruption {t['corruption']}) for {t['pretrain_epochs']} epochs on "
+    trial, dataset, architecture = spec.base["trial"], spec.base["dataset"], spec.base["model"]
+    return (f"Data: {dataset['name']} (test fraction {dataset['test_size']:g}, features min-max "
+            f"scaled on the training rows). Encoder: MLP {architecture['hidden']} -> "
+            f"{trial['latent']}, ReLU; pretext: {trial['method']} (corruption "
+            f"{trial['corruption']}) for {trial['pretrain_epochs']} epochs on "
             f"every training row, labels unused. Fine-tuning: encoder + linear head, Adam "
-            f"1e-3, {t['fine_tune_steps']} updates of batch 32 on the labelled rows. "
+            f"1e-3, {trial['fine_tune_steps']} updates of batch 32 on the labelled rows. "
             + _tail(spec, done))
 
 
 # ----------------------------------------------------------------------------- gradient-free
 
-BACKPROP = {"adam": ("Adam", {"lr": 1e-3}, 32), "lbfgs": ("LBFGS", {"lr": 1.0}, None)}
+BACKPROP = {"adam": ("adam", {"lr": 1e-3}, 32), "lbfgs": ("lbfgs", {"lr": 1.0}, None)}
 SEARCH = {"ga": ("GeneticAlgorithm", {"population_size": 50, "elite": 2}),
           "pso": ("ParticleSwarm", {"swarm_size": 40}),
           "es": ("OpenAIES", {"population_size": 40, "sigma": 0.1, "lr": 0.05})}
@@ -89,43 +91,43 @@ def run_gradient_free(config: dict, seed: int) -> dict:
     from ..studies.trial import evaluate, load_split
     from . import gradient_free
 
-    t, d, m = config["trial"], config["dataset"], config["model"]
-    task = components.dataset_task(d["name"])
-    split, n_out, labels = load_split(d, seed, task)
-    model = nn.MLP([split.X_train.shape[1], *m["hidden"], n_out], activation=m["activation"],
-                   rng=seed)
+    trial, dataset, architecture = config["trial"], config["dataset"], config["model"]
+    task = components.dataset_task(dataset["name"])
+    split, n_out, labels = load_split(dataset, seed, task)
+    model = nn.MLP([split.X_train.shape[1], *architecture["hidden"], n_out],
+                   activation=architecture["activation"], rng=seed)
     loss = components.make_loss(config["training"], model)
     start = time.perf_counter()
-    if t["method"] in BACKPROP:
-        name, settings, batch_size = BACKPROP[t["method"]]
-        optimizer = getattr(optim, name)(model.parameters(), **settings)
+    if trial["method"] in BACKPROP:
+        name, settings, batch_size = BACKPROP[trial["method"]]
+        optimizer = optim.get(name, model.parameters(), **settings)
         history = backprop_fit(model, loss, optimizer, split.train, epochs=1_000_000,
-                               batch_size=batch_size, seed=seed, max_time=t["max_time"],
+                               batch_size=batch_size, seed=seed, max_time=trial["max_time"],
                                verbose=0)
     else:
-        name, settings = SEARCH[t["method"]]
+        name, settings = SEARCH[trial["method"]]
         strategy = getattr(gradient_free, name)(model.parameters(), rng=seed, **settings)
-        history = gradient_free.fit(model, loss, strategy, split.train, max_time=t["max_time"])
+        history = gradient_free.fit(model, loss, strategy, split.train,
+                                    max_time=trial["max_time"])
     train_time = time.perf_counter() - start
     metrics = evaluate(model, config["training"], split, task, labels)
     metrics.pop("per_class", None)
-    h = history.history
     # the same measure for every method: the loss on the training rows after training
     metrics.update(train_loss=metrics["train_eval_loss"], train_time=train_time,
-                   epochs=len(history),
-                   loss_evaluations=h["evaluations"][-1], stop_reason=history.stop_reason)
+                   epochs=len(history), loss_evaluations=history.history["evaluations"][-1],
+                   stop_reason=history.stop_reason)
     return {"metrics": metrics, "history": components.history_lists(history)}
 
 
 def _gradient_free_setting(spec, done) -> str:
-    t, m = spec.base["trial"], spec.base["model"]
+    trial, architecture = spec.base["trial"], spec.base["model"]
     search = "; ".join(f"{k}: {', '.join(f'{a}={b}' for a, b in v[1].items())}"
                        for k, v in SEARCH.items())
-    return (f"Wall-time budget {t['max_time']:g} s per trial for every method (training only; "
-            f"evaluation excluded). Model: MLP with hidden layers by factor (default "
-            f"{m['hidden']}), {m['activation']}; standardised features, test fraction "
-            f"{spec.base['dataset']['test_size']:g}. Adam lr 1e-3, batch 32; L-BFGS full batch, "
-            f"strong-Wolfe defaults; {search}. An evaluation is one loss on the whole training "
+    return (f"Wall-time budget {trial['max_time']:g} s per trial for every method (training "
+            f"only; evaluation excluded). Model: MLP with hidden layers by factor (default "
+            f"{architecture['hidden']}), {architecture['activation']}; standardised features, "
+            f"test fraction {spec.base['dataset']['test_size']:g}. Adam lr 1e-3, batch 32; "
+            f"L-BFGS full batch, strong-Wolfe defaults; {search}. An evaluation is one loss on the whole training "
             f"set (for Adam: one mini-batch gradient). " + _tail(spec, done))
 
 
@@ -133,15 +135,16 @@ def _gradient_free_setting(spec, done) -> str:
 
 def run_rl(config: dict, seed: int) -> dict:
     from .rl import cartpole
-    t = config["trial"]
-    agent = cartpole.make_agent(t["algo"], seed)
+    trial = config["trial"]
+    agent = cartpole.make_agent(trial["algo"], seed)
     start = time.perf_counter()
-    window = t["window"]
-    history = agent.train(cartpole.ENV_ID, env_steps=t["env_steps"], window=window, seed=seed)
+    window = trial["window"]
+    history = agent.train(cartpole.ENV_ID, env_steps=trial["env_steps"], window=window,
+                          seed=seed)
     train_time = time.perf_counter() - start
-    own = agent.evaluate(cartpole.ENV_ID, episodes=t["eval_episodes"],
-                         greedy=cartpole.GREEDY[t["algo"]], seed=10_000 + seed)
-    greedy = agent.evaluate(cartpole.ENV_ID, episodes=t["eval_episodes"], greedy=True,
+    own = agent.evaluate(cartpole.ENV_ID, episodes=trial["eval_episodes"],
+                         greedy=cartpole.GREEDY[trial["algo"]], seed=10_000 + seed)
+    greedy = agent.evaluate(cartpole.ENV_ID, episodes=trial["eval_episodes"], greedy=True,
                             seed=20_000 + seed)
     h = history.history
     reached = [s for s, r in zip(h["env_steps"], h["return_window"])
@@ -157,14 +160,14 @@ def run_rl(config: dict, seed: int) -> dict:
 
 
 def _rl_setting(spec, done) -> str:
-    t = spec.base["trial"]
-    return (f"CartPole-v1, {t['env_steps']:,} environment steps per trial for every agent, "
-            f"then {t['eval_episodes']} fresh episodes with the final policy (REINFORCE and A2C "
-            f"sample their actions, the ES agent acts greedily; 'greedy return' makes all "
+    trial = spec.base["trial"]
+    return (f"CartPole-v1, {trial['env_steps']:,} environment steps per trial for every agent, "
+            f"then {trial['eval_episodes']} fresh episodes with the final policy (REINFORCE and "
+            f"A2C sample their actions, the ES agent acts greedily; 'greedy return' makes all "
             f"three act greedily). Networks: 4-32-2 tanh policy (and 4-32-1 value). REINFORCE: "
             f"8 episodes per update, Adam 1e-2, learned baseline; A2C: 8 envs x 32 steps, Adam "
             f"3e-3, n-step returns; ES: 20 mirrored candidates, sigma 0.1, Adam 0.05. 'Reached "
-            f"475': the mean of the last {t['window']} policy episodes reached 475 during "
+            f"475': the mean of the last {trial['window']} policy episodes reached 475 during "
             f"training. " + _tail(spec, done))
 
 

@@ -22,7 +22,7 @@ from .mlp import MLP
 from .module import IncompatibleKeys, Module, functional_call
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
-from .regularization import l1_penalty, l2_penalty
+from .regularization import PenalisedLoss, l1_penalty, l2_penalty
 
 # type name -> class, for every built-in module that chainrule.load may rebuild
 LAYERS = {cls.__name__: cls for cls in (
@@ -39,5 +39,5 @@ __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "NLLLoss", "ACTIVATIONS", "get_activation", "LOSSES", "get_loss", "LAYERS", "l1_penalty",
-    "l2_penalty", "functional", "init", "functional_call", "IncompatibleKeys",
+    "l2_penalty", "PenalisedLoss", "functional", "init", "functional_call", "IncompatibleKeys",
 ]

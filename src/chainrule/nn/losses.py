@@ -1,7 +1,14 @@
 """Loss modules, and ``LOSSES``: the registry that selects them by name.
 
 Each module stores its options and calls the function of the same name in
-``nn.functional`` (the formulas are in ``functional_losses.py``). Usage::
+``nn.functional`` (the formulas are in ``functional_losses.py``). Each also declares
+what it is for, which ``fit`` and ``evaluate`` read:
+
+* ``task``: ``"classification"`` (the targets are classes) or ``"regression"`` (values);
+* ``decision_threshold`` (the binary losses): where one output column splits the two
+  classes -- 0.5 for probabilities (``BCELoss``), 0 for scores (``BCEWithLogitsLoss``).
+
+Usage::
 
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)      # or nn.get_loss("cross_entropy")
     loss = loss_fn(model(x), y)
@@ -36,6 +43,8 @@ class _Loss(Module):
 class MSELoss(_Loss):
     """(x - y)^2, reduced."""
 
+    task = "regression"
+
     def forward(self, input, target):
         return FL.mse_loss(input, target, self.reduction)
 
@@ -43,12 +52,16 @@ class MSELoss(_Loss):
 class L1Loss(_Loss):
     """|x - y|, reduced (mean absolute error)."""
 
+    task = "regression"
+
     def forward(self, input, target):
         return FL.l1_loss(input, target, self.reduction)
 
 
 class HuberLoss(_Loss):
     """0.5 d^2 for |d| < delta, delta (|d| - 0.5 delta) otherwise; d = x - y."""
+
+    task = "regression"
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction)
@@ -61,6 +74,9 @@ class HuberLoss(_Loss):
 class BCELoss(_Loss):
     """Binary cross-entropy on probabilities (logs clamped at -100); optional element weights."""
 
+    task = "classification"
+    decision_threshold = 0.5            # the inputs are probabilities
+
     def __init__(self, weight=None, reduction: str = "mean"):
         super().__init__(reduction)
         self.weight = _weight_list(weight)
@@ -71,6 +87,9 @@ class BCELoss(_Loss):
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on raw scores, computed stably; ``pos_weight`` scales positives."""
+
+    task = "classification"
+    decision_threshold = 0.0            # the inputs are scores (logits)
 
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__(reduction)
@@ -87,6 +106,8 @@ class CrossEntropyLoss(_Loss):
     ``weight``: one weight per class; ``label_smoothing`` in [0, 1] as PyTorch defines it.
     """
 
+    task = "classification"
+
     def __init__(self, weight=None, reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(reduction)
         self.weight = _weight_list(weight)
@@ -102,6 +123,8 @@ class CrossEntropyLoss(_Loss):
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of integer targets under log-probabilities (N, C)."""
+
+    task = "classification"
 
     def __init__(self, weight=None, reduction: str = "mean"):
         super().__init__(reduction)

@@ -32,6 +32,7 @@ Usage::
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections import namedtuple
@@ -227,6 +228,25 @@ class Module:
 
     def eval(self) -> "Module":
         return self.train(False)
+
+    @contextlib.contextmanager
+    def eval_mode(self) -> Iterator["Module"]:
+        """Eval mode for the length of a ``with`` block; every module's own mode after it.
+
+        ::
+
+            with model.eval_mode():          # dropout off, batch norm on running statistics
+                outputs = model(x)
+
+        The modes are restored even when the block raises.
+        """
+        modes = [(module, module.training) for module in self.modules()]
+        self.eval()
+        try:
+            yield self
+        finally:
+            for module, mode in modes:
+                object.__setattr__(module, "training", mode)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         for param in self.parameters():

@@ -11,9 +11,13 @@ plain SGD; weight decay itself belongs to the optimizers.
 parameters with fewer than 2 dimensions (biases, normalisation scales and shifts) and names
 ending in "bias" are skipped, so only weight matrices and kernels are penalised.
 
+``PenalisedLoss(loss, model, l1, l2)`` is the whole objective as one loss function, for
+trainers that take a loss: ``loss(output, y) + l1_penalty(model, l1) + l2_penalty(model, l2)``.
+
 Usage::
 
     loss = loss_fn(model(x), y) + nn.l2_penalty(model, 1e-4)
+    chainrule.fit(model, nn.PenalisedLoss(nn.CrossEntropyLoss(), model, l2=1e-4), optimizer, data)
 """
 from __future__ import annotations
 
@@ -58,3 +62,30 @@ def l1_penalty(params, strength: float, exclude_bias: bool = True):
 def l2_penalty(params, strength: float, exclude_bias: bool = True):
     """strength / 2 * sum w^2 over the selected parameters (gradient strength * w)."""
     return _penalty(params, strength, exclude_bias, "l2_penalty", lambda w: w * w, scale=0.5)
+
+
+class PenalisedLoss:
+    """``loss(output, target) + l1_penalty(model, l1) + l2_penalty(model, l2)``.
+
+    With ``train_only=True`` the penalties are added in training mode only, so that a loss
+    measured in eval mode (a validation loss) is the data term alone and compares across
+    penalties. The wrapper declares what ``loss`` declares (``task``,
+    ``decision_threshold``), so a trainer treats it as the loss it wraps.
+    """
+
+    def __init__(self, loss, model: Module, l1: float = 0.0, l2: float = 0.0,
+                 train_only: bool = False):
+        self.loss, self.model, self.l1, self.l2 = loss, model, l1, l2
+        self.train_only = train_only
+        self.task = getattr(loss, "task", None)
+        self.decision_threshold = getattr(loss, "decision_threshold", 0.0)
+
+    def __call__(self, output, target):
+        value = self.loss(output, target)
+        if self.train_only and not self.model.training:
+            return value
+        if self.l1:
+            value = value + l1_penalty(self.model, self.l1)
+        if self.l2:
+            value = value + l2_penalty(self.model, self.l2)
+        return value

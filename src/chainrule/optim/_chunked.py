@@ -19,6 +19,7 @@ import numpy as np
 CHUNK = 1 << 15          # elements per slice: 128 KiB of float32, a few of which fit in L2
 
 _cache = threading.local()
+_MAX_SHAPES = 256        # whole-array scratch views remembered per thread, by shape
 
 
 def _scratch(count: int, dtype) -> list[np.ndarray]:
@@ -32,13 +33,31 @@ def _scratch(count: int, dtype) -> list[np.ndarray]:
     return buffers[:count]
 
 
+def _scratch_shaped(count: int, first: np.ndarray) -> list[np.ndarray]:
+    """``count`` scratch arrays shaped like ``first`` (views of the pooled buffers).
+
+    The views are remembered by shape: slicing and reshaping them again for every
+    parameter of every step costs more than a small update itself.
+    """
+    views = getattr(_cache, "views", None)
+    if views is None:
+        views = _cache.views = {}
+    key = (first.dtype, first.shape, count)
+    shaped = views.get(key)
+    if shaped is None:
+        if len(views) >= _MAX_SHAPES:
+            views.clear()
+        size = first.size
+        shaped = views[key] = [s[:size].reshape(first.shape) for s in _scratch(count, first.dtype)]
+    return shaped
+
+
 def chunked(kernel, arrays, n_scratch: int = 2, **consts) -> None:
     """Apply ``kernel`` to matching slices of ``arrays`` (all of one shape) plus scratch."""
     first = arrays[0]
     size = first.size
     if size <= CHUNK:                   # one chunk: the whole arrays, no slicing
-        kernel(*arrays, *[s[:size].reshape(first.shape) for s in _scratch(n_scratch, first.dtype)],
-               **consts)
+        kernel(*arrays, *_scratch_shaped(n_scratch, first), **consts)
         return
     if not all(a is None or a.flags.c_contiguous for a in arrays):
         # NOTE: a strided array has no flat view to slice; run once on the whole arrays.

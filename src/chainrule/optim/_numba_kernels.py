@@ -1,8 +1,8 @@
 """Adam's and SGD's updates as single Numba loops (the optional ``fast`` path).
 
 Each loop reads every element of the parameter, gradient and state once and writes it
-once; the NumPy path (``adam._adam_kernel``, ``sgd._sgd_kernel``) makes a dozen passes.
-The arithmetic is the NumPy path's, operation by operation and in the same order, on
+once; the NumPy path (``_numpy_kernels.py``) makes a dozen passes. The arithmetic is the
+NumPy path's, operation by operation and in the same order, on
 values of the parameter's dtype (the callers pass every constant already cast to it), so
 the results are bitwise equal. See ``_kernels.py`` for how the path is chosen.
 

@@ -1,13 +1,10 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._validation import check_number
 from . import _kernels
-from ._chunked import chunked, lerp_
 from .optimizer import Optimizer, check_flag, check_pair
 
 
@@ -28,7 +25,7 @@ class Adam(Optimizer):
     ``m``, ``v`` (and ``v_max``) start at zero and are preallocated in the parameter's
     dtype on its first step; every later step updates them in place: in one compiled pass
     over memory when Numba is installed (the ``fast`` extra), else in cache-sized NumPy
-    chunks, with bitwise equal results (see ``_kernels.py``).
+    chunks, with bitwise equal results (``_kernels.adam``).
 
     Args:
         lr: learning rate (default 1e-3).
@@ -62,34 +59,17 @@ class Adam(Optimizer):
             check_flag(flag, group[flag], owner)
 
     def _update_group(self, group):
-        amsgrad = group["amsgrad"]
-        fast = _kernels.numba_kernels()
-        constants = {}                       # (step, dtype) -> the kernel's constants
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            data = p.data
-            state = self.state.setdefault(p, {})
+        update = _kernels.adam(group)
+        for p, grad, state in self._params_with_grad(group):
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = np.zeros_like(data)
-                state["exp_avg_sq"] = np.zeros_like(data)
-            if amsgrad and "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = np.zeros_like(data)
-            state["step"] = step = state["step"] + 1
-            arrays = (data, grad, state["exp_avg"], state["exp_avg_sq"],
-                      state["max_exp_avg_sq"] if amsgrad else None)
-            numba_path = fast is not None and _kernels.fits_numba(*(a for a in arrays if a is not None))
-            key = (step, data.dtype if numba_path else None)
-            consts = constants.get(key)
-            if consts is None:
-                consts = constants[key] = _constants(group, step, data.dtype if numba_path else None)
-            if numba_path:
-                flat = [a.reshape(-1) for a in arrays[:4]]
-                fast.adam(*flat, arrays[4].reshape(-1) if amsgrad else flat[3], *consts)
-            else:
-                chunked(_adam_kernel, arrays, 2, **consts)
+                state["exp_avg"] = np.zeros_like(p.data)             # m
+                state["exp_avg_sq"] = np.zeros_like(p.data)          # v
+            if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)      # v_max
+            state["step"] += 1
+            update(p.data, grad, state["exp_avg"], state["exp_avg_sq"],
+                   state["max_exp_avg_sq"] if group["amsgrad"] else None, state["step"])
 
 
 class AdamW(Adam):
@@ -107,42 +87,3 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)
 
-
-def _constants(group, step: int, dtype) -> dict | tuple:
-    """The update's constants at ``step``: keywords of ``_adam_kernel`` (``dtype=None``), or
-    the arguments of the Numba kernel, each cast to ``dtype`` as NumPy casts Python floats."""
-    beta1, beta2 = group["betas"]
-    lr, weight_decay = group["lr"], group["weight_decay"]
-    decay_factor = 1 - lr * weight_decay if group["decoupled_weight_decay"] else None
-    step_size = lr / (1 - beta1 ** step)
-    bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-    if dtype is None:
-        return dict(beta1=beta1, beta2=beta2, eps=group["eps"], step_size=step_size,
-                    bias_correction2_sqrt=bias_correction2_sqrt, weight_decay=weight_decay,
-                    maximize=group["maximize"], decay_factor=decay_factor)
-    t, weight = dtype.type, 1 - beta1                # lerp_'s weight and its complement
-    return (t(weight), t(1 - weight), t(beta2), t(1 - beta2), t(group["eps"]), t(-step_size),
-            t(bias_correction2_sqrt), t(weight_decay), t(1.0 if decay_factor is None else decay_factor),
-            decay_factor is not None, group["maximize"], group["amsgrad"], weight >= 0.5)
-
-
-def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, t1, t2, *, beta1, beta2, eps,
-                 step_size, bias_correction2_sqrt, weight_decay, maximize, decay_factor):
-    if decay_factor is not None:                  # AdamW
-        param *= decay_factor
-    elif weight_decay != 0:                       # Adam's L2 penalty
-        np.multiply(param, weight_decay, out=t2)
-        grad = np.subtract(t2, grad, out=t2) if maximize else np.add(grad, t2, out=t2)
-        maximize = False
-    if maximize:
-        grad = np.negative(grad, out=t2)
-    lerp_(exp_avg, grad, 1 - beta1, t1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += np.multiply(np.multiply(grad, grad, out=t1), 1 - beta2, out=t1)
-    second = exp_avg_sq
-    if max_exp_avg_sq is not None:
-        second = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-    denom = np.sqrt(second, out=t1)
-    denom /= bias_correction2_sqrt
-    denom += eps
-    param += np.multiply(np.divide(exp_avg, denom, out=t1), -step_size, out=t1)

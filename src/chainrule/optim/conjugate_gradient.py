@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_number, invalid
-from ._flat import FlatOptimizer
+from ._batch import FlatOptimizer
 from .line_search import LINE_SEARCHES
 from .optimizer import check_flag
 
@@ -110,10 +110,7 @@ class ConjugateGradient(FlatOptimizer):
         if group["c1"] >= group["c2"]:
             raise invalid("c1", owner, f"smaller than c2 = {group['c2']}", group["c1"])
         check_number("max_ls", group["max_ls"], owner, low=1, integer=True)
-        check_number("max_iter", group["max_iter"], owner, low=1, integer=True)
-        check_number("max_eval", group["max_eval"], owner, low=1, integer=True)
-        check_number("tolerance_grad", group["tolerance_grad"], owner, low=0.0)
-        check_number("tolerance_change", group["tolerance_change"], owner, low=0.0)
+        self._check_stopping(group)
 
     def step(self, closure):
         group = self.param_groups[0]

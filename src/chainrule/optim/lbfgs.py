@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_number
-from ._flat import FlatOptimizer
+from ._batch import FlatOptimizer
 from .line_search import strong_wolfe
 
 
@@ -46,10 +46,7 @@ class LBFGS(FlatOptimizer):
 
     def _check_group(self, group):
         super()._check_group(group)
-        check_number("max_iter", group["max_iter"], "LBFGS", low=1, integer=True)
-        check_number("max_eval", group["max_eval"], "LBFGS", low=1, integer=True)
-        check_number("tolerance_grad", group["tolerance_grad"], "LBFGS", low=0.0)
-        check_number("tolerance_change", group["tolerance_change"], "LBFGS", low=0.0)
+        self._check_stopping(group)
         check_number("history_size", group["history_size"], "LBFGS", low=1, integer=True)
         check_choice("line_search_fn", group["line_search_fn"], [None, "strong_wolfe"], "LBFGS")
 

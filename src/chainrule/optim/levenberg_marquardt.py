@@ -6,7 +6,7 @@ import numpy as np
 from .._validation import check_number, invalid
 from ..autodiff.graph import enable_grad, no_grad
 from ..autodiff.tensor import Tensor, tensor
-from ._flat import FlatOptimizer
+from ._batch import FlatOptimizer
 
 
 class LevenbergMarquardt(FlatOptimizer):

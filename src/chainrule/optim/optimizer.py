@@ -16,7 +16,17 @@ Contract (PyTorch's)
 
 Invariant: ``load_state_dict(opt.state_dict())`` into a fresh optimizer over equal
 parameters gives, step for step, bitwise the same trajectory as the original
-(``tests/optim/test_state_dict.py`` checks it for every optimizer).
+(``tests/optim/test_optim_state_dict.py`` checks it for every optimizer).
+
+How a training loop drives ``step`` is declared by two class attributes, which ``fit``
+reads instead of the class's name:
+
+* ``requires_closure``: ``False`` (the default) for methods that take one step from the
+  gradients already computed; ``True`` for those that evaluate the loss several times per
+  step and need ``step(closure)`` (CG, SCG, L-BFGS, Levenberg–Marquardt), which training
+  loops also give the whole training set by default;
+* ``closure_returns``: what the closure returns, ``"loss"`` (the default) or
+  ``"residuals"`` (Levenberg–Marquardt: the residual tensor, no ``backward()``).
 
 Usage::
 
@@ -56,6 +66,9 @@ class Optimizer:
     :meth:`_check_group`, and implements :meth:`_update_group` (first-order methods)
     or overrides :meth:`step` (methods that call the closure several times).
     """
+
+    requires_closure: bool = False      # step() needs a closure that re-evaluates the loss
+    closure_returns: str = "loss"       # what that closure returns: "loss" or "residuals"
 
     def __init__(self, params, defaults: dict[str, Any]):
         self.defaults = dict(defaults)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .._validation import check_number
-from ._flat import FlatOptimizer
+from ._batch import FlatOptimizer
 
 
 class ScaledConjugateGradient(FlatOptimizer):
@@ -66,10 +66,7 @@ class ScaledConjugateGradient(FlatOptimizer):
         owner = "ScaledConjugateGradient"
         check_number("sigma", group["sigma"], owner, low=0.0, high=1e-4, low_open=True)
         check_number("lambd", group["lambd"], owner, low=0.0, high=1e-6, low_open=True)
-        check_number("max_iter", group["max_iter"], owner, low=1, integer=True)
-        check_number("max_eval", group["max_eval"], owner, low=1, integer=True)
-        check_number("tolerance_grad", group["tolerance_grad"], owner, low=0.0)
-        check_number("tolerance_change", group["tolerance_change"], owner, low=0.0)
+        self._check_stopping(group)
 
     def step(self, closure):
         group = self.param_groups[0]

@@ -5,7 +5,6 @@ import numpy as np
 
 from .._validation import check_number, invalid
 from . import _kernels
-from ._chunked import chunked
 from .optimizer import Optimizer, check_flag
 
 
@@ -58,59 +57,12 @@ class SGD(Optimizer):
                                 f"dampening={group['dampening']}.")
 
     def _update_group(self, group):
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-        fast = _kernels.numba_kernels()
-        constants = {}                       # dtype -> the Numba kernel's constants
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            data = p.data
-            first = False
-            buf = None
-            if momentum != 0:
-                state = self.state.setdefault(p, {})
-                buf = state.get("momentum_buffer")
-                if buf is None:              # the first step copies the gradient into it
-                    buf = state["momentum_buffer"] = np.empty_like(data)
+        update, momentum = _kernels.sgd(group), group["momentum"] != 0
+        for p, grad, state in self._params_with_grad(group):
+            buffer, first = None, False
+            if momentum:
+                buffer = state.get("momentum_buffer")
+                if buffer is None:           # b = g at t = 1: the update copies g into it
+                    buffer = state["momentum_buffer"] = np.empty_like(p.data)
                     first = True
-            else:
-                self.state.setdefault(p, {})
-            if fast is not None and _kernels.fits_numba(data, grad, *(() if buf is None else (buf,))):
-                consts = constants.get(data.dtype)
-                if consts is None:           # cast to the parameter's dtype, as NumPy casts floats
-                    t = data.dtype.type
-                    consts = constants[data.dtype] = (t(-lr), t(momentum), t(1 - dampening),
-                                                      t(weight_decay))
-                fast.sgd(data.reshape(-1), grad.reshape(-1), (data if buf is None else buf).reshape(-1),
-                         *consts, buf is not None, first, dampening == 0, nesterov, maximize)
-                continue
-            chunked(_sgd_kernel, (data, grad, buf), 2, lr=lr, momentum=momentum,
-                    dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
-                    maximize=maximize, first=first)
-
-
-def _sgd_kernel(param, grad, buf, t1, t2, *, lr, momentum, dampening, weight_decay, nesterov,
-                maximize, first):
-    if weight_decay != 0:
-        np.multiply(param, weight_decay, out=t2)
-        (np.subtract(t2, grad, out=t2) if maximize else np.add(grad, t2, out=t2))
-        grad = t2
-    elif maximize:
-        grad = np.negative(grad, out=t2)
-    if buf is not None:
-        if first:
-            np.copyto(buf, grad)
-        else:
-            buf *= momentum
-            if dampening == 0:
-                buf += grad
-            else:
-                buf += np.multiply(grad, 1 - dampening, out=t1)
-        if nesterov:
-            np.multiply(buf, momentum, out=t1)
-            grad = np.add(grad, t1, out=t2)
-        else:
-            grad = buf
-    param += np.multiply(grad, -lr, out=t1)
+            update(p.data, grad, buffer, first)

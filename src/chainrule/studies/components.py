@@ -2,10 +2,8 @@
 
 Spec validation asks this module for the valid choices (datasets, preprocessing,
 activations, losses, optimizers, metrics), and ``trial`` asks it to build the objects.
-Imports are lazy so that reading a spec stays cheap.
-
-Adapter note: ``chainrule.optim`` has no name registry, so ``OPTIMIZERS`` maps the study
-names to the class names here; an optimizer's keyword arguments come from its signature.
+Imports are lazy so that reading a spec stays cheap. Optimizers are the keys of
+``chainrule.optim.OPTIMIZERS``; an optimizer's keyword arguments come from its signature.
 """
 from __future__ import annotations
 
@@ -13,17 +11,6 @@ import functools
 import itertools
 import inspect
 
-OPTIMIZERS = {                          # study name -> class name in chainrule.optim
-    "sgd": "SGD",
-    "adam": "Adam",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-    "rprop": "Rprop",
-    "cg": "ConjugateGradient",
-    "scg": "ScaledConjugateGradient",
-    "lbfgs": "LBFGS",
-    "lm": "LevenbergMarquardt",
-}
 # Metrics every trial records, by task; "val_"/"test_" name the split they are measured on.
 COMMON_METRICS = ("train_loss", "val_loss", "test_loss", "best_val_loss", "epochs", "wall_time",
                   "train_time", "evaluations", "reached", "time_to_target", "epochs_to_target",
@@ -36,12 +23,12 @@ MAXIMISE = ("accuracy", "precision", "recall", "f1", "r2", "reached")
 
 def optimizer_names() -> list[str]:
     from .. import optim
-    return [name for name, cls in OPTIMIZERS.items() if hasattr(optim, cls)]
+    return list(optim.OPTIMIZERS)
 
 
 def optimizer_class(name: str):
     from .. import optim
-    return getattr(optim, OPTIMIZERS[name])
+    return optim.OPTIMIZERS[name]
 
 
 @functools.lru_cache(maxsize=None)
@@ -142,42 +129,31 @@ def load_dataset(name: str, options: dict):
 
 # ----------------------------------------------------------------------------- training
 
-def make_loss(t: dict, model):
+def make_loss(training: dict, model):
     """The training loss: the registry's loss, plus ``l1``/``l2`` penalties on the weights.
 
     The penalties are part of the objective being minimised, so the training loss that
     ``fit`` logs includes them; in eval mode (validation) only the data term is computed,
     so validation losses compare across regularisers.
     """
-    from ..nn import l1_penalty, l2_penalty
+    from ..nn import PenalisedLoss
     from ..nn.losses import get_loss
-    base = get_loss(t["loss"])
-    if not (t["l1"] or t["l2"]):
+    base = get_loss(training["loss"])
+    if not (training["l1"] or training["l2"]):
         return base
-
-    def penalised(output, target):
-        value = base(output, target)
-        if not model.training:       # evaluation (fit's val_loss) reports the data term only
-            return value
-        if t["l1"]:
-            value = value + l1_penalty(model, t["l1"])
-        if t["l2"]:
-            value = value + l2_penalty(model, t["l2"])
-        return value
-
-    penalised.__name__ = t["loss"]              # fit reads the task from the loss's name
-    return penalised
+    return PenalisedLoss(base, model, training["l1"], training["l2"], train_only=True)
 
 
-def fit_options(t: dict, y_train, task: str) -> dict:
-    return {"verbose": 0, "target_loss": t["target_loss"], "max_time": t["max_time"],
-            "early_stopping": t["early_stopping"],
-            "class_weight": None if t["class_weight"] == "none" else t["class_weight"]}
+def fit_options(training: dict) -> dict:
+    return {"verbose": 0, "target_loss": training["target_loss"],
+            "max_time": training["max_time"], "early_stopping": training["early_stopping"],
+            "class_weight": None if training["class_weight"] == "none"
+            else training["class_weight"]}
 
 
-def make_callbacks(t: dict) -> list:
+def make_callbacks(training: dict) -> list:
     from ..training.callbacks import GradientMonitor
-    return [GradientMonitor()] if t["grad_monitor"] else []
+    return [GradientMonitor()] if training["grad_monitor"] else []
 
 
 def history_lists(history) -> dict:
@@ -191,21 +167,12 @@ def history_lists(history) -> dict:
             if k not in ("loss", "val_loss") else v for k, v in h.items()}
 
 
-def fit():
-    """``chainrule.fit`` (from its module while the top-level name is not exported)."""
-    import chainrule
-    if hasattr(chainrule, "fit"):
-        return chainrule.fit
-    from ..training.loop import fit as _fit
-    return _fit
-
-
 def predict(model, X):
     from ..training.loop import predict as _predict
     return _predict(model, X)
 
 
-def loss_value(t: dict, outputs, y) -> float:
+def loss_value(training: dict, outputs, y) -> float:
     """The unpenalised loss of ``outputs`` against ``y`` (NaN if the outputs are not finite)."""
     import math
 
@@ -217,10 +184,10 @@ def loss_value(t: dict, outputs, y) -> float:
     if not np.all(np.isfinite(outputs)):
         return math.nan
     with no_grad():
-        return float(get_loss(t["loss"])(Tensor(outputs), y).item())
+        return float(get_loss(training["loss"])(Tensor(outputs), y).item())
 
 
-def grad_norms(history, callbacks) -> dict:
+def grad_norms(history) -> dict:
     """Per-layer gradient norms from GradientMonitor's ``grad_norm/<layer>`` logs (layers
     in model order, input first), at the first and the last epoch; plus the mean fraction
     of saturated or dead units over the activation layers in the first epoch."""

@@ -25,6 +25,7 @@ from . import components
 
 def run_trial(config: dict, seed: int) -> dict:
     from chainrule import nn
+    from chainrule.training import fit
 
     if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
         return components.trial_kind(config["kind"]).run(config, seed)
@@ -43,15 +44,14 @@ def run_trial(config: dict, seed: int) -> dict:
     callbacks = components.make_callbacks(training)
 
     start = time.perf_counter()
-    history = components.fit()(model, loss, optimizer, split.train, val=split.val,
-                               epochs=training["epochs"], batch_size=training["batch_size"],
-                               seed=seed, callbacks=callbacks,
-                               **components.fit_options(training, split.y_train, task))
+    history = fit(model, loss, optimizer, split.train, val=split.val,
+                  epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
+                  callbacks=callbacks, **components.fit_options(training))
     train_time = time.perf_counter() - start
 
     metrics = evaluate(model, training, split, task, labels)
     metrics.update(_convergence(history, training.get("target_loss"), train_time))
-    metrics.update(components.grad_norms(history, callbacks))
+    metrics.update(components.grad_norms(history))
     return {"metrics": metrics, "history": components.history_lists(history)}
 
 

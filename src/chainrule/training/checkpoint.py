@@ -13,12 +13,13 @@ saved. Floats are written with ``repr``, which round-trips bit for bit.
 
 Atomicity
 ---------
-``save_checkpoint`` writes to a temporary file in the same directory, flushes and
-``fsync``s it, then ``os.replace``s it onto the target name and ``fsync``s the
-directory. ``os.replace`` is atomic on POSIX and Windows, so a reader (or a process
-restarted after a crash) sees either the previous complete checkpoint or the new
-complete one, never a torn file. A process killed mid-write leaves at most a stray
-``.tmp`` file, which ``latest_checkpoint`` ignores.
+``save_checkpoint`` writes with :func:`chainrule.serialization.atomic_write`: to a
+temporary file in the same directory, flushed and ``fsync``ed, then ``os.replace``d onto
+the target name, the directory ``fsync``ed. ``os.replace`` is atomic on POSIX and
+Windows, so a reader (or a process restarted after a crash) sees either the previous
+complete checkpoint or the new complete one, never a torn file. A process killed
+mid-write leaves at most a stray ``.tmp`` file starting with a dot, which
+``latest_checkpoint`` ignores.
 
 Usage::
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from safetensors import safe_open
@@ -38,14 +39,10 @@ from safetensors.numpy import save as _serialize
 
 from .._validation import invalid
 from ..autodiff.tensor import Tensor
+from ..serialization import atomic_write
 
 FORMAT = "chainrule-checkpoint/1"
 SUFFIX = ".safetensors"
-CHUNK_BYTES = 1 << 20
-
-# NOTE: tests set this to a slow function to kill a process in the middle of a write.
-# Called as ``_write_hook(bytes_written, total_bytes)`` after each chunk.
-_write_hook: Callable[[int, int], None] | None = None
 
 
 # -- the file ---------------------------------------------------------------------------
@@ -53,30 +50,10 @@ _write_hook: Callable[[int, int], None] | None = None
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> str:
     """Write ``state`` (nested dicts, lists, numbers, strings, arrays) atomically to ``path``."""
-    path = os.fspath(path)
     arrays: dict[str, np.ndarray] = {}
     meta = _pack(state, "", arrays)
     blob = _serialize(arrays, metadata={"format": FORMAT, "chainrule": json.dumps(meta)})
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            view = memoryview(blob)
-            for start in range(0, len(view), CHUNK_BYTES):
-                f.write(view[start:start + CHUNK_BYTES])
-                if _write_hook is not None:
-                    f.flush()
-                    _write_hook(min(start + CHUNK_BYTES, len(view)), len(view))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    _fsync_directory(directory)
-    return path
+    return atomic_write(path, blob)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
@@ -116,17 +93,6 @@ def latest_checkpoint(directory: str | os.PathLike) -> str | None:
         if epoch > best_epoch:
             best, best_epoch = os.path.join(directory, name), epoch
     return best
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); Windows cannot open a directory for this."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- nested state <-> (JSON, arrays) ----------------------------------------------------

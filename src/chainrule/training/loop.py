@@ -20,11 +20,19 @@ Contract
   ``time`` (the epoch's wall seconds) and ``evaluations`` (loss/gradient evaluations so
   far: one per batch, plus every extra closure call of the batch methods).
 
-Batch methods (CG, SCG, L-BFGS) get ``step(closure)`` once per batch (with
+How ``step`` is called is what the optimizer declares (``inputs.step_kind``): methods
+with ``requires_closure`` (CG, SCG, L-BFGS) get ``step(closure)`` once per batch (with
 ``batch_size=None``, once per epoch over the whole set); the logs use the closure's first
-call. Levenberg–Marquardt gets a closure returning residuals ``output - target``
-(``target`` one-hot for classes): it minimises their sum of squares whatever ``loss`` is,
-and ``loss`` is what the History reports. Everything else gets ``step()`` once per batch.
+call. Levenberg–Marquardt (``closure_returns = "residuals"``) gets a closure returning
+residuals ``output - target`` (``target`` one-hot for classes): it minimises their sum of
+squares whatever ``loss`` is, and ``loss`` is what the History reports. Everything else
+gets ``step()`` once per batch.
+
+Structure: ``fit`` gathers its settings in a :class:`~.settings.FitSettings` (checked
+there); ``_setup`` checks and converts the data, loss, metrics and optimizer
+(:mod:`.inputs`) and turns the settings' shortcuts into callbacks (early stopping,
+checkpoints, progress, the stopping rules ``target_loss``, ``grad_tol``, ``max_time``);
+``_run`` is the epoch loop, and each batch is one of three step functions.
 
 Invariant: the same seed, data, model and optimizer give bitwise the same weights, and a
 run resumed from its checkpoint after epoch k ends bitwise where the uninterrupted run
@@ -49,11 +57,11 @@ from .._validation import check_number, invalid
 from ..autodiff.graph import no_grad
 from ..autodiff.tensor import Tensor
 from ..data.batching import batches
-from . import _inputs as inputs
-from . import _resolve as resolve
-from .callbacks import CallbackList, EarlyStopping, ModelCheckpoint, ProgressBar
+from . import inputs
+from .callbacks import CallbackList
 from .checkpoint import load_checkpoint, restore_training_state
 from .history import History
+from .settings import FitSettings
 from .state import Trainer
 
 
@@ -61,8 +69,8 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
         batch_size: int | None = None, shuffle: bool = True, metrics=(), callbacks=(),
         seed: int = 0, verbose: int = 1, target_loss: float | None = None,
         max_time: float | None = None, grad_tol: float | None = None, early_stopping=None,
-        checkpoint_dir=None, checkpoint_every: int = 1, resume_from=None, class_weight=None,
-        restarts: int | None = None) -> History:
+        checkpoint_dir=None, checkpoint_every: int = 1, resume_from=None,
+        class_weight=None) -> History:
     """Train ``model`` on ``train``; returns the :class:`History` (see the module docstring).
 
     Args:
@@ -78,9 +86,12 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
         metrics: names in ``chainrule.metrics.METRICS`` or callables ``(y_true, y_pred)``.
         callbacks: :class:`~chainrule.training.callbacks.Callback` instances.
         verbose: 0 silent, 1 a progress bar on a terminal, 2 a table row per epoch.
-        target_loss: stop once the epoch's training loss is ``<= target_loss``.
-        max_time: stop after the first epoch that ends past this many seconds.
-        grad_tol: stop once ``grad_norm <= grad_tol``.
+        target_loss: stop once the epoch's training loss is ``<= target_loss``
+            (a :class:`~chainrule.training.callbacks.TargetLoss`).
+        max_time: stop after the first epoch that ends past this many seconds
+            (a :class:`~chainrule.training.callbacks.MaxTime`).
+        grad_tol: stop once ``grad_norm <= grad_tol``
+            (a :class:`~chainrule.training.callbacks.GradTol`).
         early_stopping: a patience (int; monitors ``val_loss``, else ``loss``, and
             restores the best weights) or an :class:`EarlyStopping`.
         checkpoint_dir, checkpoint_every: save the whole training state every N epochs.
@@ -88,21 +99,15 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
             ``epochs`` counts from the start of the original run.
         class_weight: ``"balanced"``, ``{class: weight}`` or one weight per class, for
             cross-entropy and NLL losses.
-        restarts: train this many independently initialised copies and keep the best
-            (see :func:`chainrule.training.restarts`).
+
+    To keep the best of several initialisations, see :func:`chainrule.training.restarts`.
     """
-    if restarts is not None:
-        from .restarts import fit_restarts
-        return fit_restarts(restarts, model, loss, optimizer, train, val=val,
-                            validation_split=validation_split, epochs=epochs,
-                            batch_size=batch_size, shuffle=shuffle, metrics=metrics,
-                            callbacks=callbacks, seed=seed, verbose=verbose,
-                            target_loss=target_loss, max_time=max_time, grad_tol=grad_tol,
-                            early_stopping=early_stopping, class_weight=class_weight,
-                            checkpoint_dir=checkpoint_dir, resume_from=resume_from)
-    trainer = _setup(model, loss, optimizer, train, val, validation_split, epochs, batch_size,
-                     shuffle, metrics, callbacks, seed, verbose, target_loss, max_time,
-                     grad_tol, early_stopping, checkpoint_dir, checkpoint_every, class_weight)
+    settings = FitSettings(epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                           verbose=verbose, validation_split=validation_split,
+                           class_weight=class_weight, early_stopping=early_stopping,
+                           target_loss=target_loss, max_time=max_time, grad_tol=grad_tol,
+                           checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every)
+    trainer = _setup(model, loss, optimizer, train, val, metrics, callbacks, settings)
     if resume_from is not None:
         restore_training_state(trainer, load_checkpoint(resume_from))
     return _run(trainer)
@@ -111,67 +116,42 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
 # -- set-up: every check before the first step ------------------------------------------
 
 
-def _setup(model, loss, optimizer, train, val, validation_split, epochs, batch_size, shuffle,
-           metrics, callbacks, seed, verbose, target_loss, max_time, grad_tol, early_stopping,
-           checkpoint_dir, checkpoint_every, class_weight) -> Trainer:
-    owner = "fit"
-    inputs.check_options(epochs, batch_size, validation_split, target_loss, max_time, grad_tol,
-                         checkpoint_every, verbose)
-    kind = resolve.step_kind(optimizer)
-    dtype = inputs.model_dtype(model, owner)
-    loss_fn, loss_name = resolve.resolve_loss(loss)
-    task = getattr(train, "task", None)
-    X, y = inputs.as_pair(train, "train", owner)
-    X = inputs.check_X(X, "train.X", owner, dtype)
-    y = inputs.check_y(y, len(X), "train.y", owner)
-    n_outputs = inputs.output_size(model, X)
-    classification = resolve.is_classification(loss_name, y, n_outputs, task)
-    y = inputs.prepare_targets(y, classification, n_outputs, dtype, "train.y", owner)
-
-    if val is not None and validation_split is not None:
-        raise invalid("validation_split", owner, "None when val is given", validation_split,
-                      "Pass either val= or validation_split=, not both.")
-    if validation_split is not None:
-        X, y, Xv, yv = _split(X, y, validation_split, classification, seed)
+def _setup(model, loss, optimizer, train, val, metrics, callbacks,
+           settings: FitSettings) -> Trainer:
+    kind = inputs.step_kind(optimizer)
+    data = inputs.prepare(model, loss, train)
+    X, y, loss_fn = data.X, data.y, data.loss
+    if val is not None and settings.validation_split is not None:
+        raise invalid("validation_split", "fit", "None when val is given",
+                      settings.validation_split, "Pass either val= or validation_split=, not both.")
+    if settings.validation_split is not None:
+        X, y, Xv, yv = _split(X, y, settings.validation_split, data.classification, settings.seed)
         val = (Xv, yv)
     elif val is not None:
-        Xv, yv = inputs.as_pair(val, "val", owner)
-        Xv = inputs.check_X(Xv, "val.X", owner, dtype)
-        if Xv.shape[1:] != X.shape[1:]:
-            raise invalid("val.X", owner, f"rows of shape {X.shape[1:]}, like train.X", Xv)
-        yv = inputs.check_y(yv, len(Xv), "val.y", owner)
-        val = (Xv, inputs.prepare_targets(yv, classification, n_outputs, dtype, "val.y", owner))
+        val = inputs.prepare_val(val, data)
+    if settings.class_weight is not None:
+        loss_fn = inputs.with_class_weight(loss_fn, data.loss_name, settings.class_weight, y,
+                                           data.n_outputs)
+    resolved_metrics = inputs.resolve_metrics(metrics)
+    callback_list = CallbackList(list(callbacks) + settings.callbacks(has_val=val is not None))
 
-    if class_weight is not None:
-        loss_fn = resolve.with_class_weight(loss_fn, loss_name, class_weight, y, n_outputs)
-    resolved_metrics = resolve.resolve_metrics(metrics)
-
-    extra = []
-    if early_stopping is not None:
-        if isinstance(early_stopping, EarlyStopping):
-            extra.append(early_stopping)
-        else:
-            extra.append(EarlyStopping(monitor="val_loss" if val is not None else "loss",
-                                       patience=early_stopping, restore_best_weights=True))
-    if checkpoint_dir is not None:
-        extra.append(ModelCheckpoint(checkpoint_dir, every=checkpoint_every))
-    if verbose:
-        extra.append(ProgressBar(verbose))
-    callback_list = CallbackList(list(callbacks) + extra)
-
+    batch_size = settings.batch_size
     full = batch_size is None or batch_size >= len(X)
-    steps = 1 if full else -(-len(X) // batch_size)
-    params = {"epochs": epochs, "batch_size": batch_size, "steps": steps, "seed": seed,
-              "shuffle": bool(shuffle), "loss": loss_name, "optimizer": type(optimizer).__name__,
-              "step_kind": kind, "metrics": list(resolved_metrics), "n_train": len(X),
-              "n_val": None if val is None else len(val[0]), "classification": classification,
-              "target_loss": target_loss, "max_time": max_time, "grad_tol": grad_tol}
+    params = {"epochs": settings.epochs, "batch_size": batch_size,
+              "steps": 1 if full else -(-len(X) // batch_size), "seed": settings.seed,
+              "shuffle": bool(settings.shuffle), "loss": data.loss_name,
+              "optimizer": type(optimizer).__name__, "step_kind": kind,
+              "metrics": list(resolved_metrics), "n_train": len(X),
+              "n_val": None if val is None else len(val[0]),
+              "classification": data.classification, "target_loss": settings.target_loss,
+              "max_time": settings.max_time, "grad_tol": settings.grad_tol}
     return Trainer(model=model, loss_fn=loss_fn, optimizer=optimizer,
                    history=History(params=params), callbacks=callback_list,
-                   rng=np.random.default_rng(seed), train=(X, y), val=val, params=params,
-                   metrics=resolved_metrics, step_kind=kind, classification=classification,
-                   takes_loss=resolve.takes_loss(optimizer),
-                   threshold=resolve.label_threshold(loss_fn, loss_name))
+                   rng=np.random.default_rng(settings.seed), train=(X, y), val=val,
+                   params=params, metrics=resolved_metrics, step_kind=kind,
+                   classification=data.classification,
+                   takes_loss=inputs.takes_loss(optimizer),
+                   threshold=inputs.label_threshold(loss_fn))
 
 
 def _split(X, y, fraction, classification, seed):
@@ -195,60 +175,49 @@ def _split(X, y, fraction, classification, seed):
 # -- the loop ----------------------------------------------------------------------------
 
 
-def _run(tr: Trainer) -> History:
-    model, callbacks, params = tr.model, tr.callbacks, tr.params
+def _run(trainer: Trainer) -> History:
+    model, callbacks, params = trainer.model, trainer.callbacks, trainer.params
     was_training = getattr(model, "training", True)
     model.train()
-    tr.started = time.perf_counter()
-    callbacks.set_trainer(tr)
+    trainer.started = time.perf_counter()
+    callbacks.set_trainer(trainer)
     callbacks.on_train_begin({})
     try:
-        while tr.epoch < params["epochs"] and not tr.stop_training:
-            tr.epoch += 1
+        while trainer.epoch < params["epochs"] and not trainer.stop_training:
+            trainer.epoch += 1
             started = time.perf_counter()
-            callbacks.on_epoch_begin(tr.epoch, {})
-            logs = _train_epoch(tr)
+            callbacks.on_epoch_begin(trainer.epoch, {})
+            logs = _train_epoch(trainer)
             if logs is None:                     # a callback stopped mid-epoch (NaN)
-                tr.epoch -= 1
+                trainer.epoch -= 1
                 break
             val_logs = {}
-            if tr.val is not None:
-                scores = _evaluate_arrays(model, tr.loss_fn, *tr.val, tr.metrics, tr.threshold,
-                                          params["batch_size"])
+            if trainer.val is not None:
+                scores = _evaluate_arrays(model, trainer.loss_fn, *trainer.val, trainer.metrics,
+                                          trainer.threshold, params["batch_size"])
                 val_logs = {f"val_{k}": v for k, v in scores.items()}
-            logs = _row(tr, logs, val_logs, time.perf_counter() - started)
-            tr.history.append(logs)
-            callbacks.on_epoch_end(tr.epoch, logs)
-            _check_stopping_rules(tr, logs)
-        if tr.stop_reason is None:
-            tr.stop_reason = "max_epochs"
+            logs = _row(trainer, logs, val_logs, time.perf_counter() - started)
+            trainer.history.append(logs)
+            callbacks.on_epoch_end(trainer.epoch, logs)       # the stopping rules run last
+        if trainer.stop_reason is None:
+            trainer.stop_reason = "max_epochs"
     finally:
-        tr.history.stop_reason = tr.stop_reason
+        trainer.history.stop_reason = trainer.stop_reason
         callbacks.on_train_end({})
         model.train(was_training)
-    return tr.history
+    return trainer.history
 
 
-def _row(tr: Trainer, train_logs: dict, val_logs: dict, seconds: float) -> dict:
+def _row(trainer: Trainer, train_logs: dict, val_logs: dict, seconds: float) -> dict:
     """The epoch's History row, columns in reading order: losses, metrics, bookkeeping."""
-    row = {"epoch": tr.epoch, "loss": train_logs["loss"]}
+    row = {"epoch": trainer.epoch, "loss": train_logs["loss"]}
     if "val_loss" in val_logs:
         row["val_loss"] = val_logs.pop("val_loss")
-    row.update((name, train_logs[name]) for name in tr.metrics)
+    row.update((name, train_logs[name]) for name in trainer.metrics)
     row.update(val_logs)
     row.update(lr=train_logs["lr"], time=seconds, grad_norm=train_logs["grad_norm"],
-               evaluations=tr.evaluations)
+               evaluations=trainer.evaluations)
     return row
-
-
-def _check_stopping_rules(tr: Trainer, logs: dict) -> None:
-    params = tr.params
-    if params["target_loss"] is not None and logs["loss"] <= params["target_loss"]:
-        tr.stop("target_loss")
-    if params["grad_tol"] is not None and logs["grad_norm"] <= params["grad_tol"]:
-        tr.stop("grad_tol")
-    if params["max_time"] is not None and tr.elapsed >= params["max_time"]:
-        tr.stop("max_time")
 
 
 class _EpochTotals:
@@ -276,41 +245,41 @@ class _EpochTotals:
         squares = sum(float(np.vdot(g, g)) for g in self.grad if g is not None)
         logs = {"loss": self.loss / n}
         if self.keep_outputs:
-            logs.update(resolve.compute_metrics(metrics, np.concatenate(self.targets),
+            logs.update(inputs.compute_metrics(metrics, np.concatenate(self.targets),
                                                 np.concatenate(self.outputs), threshold))
         logs["grad_norm"] = float(np.sqrt(squares)) / n
         return logs
 
 
-def _train_epoch(tr: Trainer) -> dict | None:
-    X, y = tr.train
-    n, batch_size = len(X), tr.params["batch_size"] or len(X)
+def _train_epoch(trainer: Trainer) -> dict | None:
+    X, y = trainer.train
+    n, batch_size = len(X), trainer.params["batch_size"] or len(X)
     # NOTE: a full batch is never permuted: the order changes nothing but rounding.
-    shuffle = tr.params["shuffle"] and batch_size < n
-    totals = _EpochTotals(list(tr.model.parameters()), keep_outputs=bool(tr.metrics))
-    step, lr = _STEPS[tr.step_kind], None
-    for b, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle=shuffle, rng=tr.rng)):
-        tr.batch, tr.batch_data = b, (xb, yb)
-        tr.callbacks.on_batch_begin(b, {"size": len(xb)})
-        if b == 0:                                # the rate of the epoch's first update
-            lr = tr.optimizer.param_groups[0].get("lr")
-        loss = step(tr, xb, yb, totals)
-        tr.callbacks.on_batch_end(b, {"size": len(xb), "loss": loss})
-        if tr.abort_epoch:
+    shuffle = trainer.params["shuffle"] and batch_size < n
+    totals = _EpochTotals(list(trainer.model.parameters()), keep_outputs=bool(trainer.metrics))
+    step, lr = _STEPS[trainer.step_kind], None
+    for index, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle=shuffle, rng=trainer.rng)):
+        trainer.batch, trainer.batch_data = index, (xb, yb)
+        trainer.callbacks.on_batch_begin(index, {"size": len(xb)})
+        if index == 0:                            # the rate of the epoch's first update
+            lr = trainer.optimizer.param_groups[0].get("lr")
+        loss = step(trainer, xb, yb, totals)
+        trainer.callbacks.on_batch_end(index, {"size": len(xb), "loss": loss})
+        if trainer.abort_epoch:
             return None
-    return {"epoch": tr.epoch, **totals.logs(n, tr.metrics, tr.threshold),
+    return {"epoch": trainer.epoch, **totals.logs(n, trainer.metrics, trainer.threshold),
             "lr": None if lr is None else float(lr)}
 
 
 # -- one update, three ways ----------------------------------------------------------------
 
 
-def _evaluate_loss(tr: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTotals | None):
+def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTotals | None):
     """zero_grad, forward, loss, backward; recorded in ``totals`` if given."""
-    tr.evaluations += 1
-    tr.model.zero_grad()
-    output = tr.model(x)
-    loss = tr.loss_fn(output, yb)
+    trainer.evaluations += 1
+    trainer.model.zero_grad()
+    output = trainer.model(x)
+    loss = trainer.loss_fn(output, yb)
     loss.backward()
     value = float(loss.item())
     if totals is not None:
@@ -318,39 +287,39 @@ def _evaluate_loss(tr: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTotals 
     return loss, value, output
 
 
-def _plain_step(tr: Trainer, xb, yb, totals) -> float:
-    tr.optimizer.zero_grad()
-    _, value, _ = _evaluate_loss(tr, Tensor(xb, dtype=xb.dtype), yb, totals)
-    if tr.takes_loss:
-        tr.optimizer.step(loss=value)
+def _plain_step(trainer: Trainer, xb, yb, totals) -> float:
+    trainer.optimizer.zero_grad()
+    _, value, _ = _evaluate_loss(trainer, Tensor(xb, dtype=xb.dtype), yb, totals)
+    if trainer.takes_loss:
+        trainer.optimizer.step(loss=value)
     else:
-        tr.optimizer.step()
+        trainer.optimizer.step()
     return value
 
 
-def _closure_step(tr: Trainer, xb, yb, totals) -> float:
+def _closure_step(trainer: Trainer, xb, yb, totals) -> float:
     x, first = Tensor(xb, dtype=xb.dtype), []
 
     def closure():
-        loss, value, _ = _evaluate_loss(tr, x, yb, None if first else totals)
+        loss, value, _ = _evaluate_loss(trainer, x, yb, None if first else totals)
         first.append(value)
         return loss
 
-    tr.optimizer.step(closure)
+    trainer.optimizer.step(closure)
     return first[0]
 
 
-def _residual_step(tr: Trainer, xb, yb, totals) -> float:
+def _residual_step(trainer: Trainer, xb, yb, totals) -> float:
     """Levenberg–Marquardt: one evaluation of ``loss`` for the logs, then residual closures."""
     x = Tensor(xb, dtype=xb.dtype)
-    _, value, output = _evaluate_loss(tr, x, yb, totals)
-    target = _residual_target(yb, output.shape, output.dtype, tr.classification)
+    _, value, output = _evaluate_loss(trainer, x, yb, totals)
+    target = _residual_target(yb, output.shape, output.dtype, trainer.classification)
 
     def closure():
-        tr.evaluations += 1
-        return tr.model(x) - target
+        trainer.evaluations += 1
+        return trainer.model(x) - target
 
-    tr.optimizer.step(closure)
+    trainer.optimizer.step(closure)
     return value
 
 
@@ -370,26 +339,24 @@ _STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual
 
 
 def _batched_outputs(model, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+    """The model's outputs for ``X``, ``batch_size`` rows at a time, without a graph."""
     size = batch_size or len(X)
     with no_grad():
-        return np.concatenate([model(Tensor(X[i:i + size], dtype=X.dtype)).data for i in range(0, len(X), size)])
+        return np.concatenate([model(Tensor(X[i:i + size], dtype=X.dtype)).data
+                               for i in range(0, len(X), size)])
 
 
 def _evaluate_arrays(model, loss_fn, X, y, metrics: dict, threshold: float,
                      batch_size: int | None) -> dict:
     """Loss and metrics on (X, y) in eval mode without a graph; the mode is restored."""
-    was_training = getattr(model, "training", False)
-    model.eval()
-    try:
+    scores = {}
+    with model.eval_mode():
         outputs = _batched_outputs(model, X, batch_size)
-        scores = {}
         if loss_fn is not None:
             with no_grad():
                 scores["loss"] = float(loss_fn(Tensor(outputs, dtype=outputs.dtype), y).item())
-        scores.update(resolve.compute_metrics(metrics, y, outputs, threshold))
-        return scores
-    finally:
-        model.train(was_training)
+    scores.update(inputs.compute_metrics(metrics, y, outputs, threshold))
+    return scores
 
 
 def evaluate(model, data, metrics=("accuracy",), loss=None, batch_size: int | None = None) -> dict:
@@ -405,18 +372,18 @@ def evaluate(model, data, metrics=("accuracy",), loss=None, batch_size: int | No
     y = inputs.check_y(y, len(X), "data.y", owner)
     if batch_size is not None:
         check_number("batch_size", batch_size, owner, low=1, integer=True)
-    resolved = resolve.resolve_metrics(metrics, owner)
-    loss_fn, loss_name = (None, "") if loss is None else resolve.resolve_loss(loss, owner)
+    resolved = inputs.resolve_metrics(metrics, owner)
+    loss_fn = None if loss is None else inputs.resolve_loss(loss, owner)[0]
     n_outputs = inputs.output_size(model, X)
     task = getattr(data, "task", None)
     if loss_fn is None and task is None:
         classification = y.dtype.kind in "iub" and any(
             m.needs != "values" for m in resolved.values())
     else:
-        classification = resolve.is_classification(loss_name, y, n_outputs, task)
+        classification = inputs.is_classification(loss_fn, y, n_outputs, task)
     y = inputs.prepare_targets(y, classification, n_outputs, dtype, "data.y", owner)
     if loss_fn is not None:
-        threshold = resolve.label_threshold(loss_fn, loss_name)
+        threshold = inputs.label_threshold(loss_fn)
     else:
         threshold = _guess_threshold(model, X[:256], batch_size)
     return _evaluate_arrays(model, loss_fn, X, y, resolved, threshold, batch_size)
@@ -424,12 +391,8 @@ def evaluate(model, data, metrics=("accuracy",), loss=None, batch_size: int | No
 
 def _guess_threshold(model, X, batch_size) -> float:
     """Without a loss to tell: one output column in [0, 1] is a probability (0.5), else a score (0)."""
-    was_training = getattr(model, "training", False)
-    model.eval()
-    try:
+    with model.eval_mode():
         outputs = _batched_outputs(model, X, batch_size)
-    finally:
-        model.train(was_training)
     if outputs.ndim == 2 and outputs.shape[1] > 1:
         return 0.0
     return 0.5 if outputs.min() >= 0 and outputs.max() <= 1 else 0.0
@@ -444,9 +407,5 @@ def predict(model, X, batch_size: int | None = None) -> np.ndarray:
     X = inputs.check_X(X, "X", owner, dtype)
     if batch_size is not None:
         check_number("batch_size", batch_size, owner, low=1, integer=True)
-    was_training = getattr(model, "training", False)
-    model.eval()
-    try:
+    with model.eval_mode():
         return _batched_outputs(model, X, batch_size)
-    finally:
-        model.train(was_training)

@@ -14,13 +14,10 @@ Usage::
                                          "cross_entropy", lambda p: optim.Adam(p, lr=1e-2),
                                          (X, y), k=5, epochs=20)
     result.model, result.final_losses, result.best_index
-
-    history = chainrule.fit(model, "cross_entropy", optimizer, (X, y), restarts=5)
-    history.info["restarts"]["final_losses"]      # model now holds the best run's weights
+    result.history.info["restarts"]["final_losses"]
 """
 from __future__ import annotations
 
-import copy
 import inspect
 from dataclasses import dataclass
 
@@ -49,7 +46,7 @@ def restarts(make_model, loss, optimizer, train, k: int = 5, seed: int = 0,
     """
     from .loop import fit
     check_number("k", k, "restarts", low=1, integer=True)
-    fit_kwargs = _without_checkpoints(fit_kwargs, "restarts")
+    fit_kwargs = _without_checkpoints(fit_kwargs)
     takes_seed = _takes_argument(make_model)
     seeds = [seed + i for i in range(k)]
     models, histories = [], []
@@ -61,38 +58,13 @@ def restarts(make_model, loss, optimizer, train, k: int = 5, seed: int = 0,
     return _pick(models, histories, seeds, monitor, fit_kwargs)
 
 
-def fit_restarts(k, model, loss, optimizer, train, seed: int = 0, monitor=None, **fit_kwargs):
-    """``fit(..., restarts=k)``: run 0 trains ``model`` as given, runs 1..k-1 fresh copies.
-
-    Copies are rebuilt with a new ``rng`` when the model's class takes one (``nn.MLP``
-    keeps its initialisation scheme so), else deep-copied and ``reset_parameters(rng)``.
-    Afterwards ``model`` (and ``optimizer``) hold the best run's weights (and state).
-    """
-    from .loop import fit
-    check_number("restarts", k, "fit", low=1, integer=True)
-    fit_kwargs = _without_checkpoints(fit_kwargs, "fit")
-    seeds = [seed + i for i in range(k)]
-    models, optimizers, histories = [], [], []
-    for i, s in enumerate(seeds):
-        net = model if i == 0 else _fresh_copy(model, s)
-        opt = optimizer if i == 0 else _optimizer_for(optimizer, net)
-        histories.append(fit(net, loss, opt, train, seed=s, **fit_kwargs))
-        models.append(net)
-        optimizers.append(opt)
-    result = _pick(models, histories, seeds, monitor, fit_kwargs)
-    if result.best_index != 0:
-        model.load_state_dict(models[result.best_index].state_dict())
-        optimizer.load_state_dict(optimizers[result.best_index].state_dict())
-    return result.history
-
-
-def _without_checkpoints(fit_kwargs: dict, owner: str) -> dict:
+def _without_checkpoints(fit_kwargs: dict) -> dict:
     for name in ("checkpoint_dir", "resume_from"):
         if fit_kwargs.get(name) is not None:
-            raise invalid(name, owner, "None when training with restarts (restarted runs are "
+            raise invalid(name, "restarts", "None when training with restarts (restarted runs are "
                           "not checkpointed)", fit_kwargs[name])
     return {key: value for key, value in fit_kwargs.items()
-            if key not in ("checkpoint_dir", "resume_from", "restarts")}
+            if key not in ("checkpoint_dir", "resume_from")}
 
 
 def _pick(models, histories, seeds, monitor, fit_kwargs) -> RestartsResult:
@@ -116,22 +88,6 @@ def _optimizer_for(optimizer, model):
         return type(optimizer)(model.parameters(), **optimizer.defaults)
     raise invalid("optimizer", "restarts", "a function params -> Optimizer, or an optimizer to "
                   "copy", optimizer, exc=TypeError)
-
-
-def _fresh_copy(model, seed: int):
-    """The same architecture with new initial weights drawn from ``seed``."""
-    cls = type(model)
-    try:
-        takes_rng = "rng" in inspect.signature(cls).parameters
-        config = model.get_config() if takes_rng else None
-    except (TypeError, ValueError, RuntimeError):
-        config = None
-    if config is not None and not getattr(cls, "_saves_children", True):
-        fresh = cls.from_config({**config, "rng": seed})
-        return fresh.to(next(iter(model.parameters())).data.dtype)
-    fresh = copy.deepcopy(model)
-    fresh.reset_parameters(np.random.default_rng(seed))
-    return fresh
 
 
 def _takes_argument(fn) -> bool:

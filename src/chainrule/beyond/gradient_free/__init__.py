@@ -1,7 +1,6 @@
 """Gradient-free training of the same models: genetic algorithm, particle swarm, evolution strategy.
 
 =================  ==========================================================================
-``flat.py``        a model's parameters <-> one flat vector (``FlatView``)
 ``strategy.py``    the ask/tell contract every method follows; the best point so far
 ``genetic.py``     ``GeneticAlgorithm``: selection, crossover, mutation, elitism
 ``swarm.py``       ``ParticleSwarm``: inertia, cognitive and social weights; global or ring
@@ -9,6 +8,9 @@
 ``search.py``      ``minimize(fn, strategy)`` and ``fit(model, loss, strategy, train)``:
                    budgets in generations, evaluations or seconds; a ``History`` like fit's
 =================  ==========================================================================
+
+A model's parameters become one flat vector through ``chainrule.optim.flat.FlatView``
+(re-exported here), the view the batch optimizers use too.
 
 Usage::
 
@@ -19,7 +21,7 @@ Usage::
                      metrics=["accuracy"], max_time=5.0)
 """
 from .evolution import OpenAIES, centered_ranks, gradient_estimate
-from .flat import FlatView, parameters_to_vector, vector_to_parameters
+from ...optim.flat import FlatView, parameters_to_vector, vector_to_parameters
 from .genetic import CROSSOVERS, SELECTIONS, GeneticAlgorithm
 from .search import fit, minimize
 from .strategy import Strategy

@@ -41,13 +41,18 @@ import numpy as np
 from ..._validation import check_number, invalid
 from ...autodiff.graph import no_grad
 from ...autodiff.tensor import Tensor
+from ...training.callbacks import MaxTime, TargetLoss
 from ...training.history import History
-from .flat import FlatView
+from ...optim.flat import FlatView
 from .strategy import Strategy
 
 
 class _Budget:
-    """Counts evaluations and seconds; says why to stop."""
+    """Counts evaluations and seconds; says why to stop.
+
+    ``max_time`` and ``target_loss`` are ``fit``'s stopping rules (:class:`MaxTime`,
+    :class:`TargetLoss`), asked before every evaluation and after every generation.
+    """
 
     def __init__(self, generations, max_evaluations, max_time, target_loss, owner):
         if generations is None and max_evaluations is None and max_time is None:
@@ -60,6 +65,8 @@ class _Budget:
             check_number("max_time", max_time, owner, low=0.0, low_open=True))
         self.target_loss = None if target_loss is None else float(
             check_number("target_loss", target_loss, owner))
+        self.time_limit = None if max_time is None else MaxTime(self.max_time)
+        self.target = None if target_loss is None else TargetLoss(self.target_loss)
         self.evaluations = 0
         self.started = time.perf_counter()
         self.reason: str | None = None
@@ -71,14 +78,14 @@ class _Budget:
     def allows_evaluation(self) -> bool:
         if self.max_evaluations is not None and self.evaluations >= self.max_evaluations:
             self.reason = self.reason or "max_evaluations"
-        elif self.max_time is not None and self.elapsed >= self.max_time:
-            self.reason = self.reason or "max_time"
+        elif self.time_limit is not None and self.time_limit.reached({}, self.elapsed):
+            self.reason = self.reason or self.time_limit.reason
         return self.reason is None
 
     def after_generation(self, generation: int, best_loss: float) -> bool:
         """True to go on."""
-        if self.target_loss is not None and best_loss <= self.target_loss:
-            self.reason = "target_loss"
+        if self.target is not None and self.target.reached({"loss": best_loss}, self.elapsed):
+            self.reason = self.target.reason
         elif self.generations is not None and generation >= self.generations:
             self.reason = "max_generations"
         return self.reason is None and self.allows_evaluation()
@@ -179,8 +186,7 @@ def fit(model, loss, strategy: Strategy, train, val=None, *, metrics=(),
     far and, with ``val``, is scored on it (``val_loss``, ``val_<metric>``). ``loss`` is a
     name in ``chainrule.nn.LOSSES``, a loss module or a callable ``(output, y)``.
     """
-    from ...training import _inputs as inputs
-    from ...training import _resolve as resolve
+    from ...training import inputs
     from ...training.loop import evaluate as evaluate_model
 
     owner = "gradient_free.fit"
@@ -190,19 +196,13 @@ def fit(model, loss, strategy: Strategy, train, val=None, *, metrics=(),
         raise invalid("strategy", owner, f"a strategy over the model's {view.size} parameters",
                       f"a strategy of dim {strategy.dim}",
                       "Build it from model.parameters() of this model.")
-    loss_fn, loss_name = resolve.resolve_loss(loss, owner)
-    X, y = inputs.as_pair(train, "train", owner)
-    X = inputs.check_X(X, "train.X", owner, view.dtype)
-    y = inputs.check_y(y, len(X), "train.y", owner)
-    n_outputs = inputs.output_size(model, X)
-    classification = resolve.is_classification(loss_name, y, n_outputs,
-                                                getattr(train, "task", None))
-    y = inputs.prepare_targets(y, classification, n_outputs, view.dtype, "train.y", owner)
-    resolve.resolve_metrics(metrics, owner)                   # fail now, not after a generation
+    data = inputs.prepare(model, loss, train, owner)
+    loss_fn, y = data.loss, data.y
+    inputs.resolve_metrics(metrics, owner)                    # fail now, not after a generation
     budget = _Budget(generations, max_evaluations, max_time, target_loss, owner)
-    inputs_tensor = Tensor(X)
+    inputs_tensor = Tensor(data.X)
     history = History(params={"strategy": type(strategy).__name__, "dim": strategy.dim,
-                              "loss": loss_name, "n_train": len(X),
+                              "loss": data.loss_name, "n_train": len(data.X),
                               "generations": budget.generations,
                               "max_evaluations": budget.max_evaluations,
                               "max_time": budget.max_time, "target_loss": budget.target_loss})
@@ -222,12 +222,10 @@ def fit(model, loss, strategy: Strategy, train, val=None, *, metrics=(),
         if callback is not None and callback(logs) and not partial:
             budget.reason = budget.reason or "callback"
 
-    was_training = getattr(model, "training", False)
-    model.eval()
-    try:
-        history.stop_reason = _generations(evaluate, strategy, budget, False, on_generation)
-    finally:
-        view.set(strategy.best_x if math.isfinite(strategy.best_loss) else strategy.x0)
-        model.train(was_training)
+    with model.eval_mode():
+        try:
+            history.stop_reason = _generations(evaluate, strategy, budget, False, on_generation)
+        finally:
+            view.set(strategy.best_x if math.isfinite(strategy.best_loss) else strategy.x0)
     history.info["best_loss"] = strategy.best_loss
     return history

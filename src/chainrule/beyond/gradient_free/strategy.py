@@ -26,7 +26,7 @@ import numpy as np
 
 from ..._validation import check_number, invalid
 from ...random import get_rng
-from .flat import parameters_to_vector
+from ...optim.flat import parameters_to_vector
 
 
 def initial_vector(x0, owner: str) -> np.ndarray:

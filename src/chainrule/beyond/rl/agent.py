@@ -29,6 +29,7 @@ import time
 import numpy as np
 
 from ..._validation import check_number
+from ...training.callbacks import MaxTime
 from ...training.history import History
 from .env import EnvPool, env_factory, run_episodes
 from .policy import actor
@@ -93,6 +94,7 @@ class Agent:
         check_number("window", window, owner, low=1, integer=True)
         if episodes is None and env_steps is None and max_time is None:
             episodes = 1000
+        time_limit = None if max_time is None else MaxTime(max_time)     # fit's stopping rule
         pool = self.make_pool(env, seed)
         history = History(params={"agent": type(self).__name__, "episodes": episodes,
                                   "env_steps": env_steps, "max_time": max_time,
@@ -121,14 +123,15 @@ class Agent:
                         "elapsed": time.perf_counter() - started}
                 history.append(logs)
                 asked_to_stop = callback is not None and bool(callback(logs))
+                elapsed = time.perf_counter() - started
                 if solved_at is not None:
                     reason = "target_return"
                 elif episodes is not None and finished >= episodes:
                     reason = "max_episodes"
                 elif env_steps is not None and pool.env_steps >= env_steps:
                     reason = "max_env_steps"
-                elif max_time is not None and time.perf_counter() - started >= max_time:
-                    reason = "max_time"
+                elif time_limit is not None and time_limit.reached(logs, elapsed):
+                    reason = time_limit.reason
                 elif asked_to_stop:
                     reason = "callback"
         finally:

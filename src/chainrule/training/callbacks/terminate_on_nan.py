@@ -57,9 +57,9 @@ class TerminateOnNaN(Callback):
     # -- where did it start? ----------------------------------------------------------
 
     def _diagnose(self, batch: int, loss: float, bad_weights: list[str]) -> dict:
-        tr = self.trainer
-        xb, yb = tr.batch_data
-        outputs, loss_value = _recompute(tr.model, tr.loss_fn, xb, yb)
+        trainer = self.trainer
+        xb, yb = trainer.batch_data
+        outputs, loss_value = _recompute(trainer.model, trainer.loss_fn, xb, yb)
         first_output = next((name for name, out in outputs if not np.isfinite(out.data).all()),
                             None)
         if not np.isfinite(xb).all():
@@ -75,16 +75,16 @@ class TerminateOnNaN(Callback):
             if module is None:
                 where = "update"
                 module = bad_weights[0].rpartition(".")[0] if bad_weights else None
-        tr.model.zero_grad()
+        trainer.model.zero_grad()
         described = {"input": "non-finite values in the input batch, reaching",
                      "output": "the first non-finite output, in",
                      "loss": "a non-finite loss with finite outputs", "gradient":
                      "the first non-finite gradient (backward order), at the output of",
                      "update": "finite gradients but non-finite weights after the update, in"}
-        message = (f"TerminateOnNaN: epoch {tr.epoch}, batch {batch} (loss {loss}): "
+        message = (f"TerminateOnNaN: epoch {trainer.epoch}, batch {batch} (loss {loss}): "
                    f"{described[where]}" + (f" layer {module!r}" if module is not None else "")
                    + ". Restored the weights from before this batch and stopped.")
-        return {"epoch": tr.epoch, "batch": batch, "loss": loss, "where": where,
+        return {"epoch": trainer.epoch, "batch": batch, "loss": loss, "where": where,
                 "module": module, "non_finite_weights": bad_weights, "message": message}
 
 

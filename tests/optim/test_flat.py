@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from chainrule import nn
-from chainrule.beyond.gradient_free import FlatView, parameters_to_vector, vector_to_parameters
+from chainrule.optim.flat import FlatView, parameters_to_vector, vector_to_parameters
 
 
 def test_round_trip_is_bitwise():
@@ -50,3 +50,20 @@ def test_wrong_length_names_the_expected_size():
 def test_empty_parameter_list_is_refused():
     with pytest.raises(ValueError, match="'params' parameter of parameters_to_vector"):
         parameters_to_vector([])
+
+
+def test_grad_is_one_vector_with_zeros_where_a_gradient_is_missing():
+    model = nn.Linear(2, 2, rng=0)
+    model.weight.grad = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    view = FlatView(model)
+    np.testing.assert_array_equal(view.grad(), [1, 2, 3, 4, 0, 0])
+    assert view.grad(np.float32).dtype == np.float32
+
+
+def test_add_moves_along_a_direction_in_place():
+    model = nn.Linear(2, 2, rng=0)
+    view = FlatView(model)
+    x = view.get()
+    direction = np.arange(6.0)
+    view.add(0.5, direction)
+    np.testing.assert_allclose(view.get(), x + 0.5 * direction, rtol=1e-6)

@@ -1,4 +1,7 @@
-"""A model's parameters as one flat vector, and back: what gradient-free methods search over.
+"""A model's parameters as one flat vector, and back.
+
+What the batch methods (CG, SCG, L-BFGS, Levenberg–Marquardt) move along, and what the
+gradient-free methods search over.
 
 Contract
 --------
@@ -6,11 +9,12 @@ Contract
 (PyTorch's ``torch.nn.utils.parameters_to_vector``); ``vector_to_parameters(x, params)``
 writes ``x`` back in place, cast to each parameter's dtype, so optimizers and modules
 holding the parameters keep working. ``FlatView(module)`` keeps the parameter list and
-the layout (names, shapes, offsets) of one module.
+the layout (names, shapes, offsets) of one module, and also reads the gradients as one
+vector (``grad``) and moves along a direction in place (``add``).
 
 Invariant: ``vector_to_parameters(parameters_to_vector(p), p)`` leaves every parameter
 bitwise unchanged, and ``parameters_to_vector`` after ``vector_to_parameters(x, p)``
-returns ``x`` cast to the parameters' dtype (``tests/beyond/test_flat.py``).
+returns ``x`` cast to the parameters' dtype (``tests/optim/test_flat.py``).
 
 Usage::
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._validation import invalid
+from .._validation import invalid
 
 
 def _as_list(params, owner: str) -> list:
@@ -45,18 +49,7 @@ def parameters_to_vector(params, dtype=np.float64) -> np.ndarray:
 
 def vector_to_parameters(vector, params) -> None:
     """Write ``vector`` into the parameters in place (each slice cast to its parameter's dtype)."""
-    owner = "vector_to_parameters"
-    params = _as_list(params, owner)
-    vector = np.asarray(vector)
-    total = sum(p.data.size for p in params)
-    if vector.ndim != 1 or vector.size != total:
-        raise invalid("vector", owner, f"a 1-D array of {total} values (one per parameter entry)",
-                      vector)
-    offset = 0
-    for p in params:
-        n = p.data.size
-        p.data[...] = vector[offset:offset + n].reshape(p.data.shape)
-        offset += n
+    FlatView(_as_list(params, "vector_to_parameters")).set(vector)
 
 
 class FlatView:
@@ -91,7 +84,23 @@ class FlatView:
 
     def set(self, vector) -> None:
         """Load ``vector`` into the parameters in place."""
-        vector_to_parameters(vector, self.params)
+        vector = np.asarray(vector)
+        if vector.ndim != 1 or vector.size != self.size:
+            raise invalid("vector", "vector_to_parameters", f"a 1-D array of {self.size} values "
+                          "(one per parameter entry)", vector)
+        for p, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:]):
+            p.data[...] = vector[start:stop].reshape(p.data.shape)
+
+    def add(self, t: float, direction: np.ndarray) -> None:
+        """``x <- x + t d`` in place, parameter by parameter."""
+        for p, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:]):
+            p.data += t * direction[start:stop].reshape(p.data.shape)
+
+    def grad(self, dtype=np.float64) -> np.ndarray:
+        """Every gradient as one vector; a parameter without gradient contributes zeros."""
+        return np.concatenate([np.zeros(p.data.size, dtype) if p.grad is None
+                               else p.grad.reshape(-1) for p in self.params]).astype(
+                                   dtype, copy=False)
 
     def unflatten(self, vector) -> dict[str, np.ndarray]:
         """``{name: array}`` views of ``vector`` in the parameters' shapes (no copy)."""

@@ -2,10 +2,11 @@
 
 Conjugate gradient, scaled conjugate gradient, L-BFGS and Levenberg–Marquardt work on
 ``x``, the concatenation of every parameter raveled in order. ``FlatOptimizer`` gives
-them the view (``flat_params``, ``set_flat``, ``add_flat``, ``flat_grad``) and the
-closure protocol: ``evaluate(closure)`` returns ``(loss, gradient)`` at the current
-parameters and ``directional_evaluate(closure, x, t, d)`` at ``x + t d`` (restoring
-``x`` afterwards), which is what a line search calls.
+them the view (``flat_params``, ``set_flat``, ``add_flat``, ``flat_grad``, through a
+:class:`~chainrule.optim.flat.FlatView`) and the closure protocol: ``evaluate(closure)``
+returns ``(loss, gradient)`` at the current parameters and
+``directional_evaluate(closure, x, t, d)`` at ``x + t d`` (restoring ``x`` afterwards),
+which is what a line search calls.
 
 Like PyTorch's LBFGS, these methods take one parameter group, and keep their state
 (directions, histories, step sizes) under the first parameter in ``self.state``, so
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import invalid
+from .._validation import check_number, invalid
+from .flat import FlatView
 from .optimizer import Optimizer, _evaluate
 
 
@@ -31,7 +33,16 @@ class FlatOptimizer(Optimizer):
                           f"{len(self.param_groups)} groups",
                           "Batch methods treat all parameters as one vector.")
         self._params = self.param_groups[0]["params"]
-        self._dtype = np.result_type(*[p.data.dtype for p in self._params])
+        self._view = FlatView(self._params)
+        self._dtype = self._view.dtype
+
+    def _check_stopping(self, group) -> None:
+        """The limits every batch method shares: iterations, evaluations, tolerances."""
+        owner = type(self).__name__
+        check_number("max_iter", group["max_iter"], owner, low=1, integer=True)
+        check_number("max_eval", group["max_eval"], owner, low=1, integer=True)
+        check_number("tolerance_grad", group["tolerance_grad"], owner, low=0.0)
+        check_number("tolerance_change", group["tolerance_change"], owner, low=0.0)
 
     def add_param_group(self, param_group):
         if self.param_groups:
@@ -47,29 +58,18 @@ class FlatOptimizer(Optimizer):
     # -- the flat view --------------------------------------------------------------------
 
     def flat_params(self) -> np.ndarray:
-        return np.concatenate([p.data.reshape(-1) for p in self._params]).astype(self._dtype,
-                                                                                 copy=False)
+        return self._view.get(self._dtype)
 
     def flat_grad(self) -> np.ndarray:
         """All gradients as one vector; a parameter without gradient contributes zeros."""
-        return np.concatenate([np.zeros(p.data.size, self._dtype) if p.grad is None
-                               else p.grad.reshape(-1) for p in self._params]).astype(
-                                   self._dtype, copy=False)
+        return self._view.grad(self._dtype)
 
     def set_flat(self, x: np.ndarray) -> None:
-        offset = 0
-        for p in self._params:
-            n = p.data.size
-            p.data[...] = x[offset:offset + n].reshape(p.data.shape)
-            offset += n
+        self._view.set(x)
 
     def add_flat(self, t: float, d: np.ndarray) -> None:
         """``x <- x + t d`` in place, parameter by parameter."""
-        offset = 0
-        for p in self._params:
-            n = p.data.size
-            p.data += t * d[offset:offset + n].reshape(p.data.shape)
-            offset += n
+        self._view.add(t, d)
 
     # -- closure calls --------------------------------------------------------------------
 
