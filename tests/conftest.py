@@ -1,4 +1,5 @@
 """Suite-wide fixtures."""
+import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
@@ -64,3 +65,24 @@ def study_file(tmp_path):
         path.write_text(text)
         return path
     return write
+
+
+# Small class data sets split once per session (test rows held out), for the gradient-free,
+# unsupervised and RL tests.
+@pytest.fixture(scope="session")
+def iris_split():
+    """Iris standardised on its training rows."""
+    from chainrule import data
+    split = data.train_val_test_split(data.load("iris"), val=0.0, test=0.25, seed=0)
+    mean, std = split.X_train.mean(0), split.X_train.std(0)
+    scale = lambda X: ((X - mean) / std).astype(np.float32)   # noqa: E731
+    return scale(split.X_train), split.y_train, scale(split.X_test), split.y_test
+
+
+@pytest.fixture(scope="session")
+def digits_split():
+    """Digits with pixels scaled to [0, 1]."""
+    from chainrule import data
+    split = data.train_val_test_split(data.load("digits"), val=0.0, test=0.25, seed=0)
+    scale = lambda X: (X / 16.0).astype(np.float32)            # noqa: E731
+    return scale(split.X_train), split.y_train, scale(split.X_test), split.y_test

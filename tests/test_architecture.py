@@ -30,18 +30,11 @@ DOC = ROOT / "docs" / "architecture.md"
 
 SHARED = {"chainrule._validation", "chainrule.random"}   # shared internals of the root package
 
-# Today's known breaches, as "module: what" (an entry also covers the names below it, e.g.
+# Known breaches, as "module: what" (an entry also covers the names below it, e.g.
 # "private chainrule.training._inputs" covers "private chainrule.training._inputs.as_pair").
-# Each group names the change that removes it; once that is merged, delete its entries:
-# the test fails on an entry that no longer matches anything.
-KNOWN = {
-    # serialization reads which modules save their children themselves
-    "chainrule.serialization: private attribute _saves_children of nn",
-    # not parts A/B: beyond calls the facade's fit (`import chainrule`, `from .. import fit`);
-    # to import chainrule.training instead, with issue 13 point 9 (beyond's new names)
-    "chainrule.beyond.pretraining: imports chainrule",
-    "chainrule.beyond.studies: imports chainrule",
-}
+# Empty since issue 13; an entry must name the change that removes it, and the test fails on
+# an entry that no longer matches anything.
+KNOWN: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -239,8 +232,8 @@ def test_the_package_table_names_every_package():
 def test_the_core_imports_nothing_above_it():
     table = allowed_imports()
     assert table["autodiff"] == set()
-    assert not {"nn", "training", "studies", "explainer", "beyond"} & table["autodiff"]
-    assert not {"training", "studies", "explainer", "sklearn", "beyond"} & table["nn"]
+    assert not {"nn", "training", "studies", "explainer", "gradient_free", "rl", "unsupervised"} & table["autodiff"]
+    assert not {"training", "studies", "explainer", "sklearn", "gradient_free", "rl", "unsupervised"} & table["nn"]
 
 
 def test_imports_point_down_and_nothing_private_crosses_a_package():

@@ -19,6 +19,6 @@ from . import optim
 from . import data, metrics
 from . import training
 from .training import fit, evaluate, predict, History
-from . import beyond
+from . import gradient_free, rl, unsupervised
 
 __version__ = "0.1.0"

@@ -14,7 +14,7 @@ COMMAND_MODULES = [
     "chainrule.data.cli",          # chainrule datasets list|info
     "chainrule.explainer.cli",     # chainrule explain
     "chainrule.studies.cli",       # chainrule study ..., chainrule reproduce
-    "chainrule.beyond.cli",        # chainrule rl cartpole
+    "chainrule.rl.cli",            # chainrule rl cartpole
 ]
 
 

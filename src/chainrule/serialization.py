@@ -103,7 +103,7 @@ def _describe(module, where: str) -> dict:
                       "rebuild the model in code before model.load_state_dict(chainrule.load(path)).",
                       exc=TypeError)
     node = {"type": name, "config": _jsonable(module.get_config(), f"{where} ({name})")}
-    if module._saves_children:
+    if module.saves_children:
         node["children"] = {key: _describe(child, f"{where}.{key}")
                             for key, child in module.named_children()}
     return node

@@ -361,12 +361,6 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
     def _base_loss(self):
         return nn.CrossEntropyLoss(weight=self._weights)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
-        tags.classifier_tags.multi_label = False
-        return tags
-
 
 class NeuralNetRegressor(RegressorMixin, _BaseNeuralNet):
     """A multilayer perceptron regressor trained with the mean squared error.

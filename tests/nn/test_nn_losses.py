@@ -174,6 +174,16 @@ def test_every_loss_declares_its_task(name):
         assert loss.decision_threshold == (0.5 if name == "bce" else 0.0)
 
 
+@pytest.mark.parametrize("name", sorted(nn.LOSSES))
+def test_each_functional_loss_declares_the_task_of_its_module(name):
+    module = nn.get_loss(name)
+    function = {"mse": F.mse_loss, "l1": F.l1_loss, "mae": F.l1_loss, "huber": F.huber_loss,
+                "bce": F.binary_cross_entropy, "bce_with_logits": F.binary_cross_entropy_with_logits,
+                "cross_entropy": F.cross_entropy, "nll": F.nll_loss}[name]
+    assert function.task == module.task
+    assert getattr(function, "decision_threshold", 0.0) == getattr(module, "decision_threshold", 0.0)
+
+
 def test_penalised_loss_adds_the_penalties_and_declares_the_wrapped_task():
     model = nn.MLP([3, 4, 2], rng=0)
     x = chainrule.tensor(np.random.default_rng(0).standard_normal((5, 3)))

@@ -17,7 +17,7 @@ def error_of(path) -> str:
 
 def test_builtin_presets_all_load_with_quick_overrides():
     paths = S.preset_paths()
-    assert len(paths) == 14          # 11 article tables + 3 beyond-backprop comparisons
+    assert len(paths) == 14          # 11 article tables + 3 comparisons beyond supervised backprop
     for path in paths:
         full, quick = S.load(path), S.load(path, quick=True)
         assert full.description and full.title

@@ -16,7 +16,7 @@ from .module import Module
 class _ModuleSequence(Module):
     """Shared list behaviour of ``Sequential`` and ``ModuleList``."""
 
-    _saves_children = True      # chainrule.save records the children; from_config takes them
+    saves_children = True      # chainrule.save records the children; from_config takes them
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -121,7 +121,7 @@ class ModuleList(_ModuleSequence):
 class ModuleDict(Module):
     """A dict of modules whose parameters the owner registers (keys must be strings)."""
 
-    _saves_children = True
+    saves_children = True
 
     def __init__(self, modules: dict | None = None):
         super().__init__()

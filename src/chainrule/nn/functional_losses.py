@@ -215,3 +215,13 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
     if reduction == "mean":
         return ops.sum(losses) * (1.0 / input.shape[0])
     return _reduce(losses, reduction)
+
+
+# What each loss learns, read by ``fit`` as the loss modules' ``task`` class attributes are:
+# classes or values, and where one output column splits two classes (0.5 for probabilities).
+for _loss in (mse_loss, l1_loss, huber_loss):
+    _loss.task = "regression"
+for _loss in (binary_cross_entropy, binary_cross_entropy_with_logits, nll_loss, cross_entropy):
+    _loss.task = "classification"
+binary_cross_entropy.decision_threshold = 0.5
+del _loss

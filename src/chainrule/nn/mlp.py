@@ -64,7 +64,7 @@ class MLP(Sequential):
             elif output_activation is not None:
                 self.append(get_activation(output_activation))
 
-    _saves_children = False     # rebuilt from its config: the constructor makes the children
+    saves_children = False     # rebuilt from its config: the constructor makes the children
 
     def get_config(self) -> dict:
         return Module.get_config(self)

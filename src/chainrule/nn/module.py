@@ -58,7 +58,8 @@ class Module:
     # constructor arguments that are not part of the architecture (never saved)
     _unsaved_config: tuple = ("rng",)
     # True for containers, which chainrule.save describes by their children, not their config
-    _saves_children: bool = False
+    # (public: serialization reads it)
+    saves_children: bool = False
 
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)

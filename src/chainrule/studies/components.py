@@ -79,10 +79,10 @@ def metric_names(task: str, kind: str = "fit") -> list[str]:
 # Specs with ``kind = "<name>"`` run their trials through another package: name -> the
 # module whose ``KINDS[name]`` gives the ``[trial]`` table's options (defaults, choices),
 # the metrics, ``run(config, seed)`` and the report's setting line
-# (see chainrule.beyond.studies). The default kind, "fit", is ``trial.run_trial``.
-TRIAL_KINDS = {"pretraining": "chainrule.beyond.studies",
-               "gradient_free": "chainrule.beyond.studies",
-               "rl": "chainrule.beyond.studies"}
+# (see chainrule.studies.kinds). The default kind, "fit", is ``trial.run_trial``.
+TRIAL_KINDS = {"pretraining": "chainrule.unsupervised.study",
+               "gradient_free": "chainrule.gradient_free.study",
+               "rl": "chainrule.rl.study"}
 
 
 def trial_kind(name: str):

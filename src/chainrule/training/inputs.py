@@ -1,7 +1,7 @@
 """What a trainer is given, checked and brought into one form before the first step.
 
 ``fit``, ``evaluate``, ``predict`` and the gradient-free trainer
-(:func:`chainrule.beyond.gradient_free.fit`) take data, a loss, metrics and an optimizer
+(:func:`chainrule.gradient_free.fit`) take data, a loss, metrics and an optimizer
 in flexible forms. Everything here runs before any training, so that bad input fails at
 once, in the library's one voice (:mod:`chainrule._validation`), never after an hour of
 training or deep inside a layer.

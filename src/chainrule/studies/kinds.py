@@ -1,0 +1,35 @@
+"""Trial kinds: studies whose trials are not one ``fit`` of a model.
+
+A spec with ``kind = "<name>"`` runs its trials through a :class:`Kind`, found by name in
+``components.TRIAL_KINDS`` (a module path: the kind lives in the package whose method it
+runs, which the studies package does not import). A kind declares the options of its spec's
+``[trial]`` table (defaults and choices), the metrics its trials record,
+``run(config, seed) -> {"metrics", "history"}`` and the report's one-line ``setting``.
+
+The built-in kinds: ``pretraining`` (``chainrule.unsupervised.study``), ``gradient_free``
+(``chainrule.gradient_free.study``) and ``rl`` (``chainrule.rl.study``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A trial kind: its ``[trial]`` options (defaults, choices), metrics, runner, setting."""
+    options: dict
+    metrics: tuple
+    run: Callable[[dict, int], dict]
+    setting: Callable[[object, list], str]
+    choices: dict = field(default_factory=dict)
+    uses_dataset: bool = False          # whether [dataset] and [model] apply
+
+
+def setting_tail(spec, done) -> str:
+    """The end of every kind's setting line: factors, seeds, trials and their time."""
+    factors = "; ".join(f"{f.key.split('.')[-1]}: {', '.join(f.labels)}" for f in spec.factors)
+    wall = sum(r.get("wall_time") or 0 for r in done)
+    return (f"Factors: {factors or 'none'}. Seeds per cell: {spec.seeds}"
+            f"{' (quick run)' if spec.quick else ''}. Trials: {len(done)}, {wall:.1f} s of trial "
+            f"time in all.")
