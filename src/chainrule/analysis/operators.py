@@ -61,8 +61,12 @@ class LossCurvature(LinearOperator):
         # the point: a copy of the parameters in the analysis dtype, differentiable
         self.parameters = {name: Tensor(p.data.astype(dtype), requires_grad=True, dtype=dtype)
                            for name, p in model.named_parameters()}
-        X = prepared.X.astype(dtype, copy=False)
-        y = prepared.y.astype(dtype, copy=False) if prepared.y.dtype.kind == "f" else prepared.y
+        # the data again, cast from the caller's arrays (prepare cast them to the model's dtype)
+        X, y = inputs.as_pair(data, "train", owner)
+        X = inputs.check_X(X, "train.X", owner, dtype)
+        y = inputs.prepare_targets(inputs.check_y(y, len(X), "train.y", owner),
+                                   prepared.classification, prepared.n_outputs, dtype, "train.y",
+                                   owner)
         size = batch_size or len(X)
         self.batches = [(X[i:i + size], y[i:i + size]) for i in range(0, len(X), size)]
         self.weights = [len(xb) / len(X) for xb, _ in self.batches]

@@ -57,11 +57,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                           "before computing the outputs from it.")
     seeds = _seeds(outputs, grad_outputs, create_graph, owner)
     retain = create_graph if retain_graph is None else retain_graph
-    captured = _walk(list(outputs), seeds, create_graph, retain, inputs)
+    captured, freed = _walk(list(outputs), seeds, create_graph, retain, inputs)
     results = []
     for i, t in enumerate(inputs):
         g = captured.get(id(t))
         if g is None and not allow_unused:
+            if freed:                           # the path to it may have been freed before
+                raise graph.released_error()
             raise invalid(f"inputs[{i}]", owner, "a tensor that the outputs depend on", t,
                           "It was not used to compute them. Pass allow_unused=True to get "
                           "None for it instead.")
@@ -146,10 +148,12 @@ def _seeds(outputs, grad_outputs, record: bool, owner: str, param: str = "grad_o
 # -- the walk ------------------------------------------------------------------------------
 
 
-def _walk(roots: list, seeds: list, record: bool, retain_graph: bool, inputs) -> dict:
+def _walk(roots: list, seeds: list, record: bool, retain_graph: bool, inputs):
     """Propagate ``seeds`` from ``roots`` to the leaves (``inputs is None``: accumulate into
-    ``.grad``) or to ``inputs`` (return ``{id(input): gradient}``), recording if asked."""
+    ``.grad``) or to ``inputs``, recording if asked. Returns ``{id(input): gradient}`` and
+    whether the graph held nodes freed by an earlier pass (their inputs can't be seen)."""
     order = toposort(roots)
+    freed = any(node._inputs is graph._RELEASED for node in order)
     targets = None
     if inputs is not None:
         targets = {id(t) for t in inputs}
@@ -188,7 +192,7 @@ def _walk(roots: list, seeds: list, record: bool, retain_graph: bool, inputs) ->
                 node._inputs, node._constants = graph._RELEASED, None
     if not record:
         _unshare(captured)
-    return captured
+    return captured, freed
 
 
 def _on_paths_to(order: list, targets: set) -> list:
