@@ -11,6 +11,9 @@ A transform takes a function of tensors and returns a function, or evaluates one
     jacobian(f, argnums=0)(*args)     -> J, of shape f(x).shape + x.shape (reverse mode)
     hessian(f, argnums=0)(*args)      -> H = jacobian(jacobian(f))
     hvp(f, primals, tangents)         -> (f(x), H v),   H v = d/de grad f(x + e v) at e = 0
+
+``primals`` and ``tangents`` are a tensor each, or tuples of them (one per argument of
+``f``); ``hvp`` answers in the same form.
     functional_call(module, params, *args)   -> module(*args) with params swapped in
 
 ``argnums`` is an int or a tuple of ints (then the results are tuples). An argument is a
@@ -33,7 +36,7 @@ Usage::
     x = chainrule.tensor([1.0, 2.0], dtype=np.float64)
     func.grad(f)(x)                                  # 3 x^2 -> [3., 12.]
     func.hessian(f)(x)                               # diag(6 x)
-    func.hvp(f, (x,), (chainrule.tensor([1.0, 0.0], dtype=np.float64),))[1]   # (H v,)
+    func.hvp(f, x, chainrule.tensor([1.0, 0.0], dtype=np.float64))[1]   # H v -> [6., 0.]
 
     params = {name: p.detach() for name, p in model.named_parameters()}
     loss = lambda params: loss_fn(func.functional_call(model, params, X), y)
@@ -173,26 +176,28 @@ def hvp(func, primals, tangents):
 
     :math:`H v = \\frac{d}{d\\epsilon} \\nabla f(x + \\epsilon v)\\big|_{\\epsilon=0}`, computed
     as the gradient of :math:`\\langle \\nabla f(x), v \\rangle` (reverse over reverse): a
-    forward and two backward passes, and the Hessian is never formed. One tensor per primal.
+    forward and two backward passes, and the Hessian is never formed. One tensor per primal
+    (a tuple if ``primals`` is one).
     """
     owner = "chainrule.func.hvp"
+    single = not isinstance(primals, tuple)
     primals, tangents = _pair(primals, tangents, owner)
     xs, create = _inputs(primals, owner)
     with _Running():
         value = _scalar_output(func(*xs), owner)
-    if not value.requires_grad:
-        return _result(value, create), tuple(_zeros_like(x) for x in xs)
-    with enable_grad():
-        grads = autograd.grad(value, xs, create_graph=True, allow_unused=True)
-        terms = [(g * v).sum() for g, v in zip(grads, tangents) if g is not None and g.requires_grad]
-        if not terms:
-            return _result(value, create), tuple(_zeros_like(x) for x in xs)
-        dot = terms[0]
-        for term in terms[1:]:
-            dot = dot + term
-        products = autograd.grad(dot, xs, create_graph=create, allow_unused=True)
-    return _result(value, create), tuple(_zeros_like(x) if h is None else h
-                                         for h, x in zip(products, xs))
+    products = [None] * len(xs)
+    if value.requires_grad:
+        with enable_grad():
+            grads = autograd.grad(value, xs, create_graph=True, allow_unused=True)
+            terms = [(g * v).sum() for g, v in zip(grads, tangents)
+                     if g is not None and g.requires_grad]
+            if terms:
+                dot = terms[0]
+                for term in terms[1:]:
+                    dot = dot + term
+                products = autograd.grad(dot, xs, create_graph=create, allow_unused=True)
+    products = tuple(_zeros_like(x) if h is None else h for h, x in zip(products, xs))
+    return _result(value, create), products[0] if single else products
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -64,9 +64,20 @@ class EndPoint:
             f"{len(self.bottom.values)} below -{self.tolerance:g} x the largest",
             f"  along the bottom eigenvector, t = {self.step:.3g}: the loss changes by "
             f"{self.probe_change:.3g} on average of +-t (t^2 lambda_min / 2 = "
-            f"{self.predicted_change:.3g})",
+            f"{self.predicted_change:.3g})"
+            + ("" if self.probe_agrees else ": they disagree, so the quadratic model does not "
+                                            "hold that far (a kink, such as a ReLU's, or "
+                                            "higher-order terms); the kind rests on the "
+                                            "eigenvalues alone"),
         ]
         return "\n".join(lines)
+
+    @property
+    def probe_agrees(self) -> bool:
+        """Whether the measured change has the predicted sign and is within a factor of 2."""
+        ratio = self.probe_change / self.predicted_change if self.predicted_change else np.inf
+        return 0.5 <= ratio <= 2.0 or (self.predicted_change == 0 and abs(self.probe_change)
+                                        <= 1e-12 * max(abs(self.loss), 1.0))
 
 
 def classify(hessian: LossCurvature, k: int = 3, tolerance: float = 1e-3, flat: float = 1e-6,
@@ -90,9 +101,10 @@ def classify(hessian: LossCurvature, k: int = 3, tolerance: float = 1e-3, flat: 
         kind = "minimum"
     loss = hessian.loss
     gradient_norm = float(np.linalg.norm(hessian.gradient))
-    # a step whose predicted change is a measurable 1e-4 of the loss (or 1e-8 absolute)
+    # a step whose predicted change is 1e-6 of the loss (or 1e-10 absolute): far above the
+    # rounding of a float64 loss, and short, so that it rarely crosses a ReLU's kink
     curvature = max(abs(smallest), flat, 1e-12)
-    step = float(np.sqrt(2 * max(1e-4 * abs(loss), 1e-8) / curvature))
+    step = float(np.sqrt(2 * max(1e-6 * abs(loss), 1e-10) / curvature))
     point, direction = hessian.point, bottom.vectors[:, 0]
     probe = 0.5 * (hessian.loss_at(point + step * direction)
                    + hessian.loss_at(point - step * direction)) - loss
