@@ -24,7 +24,8 @@ class NewtonCG(SecondOrderOptimizer):
         p = CG(H p = -g), stopped when |H p + g| <= eps, after cg_max_iter products,
             or at a direction d with d.H d <= 0: then the iterate so far, or -g if it
             is the first direction (negative curvature: H is not positive definite here)
-        t = 1, 0.8, 0.8^2 ... until L(theta + t p) <= L(theta) + 1e-4 t g.p   # Armijo
+        t = 1, 1/2, 1/4 ... until L(theta + t p) <= L(theta) + 1e-4 t g.p     # Armijo
+            (if no t in max_ls halvings passes, the same search along -g)
         theta = theta + t p
 
     Unlike :class:`HessianFree`, the curvature is the true Hessian, which can be
@@ -75,7 +76,13 @@ class NewtonCG(SecondOrderOptimizer):
             state["cg_iters"] += curvature.products
             p = solution.x if solution.iterations else -g       # negative curvature at once
             x = self.flat_params().astype(np.float64)
-            t, _ = self.backtrack(closure, x, loss, float(g @ p), p, max_ls=group["max_ls"])
+            t, _ = self.backtrack(closure, x, loss, float(g @ p), p, max_ls=group["max_ls"],
+                                  shrink=0.5)
+            if t == 0.0 and solution.iterations:
+                # NOTE: near-singular curvature can make p huge before CG meets negative
+                # curvature, and then no step along it decreases the loss in max_ls halvings
+                t, _ = self.backtrack(closure, x, loss, -float(g @ g), -g,
+                                      max_ls=group["max_ls"], shrink=0.5)
             state["n_iter"] += 1
             if t == 0.0:                                         # no decrease found: stop
                 break
