@@ -15,8 +15,9 @@ Contract
   reshape expand_dims swapaxes transpose broadcast_to softmax`` (``sum(x, axis,
   keepdims=False)`` always with its axis), plus the adjoints that
   have a kernel of their own, as primitives (``getitem_backward``,
-  ``softmax_cross_entropy_backward``): their forward for arrays, the primitive itself
-  for tensors.
+  ``softmax_cross_entropy_backward``): their kernel for arrays, the primitive for
+  tensors, both called with every argument positional (inputs, then constants in the
+  primitive's order), which keeps the fast path free of keyword binding.
 * Operators need no namespace: ``g * y``, ``g @ w.T``, ``-g``, ``g[index]``, comparisons,
   ``& | ~`` on masks, and the methods ``.sum(axis=, keepdims=)``, ``.reshape``,
   ``.transpose``, ``.astype``, ``.T``, ``.shape``, ``.ndim``, ``.dtype`` work on both.
@@ -44,7 +45,12 @@ from .tensor import Tensor
 
 def namespace(x) -> SimpleNamespace:
     """:data:`TENSOR` if ``x`` is a tensor (a recorded backward pass), else :data:`NUMPY`."""
+    if x.__class__ is _ARRAY:            # the fast path's case, tested first
+        return NUMPY
     return TENSOR if isinstance(x, Tensor) else NUMPY
+
+
+_ARRAY = np.ndarray
 
 
 NUMPY = SimpleNamespace(
@@ -55,8 +61,8 @@ NUMPY = SimpleNamespace(
     reshape=np.reshape, expand_dims=np.expand_dims, swapaxes=np.swapaxes,
     transpose=np.transpose, broadcast_to=np.broadcast_to,
     softmax=primitives.softmax.forward,
-    getitem_backward=primitives.getitem_backward.forward,
-    softmax_cross_entropy_backward=primitives.softmax_cross_entropy_backward.forward,
+    getitem_backward=primitives.scatter_add,
+    softmax_cross_entropy_backward=primitives.cross_entropy_gradient,
 )
 
 
@@ -87,13 +93,22 @@ def _sum(x, axis, keepdims=False):
     return ops.sum(x, axis, keepdims)      # axis required, so a row that forgets it fails here
 
 
+def _getitem_backward(g, index, shape):
+    return primitives.getitem_backward(g, index=index, shape=shape)
+
+
+def _softmax_cross_entropy_backward(g, logits, targets, class_weights, reduction, probs):
+    return primitives.softmax_cross_entropy_backward(
+        g, logits, targets=targets, class_weights=class_weights, reduction=reduction, probs=probs)
+
+
 TENSOR = SimpleNamespace(
     exp=ops.exp, expm1=_expm1, sign=_sign, maximum=ops.maximum, where=ops.where, sum=_sum,
     reshape=ops.reshape, expand_dims=_expand_dims, swapaxes=_swapaxes,
     transpose=ops.transpose, broadcast_to=ops.broadcast_to,
     softmax=_softmax,
-    getitem_backward=primitives.getitem_backward,
-    softmax_cross_entropy_backward=primitives.softmax_cross_entropy_backward,
+    getitem_backward=_getitem_backward,
+    softmax_cross_entropy_backward=_softmax_cross_entropy_backward,
 )
 
 assert vars(NUMPY).keys() == vars(TENSOR).keys()

@@ -26,8 +26,6 @@ row to ``vjps.py`` with ``defvjp``; add a gradcheck case to ``PRIMITIVE_CASES`` 
 """
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from .graph import Primitive
@@ -233,8 +231,13 @@ def getitem_backward(g, *, index, shape):
     """The adjoint of ``getitem``: zeros of ``shape`` with ``g`` added at ``index``.
 
     Repeated integer indices accumulate (``np.add.at``); a basic index (ints, slices,
-    ``None``, ``...``) is one slice assignment.
+    ``None``, ``...``) is one slice assignment. The kernel is :func:`scatter_add`.
     """
+    return scatter_add(g, index, shape)
+
+
+def scatter_add(g, index, shape):
+    """The kernel of ``getitem_backward``, arguments positional (the fast path calls it)."""
     out = np.zeros(shape, dtype=g.dtype)
     if _is_basic_index(index):
         out[index] = g
@@ -299,7 +302,17 @@ def softmax_cross_entropy_backward(g, logits, *, targets, class_weights, reducti
 
     ``probs`` is softmax(logits), saved by the forward; ``logits`` is an input so that a
     second derivative reaches it. The scale per row is ``g_i w_i`` ("none"), ``g w_i``
-    ("sum") or ``g w_i / sum(w)`` ("mean"), with w = 1 without class weights.
+    ("sum") or ``g w_i / sum(w)`` ("mean"), with w = 1 without class weights. The kernel
+    is :func:`cross_entropy_gradient`.
+    """
+    return cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs)
+
+
+def cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs):
+    """The kernel of ``softmax_cross_entropy_backward``, arguments positional.
+
+    NOTE: the first-order fast path calls it directly (``namespace.NUMPY``): a keyword call
+    through the primitive's signature costs a few hundred nanoseconds a training step.
     """
     grad = probs.copy()          # a copy: a second backward with retain_graph reads probs again
     n = len(targets)
@@ -310,7 +323,7 @@ def softmax_cross_entropy_backward(g, logits, *, targets, class_weights, reducti
             grad *= g[:, None]
         else:
             dtype = logits.dtype.type
-            grad *= g * (dtype(1) / dtype(builtins.max(n, 1))) if reduction == "mean" else g
+            grad *= g * (dtype(1) / dtype(n or 1)) if reduction == "mean" else g
         return grad
     scale = class_weights[targets]
     if reduction == "mean":

@@ -132,8 +132,7 @@ def _concatenate_vjp(g, ans, *xs, axis, argnum):
 defvjp(primitives.reshape,  lambda g, ans, x, shape: g.reshape(x.shape))
 defvjp(primitives.transpose, _transpose_vjp)
 defvjp(primitives.broadcast_to, lambda g, ans, x, shape: g)          # unbroadcast sums it back
-defvjp(primitives.getitem,  lambda g, ans, x, index:
-       namespace(g).getitem_backward(g, index=index, shape=x.shape))
+defvjp(primitives.getitem,  lambda g, ans, x, index: namespace(g).getitem_backward(g, index, x.shape))
 defvjp(primitives.getitem_backward, lambda g, ans, x, index, shape: g[index])
 defvjp(primitives.concatenate, variadic=_concatenate_vjp)
 
@@ -154,9 +153,9 @@ def _linear_vjp_bias(g, ans, x, w, b):
     return namespace(g).sum(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
 
 
-def _softmax_cross_entropy_vjp(g, ans, logits, **constants):
-    # constants: targets, class_weights, reduction and the saved probs
-    return namespace(g).softmax_cross_entropy_backward(g, logits, **constants)
+def _softmax_cross_entropy_vjp(g, ans, logits, targets, class_weights, reduction, probs):
+    return namespace(g).softmax_cross_entropy_backward(g, logits, targets, class_weights,
+                                                       reduction, probs)
 
 
 def _row_scale(targets, class_weights, reduction, dtype) -> np.ndarray:

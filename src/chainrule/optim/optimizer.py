@@ -51,6 +51,9 @@ from ..autodiff.graph import enable_grad
 from ..autodiff.tensor import Tensor
 
 
+_ARRAY = np.ndarray
+
+
 class _Required:
     """Marker for a hyperparameter without default (every group must then set it)."""
 
@@ -156,7 +159,7 @@ class Optimizer:
         for p in group["params"]:
             grad = p.grad
             if grad is not None:
-                if type(grad) is not np.ndarray:
+                if grad.__class__ is not _ARRAY and isinstance(grad, Tensor):   # cheap test first
                     grad = grad.data
                 yield p, grad, self.state.setdefault(p, {})
 
