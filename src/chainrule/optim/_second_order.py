@@ -22,9 +22,42 @@ CLOSURE = ("a function returning (output, loss): the model's output and the loss
 
 
 class SecondOrderOptimizer(FlatOptimizer):
-    """Base of the truncated-Newton methods: one recorded evaluation per iteration."""
+    """Base of the truncated-Newton methods: one recorded evaluation per iteration.
+
+    ``step`` runs the iterations: each evaluates the closure with its graph (a
+    :class:`Curvature` at the current point), stops once ``max|g| <= tolerance_grad``, and
+    hands the rest to the subclass's ``iterate``, which moves the parameters and returns
+    False to end the step early. The state counts iterations (``n_iter``) and curvature
+    products (``cg_iters``). Gradients are left as ``None``; ``step`` returns the loss at
+    its start.
+    """
 
     closure_returns = "output_and_loss"
+    needs_output = True          # Gauss-Newton products need the model output; Hessian ones do not
+
+    def step(self, closure):
+        group = self.param_groups[0]
+        state = self.global_state
+        state.setdefault("n_iter", 0)
+        state.setdefault("cg_iters", 0)                  # curvature products so far
+        first = None
+        for _ in range(group["max_iter"]):
+            curvature = self.curvature_at(closure, needs_output=self.needs_output)
+            first = curvature.loss.detach() if first is None else first
+            gradient = curvature.gradient
+            if np.abs(gradient).max() <= group["tolerance_grad"]:
+                break
+            going = self.iterate(closure, curvature, gradient, group, state)
+            state["cg_iters"] += curvature.products
+            state["n_iter"] += 1
+            if not going:
+                break
+        self.zero_grad()
+        return first
+
+    def iterate(self, closure, curvature: Curvature, gradient, group, state) -> bool:
+        """One iteration from the point of ``curvature``; False ends the step."""
+        raise NotImplementedError
 
     def curvature_at(self, closure, needs_output: bool) -> Curvature:
         """The closure evaluated with its graph, as a :class:`Curvature` at the current point."""

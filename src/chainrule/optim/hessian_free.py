@@ -76,46 +76,30 @@ class HessianFree(SecondOrderOptimizer):
         check_number("max_ls", group["max_ls"], owner, low=1, integer=True)
         check_number("tolerance_grad", group["tolerance_grad"], owner, low=0.0)
 
-    def step(self, closure):
-        group = self.param_groups[0]
-        state = self.global_state
-        state.setdefault("damping", float(group["damping"]))   # lambda, adapted by the LM rule
-        state.setdefault("n_iter", 0)
-        state.setdefault("cg_iters", 0)                          # curvature products so far
-        first = None
-        for _ in range(group["max_iter"]):
-            curvature = self.curvature_at(closure, needs_output=True)
-            loss = float(curvature.loss.item())
-            first = curvature.loss.detach() if first is None else first
-            g = curvature.gradient
-            if np.abs(g).max() <= group["tolerance_grad"]:
-                break
-            damping = state["damping"]
-            previous = state.get("previous_direction")           # p_prev, CG's warm start
-            solution = conjugate_gradient(
-                lambda v: curvature.gvp(v) + damping * v, -g,
-                x0=None if previous is None else group["init_decay"] * previous,
-                max_iter=group["cg_max_iter"], tol=group["cg_tolerance"],
-                progress_tol=group["progress_tolerance"])
-            p = solution.x
-            state["cg_iters"] += curvature.products
-            predicted = solution.quadratic       # CG's phi(p) = g.p + p.B p / 2 = q(p)
-            x = self.flat_params().astype(np.float64)
-            self.set_flat(x + p)
-            full_loss = self.trial_loss(closure)
-            rho = (full_loss - loss) / predicted if predicted < 0 else -np.inf
-            state["damping"] = _levenberg_marquardt(damping, rho)
-            slope = float(g @ p)
-            if slope >= 0:                       # not a descent direction: stay, damp more
-                self.set_flat(x)
-                state["damping"] = damping * 1.5
-                continue
-            self.backtrack(closure, x, loss, slope, p, first_loss=full_loss,
-                           max_ls=group["max_ls"])
-            state["previous_direction"] = p
-            state["n_iter"] += 1
-        self.zero_grad()
-        return first
+    def iterate(self, closure, curvature, g, group, state) -> bool:
+        damping = state.setdefault("damping", float(group["damping"]))   # lambda, LM-adapted
+        previous = state.get("previous_direction")                    # p_prev, CG's warm start
+        solution = conjugate_gradient(
+            lambda v: curvature.gvp(v) + damping * v, -g,
+            x0=None if previous is None else group["init_decay"] * previous,
+            max_iter=group["cg_max_iter"], tol=group["cg_tolerance"],
+            progress_tol=group["progress_tolerance"])
+        p = solution.x
+        predicted = solution.quadratic          # CG's phi(p) = g.p + p.B p / 2 = q(p)
+        loss = float(curvature.loss.item())
+        x = self.flat_params().astype(np.float64)
+        self.set_flat(x + p)
+        full_loss = self.trial_loss(closure)
+        rho = (full_loss - loss) / predicted if predicted < 0 else -np.inf
+        state["damping"] = _levenberg_marquardt(damping, rho)
+        slope = float(g @ p)
+        if slope >= 0:                          # not a descent direction: stay, damp more
+            self.set_flat(x)
+            state["damping"] = damping * 1.5
+            return True
+        self.backtrack(closure, x, loss, slope, p, first_loss=full_loss, max_ls=group["max_ls"])
+        state["previous_direction"] = p
+        return True
 
 
 def _levenberg_marquardt(damping: float, rho: float) -> float:

@@ -57,34 +57,20 @@ class NewtonCG(SecondOrderOptimizer):
         check_number("max_ls", group["max_ls"], owner, low=1, integer=True)
         check_number("tolerance_grad", group["tolerance_grad"], owner, low=0.0)
 
-    def step(self, closure):
-        group = self.param_groups[0]
-        state = self.global_state
-        state.setdefault("n_iter", 0)
-        state.setdefault("cg_iters", 0)                 # Hessian products so far
-        first = None
-        for _ in range(group["max_iter"]):
-            curvature = self.curvature_at(closure, needs_output=False)
-            loss = float(curvature.loss.item())
-            first = curvature.loss.detach() if first is None else first
-            g = curvature.gradient
-            if np.abs(g).max() <= group["tolerance_grad"]:
-                break
-            norm = float(np.sqrt(g @ g))
-            solution = conjugate_gradient(curvature.hvp, -g, max_iter=group["cg_max_iter"],
-                                          tol=min(0.5, np.sqrt(norm)))
-            state["cg_iters"] += curvature.products
-            p = solution.x if solution.iterations else -g       # negative curvature at once
-            x = self.flat_params().astype(np.float64)
-            t, _ = self.backtrack(closure, x, loss, float(g @ p), p, max_ls=group["max_ls"],
+    needs_output = False
+
+    def iterate(self, closure, curvature, g, group, state) -> bool:
+        norm = float(np.sqrt(g @ g))
+        solution = conjugate_gradient(curvature.hvp, -g, max_iter=group["cg_max_iter"],
+                                      tol=min(0.5, np.sqrt(norm)))
+        p = solution.x if solution.iterations else -g       # negative curvature at once
+        loss = float(curvature.loss.item())
+        x = self.flat_params().astype(np.float64)
+        t, _ = self.backtrack(closure, x, loss, float(g @ p), p, max_ls=group["max_ls"],
+                              shrink=0.5)
+        if t == 0.0 and solution.iterations:
+            # NOTE: near-singular curvature can make p huge before CG meets negative
+            # curvature, and then no step along it decreases the loss in max_ls halvings
+            t, _ = self.backtrack(closure, x, loss, -float(g @ g), -g, max_ls=group["max_ls"],
                                   shrink=0.5)
-            if t == 0.0 and solution.iterations:
-                # NOTE: near-singular curvature can make p huge before CG meets negative
-                # curvature, and then no step along it decreases the loss in max_ls halvings
-                t, _ = self.backtrack(closure, x, loss, -float(g @ g), -g,
-                                      max_ls=group["max_ls"], shrink=0.5)
-            state["n_iter"] += 1
-            if t == 0.0:                                         # no decrease found: stop
-                break
-        self.zero_grad()
-        return first
+        return t != 0.0                                     # no decrease found: stop
