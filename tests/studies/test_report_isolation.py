@@ -120,3 +120,27 @@ def test_a_pipe_in_a_label_does_not_break_the_markdown_row(tmp_path, study_file)
     assert len(set(cells)) == 1                             # every row has as many cells
     assert any(r"ReLU \| max(0, x)" in row for row in rows)
     assert layouts.Table(["a|b"], [["x\ny"]]).markdown().splitlines()[0] == r"| a\|b |"
+
+
+def test_reproduce_goes_on_after_a_study_that_cannot_run(tmp_path, study_file, monkeypatch,
+                                                         capsys):
+    from chainrule.studies import spec as spec_module
+    presets = [study_file(seeds=1, epochs=1, name=f"{i:02d}_{name}.toml",
+                          replace={'name = "tiny"': f'name = "{name}"'})
+               for i, name in enumerate(["alpha", "beta", "gamma"], start=1)]
+    monkeypatch.setattr(spec_module, "preset_paths", lambda: presets)
+    real_run = runner.run
+
+    def run(spec, out, **kwargs):
+        if spec.name == "beta":
+            raise OSError("disk full")
+        return real_run(spec, out, **kwargs)
+
+    monkeypatch.setattr(runner, "run", run)
+    out = tmp_path / "out"
+    assert main(["reproduce", "--out", str(out), "--jobs", "1", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "study 'beta' stopped (OSError: disk full)" in err and "going on" in err
+    for name in ("alpha", "gamma"):
+        assert (out / name / "table.md").exists()
+    assert "id='gamma'" in (out / "index.html").read_text()

@@ -39,9 +39,9 @@ from safetensors.numpy import save as _serialize
 
 from .._validation import invalid
 from ..autodiff.tensor import Tensor
+from ..serialization import CHECKPOINT_FORMAT as FORMAT
 from ..serialization import atomic_write
 
-FORMAT = "chainrule-checkpoint/1"
 SUFFIX = ".safetensors"
 
 
