@@ -54,6 +54,7 @@ import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -200,6 +201,42 @@ def atomic_write(path: str | os.PathLike, payload: bytes) -> str:
 
 
 _temporary_names = itertools.count()        # unique temporary names within the process
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.\d+\.tmp$")
+
+
+def remove_stale_temporaries(directory: str | os.PathLike) -> list[str]:
+    """Delete the temporary files that :func:`atomic_write` left in ``directory`` when its
+    process was killed mid-write (their process is gone; on systems without POSIX process
+    checks, older than an hour). Returns the paths removed."""
+    import time
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        return []
+    removed = []
+    for name in os.listdir(directory):
+        match = _TEMPORARY.match(name)
+        path = os.path.join(directory, name)
+        if match and _abandoned(int(match.group(1)), path, time.time()):
+            try:
+                os.remove(path)
+                removed.append(path)
+            except OSError:                       # gone already, or not ours to remove
+                pass
+    return removed
+
+
+def _abandoned(pid: int, path: str, now: float) -> bool:
+    if os.name != "posix":
+        return now - os.path.getmtime(path) > 3600
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)                           # signal 0: is the writer still alive?
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, OSError):
+        return False
+    return False
 
 
 def _fsync_directory(directory: str) -> None:
