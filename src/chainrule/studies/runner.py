@@ -69,6 +69,13 @@ def trials(spec: Spec) -> list[Trial]:
             for labels, config in spec.cells() for seed in range(spec.seeds)]
 
 
+def fingerprint(spec: Spec) -> str:
+    """A short digest of every trial the spec describes (cells, configs, seeds): two runs
+    with one fingerprint ran the same trials, so numbers can be traced to a spec."""
+    keys = sorted(trial.key for trial in trials(spec))
+    return hashlib.sha1("\n".join(keys).encode()).hexdigest()[:12]
+
+
 def check_ready(spec: Spec, out: str | Path, scheduler=None) -> None:
     """Raise, saying why, if the study cannot run at all: data that the spec's cells cannot
     load, a database that cannot be opened, a scheduler that cannot be reached."""
