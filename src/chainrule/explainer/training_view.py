@@ -40,6 +40,7 @@ from .._validation import check_choice, check_number, invalid
 from ..autodiff.graph import no_grad
 from ..autodiff.tensor import tensor
 from .record import numbers, structure
+from .rules import ACTIVATIONS
 from .trace import explain
 
 # network and epochs that learn each data set in a few seconds with SGD, lr 0.5, batch 10
@@ -119,10 +120,9 @@ def record_training(dataset: str, sizes=None, activation: str = "tanh", lr: floa
                     epochs: int | None = None, batch_size: int = 10, snapshots: int = 25,
                     explained: int = 8, seed: int = 0) -> TrainingRecording:
     """Train on ``dataset`` and record the pictures and traces; see the module docstring."""
-    from ..nn.activations import ACTIVATIONS as MODULES
     owner = "record_training"
     check_choice("dataset", dataset, DATASETS, owner=owner)
-    check_choice("activation", activation, MODULES, owner=owner)
+    check_choice("activation", activation, ACTIVATIONS, owner=owner)   # those explain writes out
     sizes = list(DATASETS[dataset]["sizes"] if sizes is None else sizes)
     if len(sizes) < 3 or sizes[0] != 2 or sizes[-1] != 1:
         raise invalid("sizes", owner, "layer sizes 2-...-1: two inputs, at least one hidden "
