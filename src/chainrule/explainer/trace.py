@@ -38,6 +38,9 @@ Usage::
     result = chainrule.explain(model, x, target, lr=0.5)
     print(result)                          # tables; result.render("markdown"), .to_dict()
     result.error                           # 0.298371109...
+
+The web pages draw these same numbers: ``record.step_record(result)`` arranges the rows
+above (formatted by ``tables.fmt``, as the tables are) for ``html.py``.
 """
 from __future__ import annotations
 

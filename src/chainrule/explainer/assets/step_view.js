@@ -186,7 +186,7 @@ function phasesOf(record) {
 
 // rows of neurons this far apart, and the height of the drawing that holds them
 const TOP = 92, BOTTOM = 64;
-function rowHeight(tallest) { return tallest <= 3 ? 140 : Math.max(36, Math.min(90, 560 / tallest)); }
+function rowHeight(tallest) { return tallest <= 2 ? 180 : tallest === 3 ? 140 : Math.max(36, Math.min(90, 560 / tallest)); }
 function drawingHeight(tallest) { return TOP + BOTTOM + (tallest - 1) * rowHeight(tallest); }
 
 function layout(structure, width, height) {
