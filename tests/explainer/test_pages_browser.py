@@ -33,7 +33,8 @@ def trace_numbers(text: str) -> dict:
         elif table == "Error" and line.startswith("Total error E = "):
             numbers["E"] = line.split(" = ")[1]
         elif table == "Backward pass" and "->" not in line and len(found) == 3:
-            numbers[f"{name}.dE_dout"], numbers[f"{name}.dout_dnet"], numbers[f"{name}.delta"] = found
+            for quantity, value in zip(("dE_dout", "dout_dnet", "delta"), found):
+                numbers[f"{name}.{quantity}"] = value
         elif table == "Backward pass" and "->" in line and len(found) == 6:
             numbers[f"{name}.value"], numbers[f"{name}.grad"] = found[0], found[4]
             numbers[f"{name}.updated"] = found[5]
@@ -56,7 +57,8 @@ def open_page(page, tmp_path, text, name="page.html"):
 def shown(page) -> dict:
     """The numbers in the formula panel now: ``{data-q: text}``."""
     return page.eval_on_selector_all(
-        ".formula .num", "spans => Object.fromEntries(spans.map(s => [s.dataset.q, s.textContent]))")
+        ".formula .num",
+        "spans => Object.fromEntries(spans.map(s => [s.dataset.q, s.textContent]))")
 
 
 def phase(page) -> tuple:

@@ -59,8 +59,8 @@ def register(subparsers) -> None:
                            "--lr); --network 2-...-1 and --activation set the network")
     page.add_argument("--epochs", type=_positive_int, default=None,
                       help="with --train: epochs of training (default "
-                           + ", ".join(f"{name} {spec['epochs']}" for name, spec in DATASETS.items())
-                           + ")")
+                           + ", ".join(f"{name} {spec['epochs']}"
+                                       for name, spec in DATASETS.items()) + ")")
     page.add_argument("--batch-size", type=_positive_int, default=None,
                       help="with --train: rows per update (default 10)")
     page.add_argument("--snapshots", type=_at_least_two, default=None,

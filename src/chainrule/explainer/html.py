@@ -131,7 +131,7 @@ def loss_graph(model, x, target, loss="half_sse") -> str:
     target = np.asarray(target, dtype=np.float64).reshape(-1)
     _, error = engine_error(model, params, x, target, rule)
     error.backward(retain_graph=True)
-    return draw_graph(error, params=params, format="svg", show_values=True)
+    return draw_graph(error, params=params, format="svg", show_values=True, rankdir="TB")
 
 
 # -- the page around the content ----------------------------------------------------------

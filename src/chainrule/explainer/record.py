@@ -1,4 +1,4 @@
-"""The record of one ``explain`` step that the HTML pages draw: the text trace's numbers, structured.
+"""The record of one ``explain`` step for the web pages: the text trace's numbers, structured.
 
 Contract
 --------

@@ -91,7 +91,8 @@ LOSSES = {
     # binary cross-entropy on sigmoid outputs (the training view's loss); logs and the
     # division clamped exactly as nn.BCELoss does, so that a saturated output stays finite
     "bce": LossRule("E = -sum_k (target_k ln out_k + (1 - target_k) ln(1 - out_k))",
-                    lambda o, t: -float(np.sum(t * _clamped_log(o) + (1 - t) * _clamped_log(1 - o))),
+                    lambda o, t: -float(np.sum(t * _clamped_log(o)
+                                               + (1 - t) * _clamped_log(1 - o))),
                     lambda o, t: -t / np.maximum(o, 1e-12) + (1 - t) / np.maximum(1 - o, 1e-12),
                     "(out - target) / (out (1 - out))",
                     lambda o, t: _bce_engine(o, t)),

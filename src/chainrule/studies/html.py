@@ -63,7 +63,8 @@ tbody tr:nth-child(even){background:#fafbfc}
 SCRIPT = """
 "use strict";
 function cellKey(text) {
-  const match = text.trim().replace(/,/g, "").match(/^[-+\\u2212]?(\\d+\\.?\\d*|\\.\\d+)(e[-+]?\\d+)?/i);
+  const number = /^[-+\\u2212]?(\\d+\\.?\\d*|\\.\\d+)(e[-+]?\\d+)?/i;
+  const match = text.trim().replace(/,/g, "").match(number);
   return match ? parseFloat(match[0].replace("\\u2212", "-")) : null;
 }
 function sortTable(table, column, header) {

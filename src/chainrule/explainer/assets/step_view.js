@@ -73,7 +73,8 @@ function phasesOf(record) {
         nodes: [name].concat(ws.filter(w => w.from !== "1").map(w => w.from)),
         edges: ws.map(w => w.name),
         lines: [
-          [`net_${name} = `, ...joined(ws.map(w => (w.from === "1" ? w.name : `${w.name}·${w.from}`)), " + ")],
+          [`net_${name} = `,
+           ...joined(ws.map(w => (w.from === "1" ? w.name : `${w.name}·${w.from}`)), " + ")],
           ["       = ", ...joined(ws.map(w => (w.from === "1" ? [num(value(w), `${w.name}.value`)]
             : [factor(value(w), `${w.name}.value`), " × ", factor(out(w.from), `${w.from}.out`)])), " + ")],
           ["       = ", num(n[0], `${name}.net`)],
@@ -161,7 +162,8 @@ function phasesOf(record) {
     }
     phases.push({
       kind: "update", layer: l,
-      title: `Update: the weights into the ${l === last ? "output" : "hidden"} layer (${layers[l].join(", ")})`,
+      title: `Update: the weights into the ${l === last ? "output" : "hidden"} layer ` +
+             `(${layers[l].join(", ")})`,
       note: "Gradient descent moves every weight a little against its gradient. The " +
             "gradients were all computed with the old weights, so the order does not matter.",
       nodes: layers[l].slice(), edges: ws.map(w => w.name), lines,
@@ -186,7 +188,10 @@ function phasesOf(record) {
 
 // rows of neurons this far apart, and the height of the drawing that holds them
 const TOP = 92, BOTTOM = 64;
-function rowHeight(tallest) { return tallest <= 2 ? 180 : tallest === 3 ? 140 : Math.max(36, Math.min(90, 560 / tallest)); }
+function rowHeight(tallest) {
+  if (tallest <= 3) return tallest === 3 ? 140 : 180;
+  return Math.max(36, Math.min(90, 560 / tallest));
+}
 function drawingHeight(tallest) { return TOP + BOTTOM + (tallest - 1) * rowHeight(tallest); }
 
 function layout(structure, width, height) {
@@ -211,7 +216,6 @@ class StepView {
   constructor(root) {
     this.root = root;
     this.index = 0;
-    this.timer = null;
     this.build();
     document.addEventListener("keydown", event => {
       if (event.target.closest && event.target.closest("input, textarea, select")) return;
@@ -225,13 +229,15 @@ class StepView {
     const bar = html("div", {class: "controls"});
     const button = (label, title, action, extra) => {
       const b = html("button", Object.assign({type: "button", title}, extra || {}), label);
-      b.addEventListener("click", action);
+      if (action) b.addEventListener("click", action);
       bar.appendChild(b);
       return b;
     };
     button("« first", "first phase", () => this.show(0), {"data-action": "first"});
     button("◀ prev", "previous phase (←)", () => this.show(this.index - 1), {"data-action": "prev"});
-    this.playButton = button("▶ play", "play / pause", () => this.toggle(), {"data-action": "play"});
+    const play = button("▶ play", "play / pause", null, {"data-action": "play"});
+    this.player = new Player(play, 1400, () => this.index, () => this.phases.length,
+                             i => this.show(i));
     button("next ▶", "next phase (→)", () => this.show(this.index + 1), {"data-action": "next"});
     button("last »", "last phase", () => this.show(this.phases.length - 1), {"data-action": "last"});
     this.counter = html("span", {class: "counter"});
@@ -433,38 +439,55 @@ class StepView {
       else label.textContent = "";
     }));
     this.paintWeights(updated, this.largest);
-    const showNames = S.weights.length <= 24;
     for (const w of S.weights) {
       const line = this.edgeOf[w.name], label = this.edgeLabelOf[w.name];
       const on = litEdges.has(w.name);
       line.classList.toggle("lit", on);
       line.classList.toggle("dim", litEdges.size > 0 ? !on : lit.size > 0);
       label.classList.toggle("lit", on);
-      const numbers = N.weights[w.name];
-      let text = showNames ? w.name : "";
-      if (on && phase.kind === "forward") text = `${w.name} ${short(numbers[0])}`;
-      else if (on && phase.kind === "backward") text = `${w.name} ${short(numbers[0])}`;
-      else if (on && phase.kind === "gradients") text = `∂${w.name} ${short(numbers[1])}`;
-      else if (updated.has(w.layer) && (on || phase.kind === "summary")) text = `${w.name} ${short(numbers[2])}`;
-      else if (gradientsDone.has(w.to) && phase.kind === "gradients") text = `∂${w.name} ${short(numbers[1])}`;
-      label.textContent = text;
+      label.textContent = this.edgeText(w, on, phase, updated, gradientsDone);
     }
+  }
+
+  // the label of a weight's edge: its name, with the number that this phase uses
+  edgeText(w, on, phase, updated, gradientsDone) {
+    const [value, grad, newValue] = this.record.numbers.weights[w.name];
+    if (on && (phase.kind === "forward" || phase.kind === "backward")) {
+      return `${w.name} ${short(value)}`;
+    }
+    if (phase.kind === "gradients" && (on || gradientsDone.has(w.to))) {
+      return `∂${w.name} ${short(grad)}`;
+    }
+    if (updated.has(w.layer) && (on || phase.kind === "summary")) {
+      return `${w.name} ${short(newValue)}`;
+    }
+    return this.record.structure.weights.length <= 24 ? w.name : "";
+  }
+
+}
+
+// A play / pause button: every `interval` ms it shows the next of `count()` positions
+// (`show(i)`, the current one `at()`), from the start again if at the end; stops at the end.
+class Player {
+  constructor(button, interval, at, count, show) {
+    Object.assign(this, {button, interval, at, count, show, timer: null});
+    button.addEventListener("click", () => this.toggle());
   }
 
   toggle() {
     if (this.timer) { this.stop(); return; }
-    if (this.index >= this.phases.length - 1) this.show(0);
-    this.playButton.textContent = "⏸ pause";
+    if (this.at() >= this.count() - 1) this.show(0);
+    this.button.textContent = "⏸ pause";
     this.timer = setInterval(() => {
-      if (this.index >= this.phases.length - 1) { this.stop(); return; }
-      this.show(this.index + 1);
-    }, 1400);
+      if (this.at() >= this.count() - 1) { this.stop(); return; }
+      this.show(this.at() + 1);
+    }, this.interval);
   }
 
   stop() {
     clearInterval(this.timer);
     this.timer = null;
-    this.playButton.textContent = "▶ play";
+    this.button.textContent = "▶ play";
   }
 }
 

@@ -51,17 +51,16 @@ class TrainingView {
     this.boundary = document.getElementById("boundary");
     this.slider = document.getElementById("epoch");
     this.label = document.getElementById("epoch-label");
-    this.playButton = document.getElementById("play");
     this.stepView = new StepView(document.getElementById("step-view"));
     this.selected = 0;
-    this.timer = null;
     this.buildPoints();
     this.buildMaps();
     this.buildHistory();
     this.slider.max = this.frames.length - 1;
     this.slider.value = this.frames.length - 1;
     this.slider.addEventListener("input", () => this.setFrame(Number(this.slider.value)));
-    this.playButton.addEventListener("click", () => this.toggle());
+    this.player = new Player(document.getElementById("play"), 450, () => this.frame,
+                             () => this.frames.length, k => this.setFrame(k));
     this.setFrame(this.frames.length - 1);
     this.select(this.worstExplained());
     document.body.dataset.ready = "1";
@@ -192,21 +191,5 @@ class TrainingView {
       `network's weights at epoch ${frame.epoch}, the loss binary cross-entropy, and one ` +
       `step of gradient descent on this example alone (lr ${d.lr}); training averaged such ` +
       `gradients over batches of ${d.batch_size}. Click another ringed point, or move the slider.`;
-  }
-
-  toggle() {
-    if (this.timer) { this.stop(); return; }
-    if (this.frame >= this.frames.length - 1) this.setFrame(0);
-    this.playButton.textContent = "⏸ pause";
-    this.timer = setInterval(() => {
-      if (this.frame >= this.frames.length - 1) { this.stop(); return; }
-      this.setFrame(this.frame + 1);
-    }, 450);
-  }
-
-  stop() {
-    clearInterval(this.timer);
-    this.timer = null;
-    this.playButton.textContent = "▶ play";
   }
 }
