@@ -36,6 +36,7 @@ from .graph import draw_graph
 from .record import step_record
 from .rules import ACTIVATIONS, loss_of
 from .trace import engine_error, explain
+from .training_view import BOUNDED
 
 
 def explain_page(model, x, target, loss="half_sse", lr: float = 0.5, steps: int = 1,
@@ -98,7 +99,7 @@ def training_page(recording) -> str:
             f'</span>class {html.escape(recording.class_names[1])}</span>'
             '<span>ringed: click for its chain rule</span></div></div>'
             '<div><h2>What each hidden neuron computes</h2><p class="hint">Each map is one '
-            'neuron\'s output over the same plane (blue positive, orange negative).</p>'
+            f'neuron\'s output over the same plane: {_map_colours(recording.activation)}.</p>'
             '<div class="maps" id="maps"></div>'
             '<h2 style="margin-top:14px">Loss and accuracy over the epochs</h2>'
             '<svg class="history" id="history" viewBox="0 0 560 190"></svg></div>'
@@ -175,3 +176,12 @@ def _subtitle(result) -> str:
                                                                    result.target)),
             f"{result.steps} step{'s' if result.steps > 1 else ''}"]
     return " · ".join(bits)
+
+
+def _map_colours(activation: str) -> str:
+    """What the colours of the hidden neurons' maps mean."""
+    if activation in BOUNDED:
+        low, high = BOUNDED[activation]
+        middle = (low + high) / 2
+        return f"orange {low:g}, white {middle:g}, blue {high:g}"
+    return "orange the map's lowest value, blue its highest"
