@@ -219,7 +219,8 @@ def _read_safetensors(path: str) -> tuple[dict | None, dict]:
     size = os.path.getsize(path)
     with open(path, "rb") as file:
         head = file.read(16)
-    if head.startswith(b"\x80") or head.startswith(b"PK\x03\x04"):
+    # NOTE: a safetensors header (JSON, at byte 8) whose length is 128 mod 256 starts with 0x80 too
+    if head[8:9] != b"{" and (head.startswith(b"\x80") or head.startswith(b"PK\x03\x04")):
         kind = "a Python pickle" if head.startswith(b"\x80") else "a zip archive (torch.save?)"
         raise ModelFileError(f"{path} looks like {kind}, not a safetensors file. chainrule never "
                              f"unpickles files, because unpickling runs code from the file.")

@@ -71,8 +71,9 @@ def _read(path: str) -> dict[str, np.ndarray]:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No weights file at {path!r}.")
     with open(path, "rb") as file:
-        head = file.read(8)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\x80"):
+        head = file.read(9)
+    # NOTE: a safetensors header (JSON, at byte 8) whose length is 128 mod 256 starts with 0x80 too
+    if head[8:9] != b"{" and (head.startswith(b"PK\x03\x04") or head.startswith(b"\x80")):
         raise WeightsFileError(
             f"{path} is a torch.save file (a zip archive or a pickle), not safetensors. "
             f"chainrule never unpickles files. In PyTorch, convert it with "
