@@ -19,10 +19,11 @@ Keras' ``model.summary()`` and torchinfo's ``summary(model, input_size)``, as on
 One row per module, depth first, indented by depth (the root first); ``Param #`` counts
 the module's own parameters, so the column sums to the total (``--``: a container without
 parameters of its own). Output shapes come from one forward pass of zeros of
-``input_shape`` (batch axis included, as in torchinfo) in eval mode without a graph; a module that the pass did not reach shows ``--``. Buffers (batch
-norm's running statistics) are state but not parameters: they are counted apart.
-Memory: the input, every leaf module's output (the activations one forward pass keeps
-for backward), the parameters and the buffers, in bytes.
+``input_shape`` (batch axis included, as in torchinfo) in eval mode without a graph; a
+module that the pass did not reach shows ``--``. Buffers (batch norm's running
+statistics) are state but not parameters: they are counted apart. Memory: the input,
+every leaf module's output (the activations one forward pass keeps for backward), the
+parameters and the buffers, in bytes.
 """
 from __future__ import annotations
 

@@ -216,7 +216,8 @@ def test_a_bad_spec_file_is_named_with_its_key(spec, expected, iris_csv, tmp_pat
     ("a,b,c\n1,2,3\n4,5\n", "line 3 has 2 cells, the header 3"),
     ("a,b,c\n1,x,0\n2,3,1\n", "feature column 'b' is not numeric: line 2 holds 'x'"),
     ("a,b,c\n1,,0\n2,3,1\n", "feature column 'b' has an empty cell (a missing value) at line 2"),
-    ("a,b,c\n1,inf,0\n2,3,1\n", "feature column 'b' has a missing or infinite value (inf) at line 2"),
+    ("a,b,c\n1,inf,0\n2,3,1\n",
+     "feature column 'b' has a missing or infinite value (inf) at line 2"),
     ("a,b,c\n1,2,0\n2,3,\n", "target column 'c' has an empty cell"),
     ("a,b,c\n1,2,0\n2,3,0\n", "target column 'c' has one value only"),
     ("a,b,c\n1,2,0\n2,3,0\n3,4,1\n", "class 1 of target column 'c' has one row only"),
@@ -306,3 +307,14 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     assert result.stderr.splitlines() == [
         f"chainrule train: error: {tmp_path / 'bad.csv'}: feature column 'b' is not numeric: "
         f"line 2 holds 'x'."]
+
+
+@pytest.mark.parametrize("values, task", [
+    (np.array(["a", "b"]), "classification"),                   # text
+    (np.arange(20, dtype=float) % 3, "classification"),         # a few whole numbers
+    (np.arange(21, dtype=float), "regression"),                 # more than 20 values
+    (np.array([0.5, 1.0, 2.0]), "regression"),                  # not whole
+])
+def test_the_task_follows_the_target(values, task):
+    from chainrule.tabular.train import infer_task
+    assert infer_task(values) == task

@@ -83,8 +83,8 @@ def _read(path: str) -> dict[str, np.ndarray]:
         with safe_open(path, framework="numpy") as file:
             return {key: file.get_tensor(key) for key in file.keys()}
     except Exception as error:           # safetensors raises its own errors, or numpy's
+        bfloat16 = "bf16" in str(error).lower() or "bfloat16" in str(error).lower()
         hint = (" NumPy has no bfloat16: save the weights as float32 in PyTorch "
-                "({k: v.float() for k, v in state_dict.items()}).") if "bf16" in str(error).lower() \
-            or "bfloat16" in str(error).lower() else ""
+                "({k: v.float() for k, v in state_dict.items()}).") if bfloat16 else ""
         raise WeightsFileError(f"{path} is not a readable safetensors file: {error}.{hint}") \
             from error

@@ -60,7 +60,8 @@ def export(model, example_input, path, opset: int | None = None, dynamic_batch: 
     elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     batch = "batch" if dynamic_batch else x.shape[0]
     graph = onnx.helper.make_graph(
-        g.nodes, "chainrule", [onnx.helper.make_tensor_value_info(INPUT, elem, [batch, *x.shape[1:]])],
+        g.nodes, "chainrule",
+        [onnx.helper.make_tensor_value_info(INPUT, elem, [batch, *x.shape[1:]])],
         [onnx.helper.make_tensor_value_info(OUTPUT, elem, [batch, *output.shape[1:]])],
         g.initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
@@ -113,7 +114,8 @@ def _record_shapes(model, x: np.ndarray) -> tuple[dict, np.ndarray]:
 
     def record(module, inputs, output):
         first = inputs[0] if inputs else None
-        shapes[id(module)] = (tuple(getattr(first, "shape", ())), tuple(getattr(output, "shape", ())))
+        shapes[id(module)] = (tuple(getattr(first, "shape", ())),
+                              tuple(getattr(output, "shape", ())))
 
     handles = [module.register_forward_hook(record) for module in model.modules()]
     try:

@@ -77,7 +77,7 @@ class GraphBuilder:
                                  f"{self.scope}.{name}" if self.scope else name)
 
     def constant(self, values, dtype=None) -> str:
-        """A small constant (an initializer): a scalar, a shape, axes; float in the model's dtype."""
+        """A small constant initializer (a scalar, a shape, axes); floats in the model's dtype."""
         array = np.asarray(values, dtype=self.dtype if dtype is None else dtype)
         return self._initializer(array, f"{self.scope}/const" if self.scope else "const")
 

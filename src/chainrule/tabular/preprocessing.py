@@ -48,7 +48,8 @@ def from_json(data: dict, n_features: int):
     steps = [(name, dict(options)) for name, options in data["steps"]]
     pipeline = make_pipeline(steps)
     if len(pipeline.steps) != len(data["fitted"]):
-        raise ValueError(f"{len(steps)} preprocessing steps but {len(data['fitted'])} fitted states")
+        raise ValueError(f"{len(steps)} preprocessing steps but {len(data['fitted'])} fitted "
+                         f"states")
     for (_, transformer), state in zip(pipeline.steps, data["fitted"]):
         expected = FITTED.get(type(transformer).__name__, ())
         if set(state) != set(expected):

@@ -242,7 +242,8 @@ def score_table(trained: Trained) -> str:
     scores_ = trained.model.scores
     rows = list(scores_["train"])
     width = max(map(len, rows))
-    head = f"{'':<{width}}  {f'train ({trained.n_train})':>14}  {f'validation ({trained.n_val})':>16}"
+    train, validation = f"train ({trained.n_train})", f"validation ({trained.n_val})"
+    head = f"{'':<{width}}  {train:>14}  {validation:>16}"
     lines = [head, "-" * len(head)]
     lines += [f"{row:<{width}}  {scores_['train'][row]:>14.4f}  {scores_['validation'][row]:>16.4f}"
               for row in rows]
