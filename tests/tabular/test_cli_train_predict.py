@@ -130,6 +130,8 @@ def test_regression_from_npz_and_parquet_predicts_in_the_target_units(tmp_path, 
     _, model = load_model(out)
     assert model.features == ["X[0]", "X[1]"] and model.target_scaling["mean"] > 90
     assert model.scores["validation"]["r2"] > 0.95
+    assert "--proba needs a classification model" in one_line_error(
+        capsys, "predict", out, tmp_path / "train.npz", "--proba")
 
     pyarrow = pytest.importorskip("pyarrow", reason="Parquet needs pyarrow")
     import pyarrow.parquet as pq
@@ -141,7 +143,6 @@ def test_regression_from_npz_and_parquet_predicts_in_the_target_units(tmp_path, 
     predicted = np.array([float(v) for v in stdout.split()[1:]])
     truth = 100.0 + 30.0 * new[:, 0] - 20.0 * new[:, 1]
     assert np.sqrt(np.mean((predicted - truth) ** 2)) < 5.0         # the target's units
-    one_line_error(capsys, "predict", out, tmp_path / "new.parquet", "--proba")
 
 
 def test_a_toml_spec_sets_the_model_and_flags_override_it(iris_csv, tmp_path, capsys):
@@ -175,6 +176,7 @@ def test_a_toml_spec_sets_the_model_and_flags_override_it(iris_csv, tmp_path, ca
     (["--batch-size", "2.5"], "'--batch-size' parameter of chainrule train must be an integer"),
     (["--lr", "-1"], "'--lr' parameter of chainrule train must be a number > 0"),
     (["--lr", "nan"], "'--lr' parameter"),
+    (["--lr", "inf"], "'--lr' parameter"),
     (["--val-size", "1"], "'--val-size' parameter of chainrule train must be a number in (0, 1)"),
     (["--val-size", "0"], "'--val-size' parameter"),
     (["--seed", "-1"], "'--seed' parameter of chainrule train must be an integer >= 0"),
@@ -227,6 +229,17 @@ def test_a_bad_csv_is_named_with_its_column_or_line(content, expected, tmp_path,
     (tmp_path / "bad.csv").write_text(content)
     assert expected in one_line_error(capsys, "train", tmp_path / "bad.csv", "--target", "c",
                                       "--out", tmp_path / "m.safetensors")
+
+
+def test_a_diverging_run_is_one_line_and_writes_no_model(tmp_path, capsys):
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    np.savez(tmp_path / "r.npz", X=X, y=1e3 * X[:, 0])
+    (tmp_path / "spec.toml").write_text('[optimizer]\nname = "sgd"\nlr = 1e6\n'
+                                        '[data]\nscale_target = false\n')
+    err = one_line_error(capsys, "train", tmp_path / "r.npz", "--target", "y", "--model",
+                         tmp_path / "spec.toml", "--epochs", "5", "--out", tmp_path / "m")
+    assert "Training diverged" in err and "Lower the learning rate (--lr)" in err
+    assert not (tmp_path / "m").exists()
 
 
 def test_bad_npz_files_and_unknown_types_are_refused(tmp_path, capsys):

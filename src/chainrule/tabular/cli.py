@@ -15,7 +15,10 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import sys
+
+import numpy as np
 
 from .._validation import message
 
@@ -77,14 +80,17 @@ class UsageError(ValueError):
 
 
 def _guarded(handler):
-    """Run ``handler``; a user's mistake becomes one line on stderr and exit status 2."""
-    from ..serialization import ModelFileError
+    """Run ``handler``; a user's mistake becomes one line on stderr and exit status 2.
 
+    The mistakes are the errors the checks raise: ``ValueError`` (``TableError``,
+    ``ModelFileError``, ``SpecError``, the one-voice messages), ``TypeError``, ``OSError``
+    (files) and ``ImportError`` (an optional package).
+    """
     @functools.wraps(handler)
     def run(args) -> int:
         try:
             return handler(args)
-        except (ValueError, TypeError, OSError, ImportError, ModelFileError) as error:
+        except (ValueError, TypeError, OSError, ImportError) as error:
             text = " ".join(str(error).split()) or type(error).__name__
             print(f"chainrule {args.command}: error: {text}", file=sys.stderr)
             return 2
@@ -111,7 +117,7 @@ def _number(args, flag: str, kind=int, low=None, high=None, high_open=False, low
         raise UsageError(message(flag, f"chainrule {args.command}", expected, text)) from None
     if (low is not None and (value <= low if low_open else value < low)) or \
             (high is not None and (value >= high if high_open else value > high)) or \
-            value != value:
+            not math.isfinite(value):
         raise UsageError(message(flag, f"chainrule {args.command}", expected, text))
     return value
 
@@ -139,8 +145,9 @@ def _train(args) -> int:
     seed = _number(args, "--seed", low=0)
     table = read_table(args.data)
     table.column(target)                         # a missing target column: named now
-    trained = train(table, target, spec, task=args.task, seed=seed,
-                    verbose=0 if args.no_progress else 1)
+    with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported in one line
+        trained = train(table, target, spec, task=args.task, seed=seed,
+                        verbose=0 if args.no_progress else 1)
     model = trained.model
     trained.model.save(out)
     what = (f"{len(model.classes)} classes" if model.task == "classification"
@@ -230,7 +237,8 @@ def _description(model) -> str:
                      f"{model.target_scaling['std']:.6g}")
     for part, scores in model.scores.items():
         lines.append(f"{part.capitalize()} scores: "
-                     + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+                     + ", ".join(f"{k} {'-' if v is None else f'{v:.4f}'}"
+                                 for k, v in scores.items()))
     return "\n".join(lines)
 
 

@@ -52,20 +52,21 @@ class Table:
                 row, cell = next((i, str(v)) for i, v in enumerate(values) if not _is_number(v))
                 if not cell.strip():
                     raise TableError(f"{self.path}: {what} column {name!r} has an empty cell "
-                                     f"(a missing value) at {self._where(row)}; fill or drop "
+                                     f"(a missing value) at {self.where(row)}; fill or drop "
                                      f"such rows first.")
                 raise TableError(f"{self.path}: {what} column {name!r} is not numeric: "
-                                 f"{self._where(row)} holds {cell!r}.")
+                                 f"{self.where(row)} holds {cell!r}.")
             bad = np.flatnonzero(~np.isfinite(values))
             if bad.size:
                 raise TableError(f"{self.path}: {what} column {name!r} has a missing or "
-                                 f"infinite value ({values[bad[0]]}) at {self._where(bad[0])}; "
+                                 f"infinite value ({values[bad[0]]}) at {self.where(bad[0])}; "
                                  f"fill or drop such rows first.")
         if not names:
             return np.empty((len(self), 0))
         return np.stack([self.columns[name] for name in names], axis=1)
 
-    def _where(self, row: int) -> str:
+    def where(self, row: int) -> str:
+        """Where row ``row`` is in the file: its line (CSV) or its index."""
         return f"line {self.lines[row]}" if self.lines is not None else f"row {row}"
 
 

@@ -31,6 +31,7 @@ code, ``studies.options``) and a ``[data]`` table::
 from __future__ import annotations
 
 import copy
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -143,7 +144,7 @@ def class_targets(table: Table, target: str) -> tuple[np.ndarray, list]:
         empty = np.flatnonzero(np.char.str_len(values) == 0)
         if empty.size:
             raise TableError(f"{table.path}: target column {target!r} has an empty cell "
-                             f"(a missing label) at {table._where(empty[0])}.")
+                             f"(a missing label) at {table.where(empty[0])}.")
     classes, indices = np.unique(values, return_inverse=True)
     if len(classes) < 2:
         raise TableError(f"{table.path}: target column {target!r} has one value only "
@@ -210,6 +211,11 @@ def train(table: Table, target: str, spec: dict | None = None, task: str = "auto
                          pipeline=pipeline)
     model.scores = {"train": scores(model, X_train, split.y_train),
                     "validation": scores(model, X_val, split.y_test)}
+    if not all(v is None or math.isfinite(v) for part in model.scores.values()
+               for v in part.values()):
+        raise ValueError(f"Training diverged: the network's outputs are not finite after "
+                         f"{len(history)} epochs (training loss {history['loss'][-1]}). "
+                         f"Lower the learning rate (--lr).")
     return Trained(model, history, len(X_train), len(X_val))
 
 
@@ -232,9 +238,9 @@ def scores(model: TabularModel, X: np.ndarray, y: np.ndarray) -> dict:
     values = outputs[:, 0].astype(np.float64)
     if model.target_scaling:
         values = values * model.target_scaling["std"] + model.target_scaling["mean"]
-    out = {"mse": metrics.mse(y, values), "mae": metrics.mae(y, values)}
-    out["r2"] = metrics.r2(y, values) if len(y) > 1 else float("nan")
-    return {k: float(v) for k, v in out.items()}
+    out = {"mse": float(metrics.mse(y, values)), "mae": float(metrics.mae(y, values))}
+    out["r2"] = float(metrics.r2(y, values)) if len(y) > 1 else None     # undefined for 1 row
+    return out
 
 
 def score_table(trained: Trained) -> str:
@@ -245,9 +251,13 @@ def score_table(trained: Trained) -> str:
     train, validation = f"train ({trained.n_train})", f"validation ({trained.n_val})"
     head = f"{'':<{width}}  {train:>14}  {validation:>16}"
     lines = [head, "-" * len(head)]
-    lines += [f"{row:<{width}}  {scores_['train'][row]:>14.4f}  {scores_['validation'][row]:>16.4f}"
-              for row in rows]
+    lines += [f"{row:<{width}}  {_cell(scores_['train'][row]):>14}  "
+              f"{_cell(scores_['validation'][row]):>16}" for row in rows]
     return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    return "-" if value is None else f"{value:.4f}"
 
 
 def _check_each_class_can_be_split(table, target, y, classes) -> None:
