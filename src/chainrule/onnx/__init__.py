@@ -28,7 +28,7 @@ needs the rank).
 Contract: the exported graph computes the model's **eval-mode** function (dropout off,
 batch norm on its running statistics), whatever mode the model is in; the batch axis is
 dynamic unless ``dynamic_batch=False``; the default opset is 17. Invariant, checked per
-layer type by ``tests/onnx/test_onnx_export.py``: ONNX Runtime's outputs agree with
+layer type by ``tests/onnx_export/test_onnx_export.py``: ONNX Runtime's outputs agree with
 chainrule's within 1e-5 in float32, for a batch size other than the example's, and
 ``onnx.checker`` passes on every file.
 """
