@@ -20,6 +20,9 @@ range plus a ``__metadata__`` map of strings, then the raw tensor bytes.
                          constructor arguments in ``config``. The root also holds
                          ``training``, ``dtype`` and ``modules`` (every module's dotted
                          name and type, checked after rebuilding).
+  ``extra``              (optional) JSON written by ``save(..., extra=...)``: what an
+                         application keeps beside the model, such as the preprocessing of
+                         ``chainrule train``; ``load`` ignores it, :func:`load_extra` reads it.
 
 Safety: loading parses JSON and raw little-endian arrays only. No pickle, no ``eval``, no
 import by name: a module type must be a key of ``chainrule.nn.LAYERS``. A pickle, a zip
@@ -58,8 +61,11 @@ class ModelFileError(ValueError):
 
 # -- saving ------------------------------------------------------------------------------
 
-def save(obj, path) -> None:
-    """Write a model built from ``chainrule.nn`` layers, or a state dict, to ``path``."""
+def save(obj, path, *, extra: Mapping | None = None) -> None:
+    """Write a model built from ``chainrule.nn`` layers, or a state dict, to ``path``.
+
+    ``extra``: JSON-representable values stored beside the model (see :func:`load_extra`).
+    """
     from . import __version__
     from .nn import Module
     if isinstance(obj, Module):
@@ -89,6 +95,8 @@ def save(obj, path) -> None:
             raise invalid(key, "chainrule.save", "a numeric array", value, exc=TypeError)
     metadata.update(format=FORMAT, format_version=FORMAT_VERSION, chainrule_version=__version__,
                     sha256=_digest(tensors))
+    if extra is not None:
+        metadata[EXTRA] = _extra_json(extra)
     from safetensors.numpy import save as to_bytes
     atomic_write(path, to_bytes(tensors, metadata=metadata))
 
@@ -211,7 +219,8 @@ def _read_safetensors(path: str) -> tuple[dict | None, dict]:
     size = os.path.getsize(path)
     with open(path, "rb") as file:
         head = file.read(16)
-    if head.startswith(b"\x80") or head.startswith(b"PK\x03\x04"):
+    # NOTE: a safetensors header (JSON, at byte 8) whose length is 128 mod 256 starts with 0x80 too
+    if head[8:9] != b"{" and (head.startswith(b"\x80") or head.startswith(b"PK\x03\x04")):
         kind = "a Python pickle" if head.startswith(b"\x80") else "a zip archive (torch.save?)"
         raise ModelFileError(f"{path} looks like {kind}, not a safetensors file. chainrule never "
                              f"unpickles files, because unpickling runs code from the file.")
@@ -282,6 +291,44 @@ def _build(node, where: str, path: str, layers: dict):
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"{path}: {where} ({name}) cannot be built from the saved "
                              f"arguments {config}: {error}") from error
+
+
+# -- what applications keep beside a model -------------------------------------------------
+
+EXTRA = "extra"         # the metadata key of save(..., extra=...)
+
+
+def _extra_json(extra) -> str:
+    if not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra):
+        raise invalid("extra", "chainrule.save", "a dict with string keys", extra, exc=TypeError)
+    try:
+        return json.dumps(extra, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise invalid("extra", "chainrule.save", "JSON values (numbers, strings, lists, dicts; "
+                      "no NaN)", _Text(f"a dict that JSON refuses: {error}"),
+                      exc=TypeError) from error
+
+
+def load_extra(path) -> dict:
+    """The ``extra`` dict that ``save(..., extra=...)`` stored in ``path`` (``{}`` if none).
+
+    The file is read and checked as ``load`` reads it; the model is not rebuilt.
+    """
+    path = os.fspath(path)
+    metadata, _ = _read_safetensors(path)
+    if not metadata or metadata.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is a safetensors file but not a chainrule file (no "
+                             f"'format': 'chainrule' metadata).")
+    text = metadata.get(EXTRA)
+    if text is None:
+        return {}
+    try:
+        extra = json.loads(text)
+        assert isinstance(extra, dict)
+    except (ValueError, RecursionError, AssertionError) as error:
+        raise ModelFileError(f"{path} is corrupted: its '{EXTRA}' metadata is not a JSON "
+                             f"object.") from error
+    return extra
 
 
 class _Text(str):
