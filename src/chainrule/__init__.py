@@ -14,11 +14,13 @@ from .random import manual_seed
 from . import nn
 from .nn import Parameter
 from .serialization import save, load
+from .summarize import summary
 from .explainer import explain, draw_graph
 from . import optim
 from . import data, metrics
 from . import training
 from .training import fit, evaluate, predict, History
 from . import gradient_free, rl, unsupervised
+from . import interop, onnx
 
 __version__ = "0.1.0"

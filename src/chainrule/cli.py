@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "chainrule.explainer.cli",     # chainrule explain
     "chainrule.studies.cli",       # chainrule study ..., chainrule reproduce
     "chainrule.rl.cli",            # chainrule rl cartpole
+    "chainrule.tabular.cli",       # chainrule train, predict, summary
 ]
 DEBUG = "--debug"
 

@@ -22,6 +22,9 @@ range plus a ``__metadata__`` map of strings, then the raw tensor bytes.
                          constructor arguments in ``config``. The root also holds
                          ``training``, ``dtype`` and ``modules`` (every module's dotted
                          name and type, checked after rebuilding).
+  ``extra``              (optional) JSON written by ``save(..., extra=...)``: what an
+                         application keeps beside the model, such as the preprocessing of
+                         ``chainrule train``; ``load`` ignores it, :func:`load_extra` reads it.
 
 Safety: loading parses JSON and raw little-endian arrays only. No pickle, no ``eval``, no
 import by name: a module type must be a key of ``chainrule.nn.LAYERS``. A pickle, a zip
@@ -81,8 +84,11 @@ class ModelFileError(ValueError):
 
 # -- saving ------------------------------------------------------------------------------
 
-def save(obj, path) -> None:
-    """Write a model built from ``chainrule.nn`` layers, or a state dict, to ``path``."""
+def save(obj, path, *, extra: Mapping | None = None) -> None:
+    """Write a model built from ``chainrule.nn`` layers, or a state dict, to ``path``.
+
+    ``extra``: JSON-representable values stored beside the model (see :func:`load_extra`).
+    """
     from . import __version__
     from .nn import Module
     if isinstance(obj, Module):
@@ -111,6 +117,8 @@ def save(obj, path) -> None:
         if value.dtype.kind not in "biuf":
             raise invalid(key, "chainrule.save", "a numeric array", value, exc=TypeError)
     metadata.update(format=FORMAT, format_version=FORMAT_VERSION, chainrule_version=__version__)
+    if extra is not None:
+        metadata[EXTRA] = _extra_json(extra)
     metadata["sha256"] = digest(tensors, metadata)
     from safetensors.numpy import save as to_bytes
     atomic_write(path, to_bytes(tensors, metadata=metadata))
@@ -259,6 +267,17 @@ def load(path):
     complete, consistent chainrule file.
     """
     path = os.fspath(path)
+    metadata, shapes, tensors = _read_checked(path)
+    if metadata["content"] == "state_dict":
+        return tensors
+    architecture = _architecture(path, metadata)
+    _check_sizes(path, architecture, shapes)
+    return _rebuild(path, architecture, tensors)
+
+
+def _read_checked(path: str) -> tuple[dict, dict, dict]:
+    """``(metadata, {name: shape}, tensors)`` of a chainrule file: the header checked against
+    the file, the format and the content named, the tensors read, the checksum matched."""
     metadata, shapes = _read_header(path)
     if metadata.get("format") == CHECKPOINT_FORMAT:
         raise ModelFileError(f"{path} is a training checkpoint (written by fit's checkpoint_dir "
@@ -276,8 +295,10 @@ def load(path):
                              f"reads versions {', '.join(map(repr, READABLE_VERSIONS))}.")
     content = metadata.get("content")
     if content not in ("model", "state_dict"):
-        raise ModelFileError(f"{path}: unknown content {content!r} (expected 'model' or 'state_dict').")
-    architecture = _architecture(path, metadata) if content == "model" else None
+        raise ModelFileError(f"{path}: unknown content {content!r} (expected 'model' or "
+                             f"'state_dict').")
+    if content == "model":
+        _architecture(path, metadata)            # a broken architecture: said before reading
     tensors = _read_tensors(path)
     expected = digest(tensors, metadata) if version == FORMAT_VERSION else _tensor_digest(tensors)
     if metadata.get("sha256") != expected:
@@ -288,11 +309,8 @@ def load(path):
         import warnings
         warnings.warn(f"{path} was written in chainrule's model format 1, whose checksum covers "
                       f"the weights but not the architecture; save it again to protect both.",
-                      UserWarning, stacklevel=2)
-    if content == "state_dict":
-        return tensors
-    _check_sizes(path, architecture, shapes)
-    return _rebuild(path, architecture, tensors)
+                      UserWarning, stacklevel=3)
+    return metadata, shapes, tensors
 
 
 def _read_header(path: str) -> tuple[dict, dict]:
@@ -303,7 +321,8 @@ def _read_header(path: str) -> tuple[dict, dict]:
     size = os.path.getsize(path)
     with open(path, "rb") as file:
         head = file.read(16)
-        if head.startswith(b"\x80") or head.startswith(b"PK\x03\x04"):
+        # NOTE: a safetensors header whose length is 128 mod 256 starts with 0x80 too
+        if head[8:9] != b"{" and (head.startswith(b"\x80") or head.startswith(b"PK\x03\x04")):
             kind = "a Python pickle" if head.startswith(b"\x80") else "a zip archive (torch.save?)"
             raise ModelFileError(f"{path} looks like {kind}, not a safetensors file. chainrule "
                                  f"never unpickles files, because unpickling runs code from the "
@@ -476,6 +495,41 @@ def _build(node, where: str, path: str, layers: dict):
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"{path}: {where} ({name}) cannot be built from the saved "
                              f"arguments {config}: {error}") from error
+
+
+# -- what applications keep beside a model -------------------------------------------------
+
+EXTRA = "extra"         # the metadata key of save(..., extra=...)
+
+
+def _extra_json(extra) -> str:
+    if not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra):
+        raise invalid("extra", "chainrule.save", "a dict with string keys", extra, exc=TypeError)
+    try:
+        return json.dumps(extra, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise invalid("extra", "chainrule.save", "JSON values (numbers, strings, lists, dicts; "
+                      "no NaN)", _Text(f"a dict that JSON refuses: {error}"),
+                      exc=TypeError) from error
+
+
+def load_extra(path) -> dict:
+    """The ``extra`` dict that ``save(..., extra=...)`` stored in ``path`` (``{}`` if none).
+
+    The file is read and checked as ``load`` reads it; the model is not rebuilt.
+    """
+    path = os.fspath(path)
+    metadata, _, _ = _read_checked(path)
+    text = metadata.get(EXTRA)
+    if text is None:
+        return {}
+    try:
+        extra = json.loads(text)
+        assert isinstance(extra, dict)
+    except (ValueError, RecursionError, AssertionError) as error:
+        raise ModelFileError(f"{path} is corrupted: its '{EXTRA}' metadata is not a JSON "
+                             f"object.") from error
+    return extra
 
 
 class _Text(str):

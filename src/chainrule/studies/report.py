@@ -6,7 +6,7 @@ Layout of an output directory::
     studies.sqlite               every trial (see ``store``)
     <study>/table.md             the table in the article's layout, commentary, setting
     <study>/plot.png
-    report.md, index.html        all studies, in order
+    report.md, index.html        all studies, in order (index.html: see ``html.py``)
 
 Only the trials of the spec last run for each study are used (quick and full runs of the
 same study keep separate trials, as their configs differ).
@@ -19,12 +19,12 @@ aside (see ``store``). ``debug=True`` raises instead, for the traceback.
 """
 from __future__ import annotations
 
-import html
 import platform
 import time
 from pathlib import Path
 
 from . import layouts, plots
+from .html import index_page
 from .layouts import Section, Table
 from .records import factor_name
 from .runner import trials as enumerate_trials
@@ -69,7 +69,7 @@ def build(out: str | Path, names: list[str] | None = None, *, debug: bool = Fals
             written += [part["table_path"]] + ([part["plot_path"]] if part["plot"] else [])
         written.problems[:0] = store.problems
     (out / "report.md").write_text(_markdown(parts, written.problems))
-    (out / "index.html").write_text(_html(parts, written.problems))
+    (out / "index.html").write_text(index_page(parts, _header(), written.problems))
     written += [out / "report.md", out / "index.html"]
     return written
 
@@ -192,33 +192,3 @@ def _markdown(parts: list[dict], problems: list[str]) -> str:
     for part in parts:
         lines.append(_study_markdown(part, image=f"{part['spec'].name}/plot.png"))
     return "\n".join(lines)
-
-
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;
-text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}img{max-width:100%}
-.setting{color:#555;font-size:.9em}section{border-top:1px solid #ddd;margin-top:2em}"""
-
-
-def _html(parts: list[dict], problems: list[str]) -> str:
-    body = [f"<h1>chainrule studies</h1><p>{html.escape(_header())}</p>"]
-    if problems:
-        body.append("<p><strong>Problems.</strong></p><ul class='problems'>" + "".join(
-            f"<li>{html.escape(p)}</li>" for p in problems) + "</ul>")
-    body.append("<ol>")
-    body += [f"<li><a href='#{p['spec'].name}'>{html.escape(p['spec'].title)}</a></li>"
-             for p in parts]
-    body.append("</ol>")
-    for p in parts:
-        spec, section = p["spec"], p["section"]
-        body.append(f"<section id='{spec.name}'><h2>{p['number']}. {html.escape(spec.title)}</h2>")
-        body.append(f"<p>{html.escape(spec.description)}</p>"
-                    + (section.table.html() if section.table.header else ""))
-        for caption, table in section.tables:
-            body.append(f"<p><em>{html.escape(caption)}</em></p>{table.html()}")
-        if p["plot"]:
-            body.append(f"<img src='{spec.name}/plot.png' alt='{html.escape(spec.title)}'>")
-        body.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in p["notes"]) + "</ul>")
-        body.append(f"<p class='setting'>{html.escape(p['setting'])}</p></section>")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>chainrule studies</title>"
-            f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
