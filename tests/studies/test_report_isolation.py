@@ -44,7 +44,7 @@ def test_the_cli_reports_a_study_without_factors_then_the_next_study(tmp_path, s
     assert "all runs" in (out / "bare" / "table.md").read_text()
     assert (out / "tiny" / "table.md").exists()
     page = (out / "index.html").read_text()
-    assert "id='bare'" in page and "id='tiny'" in page
+    assert 'id="bare"' in page and 'id="tiny"' in page
 
 
 def test_one_studys_broken_report_leaves_every_other_report_written(tmp_path, study_file,
@@ -67,7 +67,7 @@ def test_one_studys_broken_report_leaves_every_other_report_written(tmp_path, st
     text = (out / "first" / "table.md").read_text()
     assert "could not be built" in text and "IndexError: tuple index out of range" in text
     page = (out / "index.html").read_text()
-    assert "id='first'" in page and "id='tiny'" in page and "could not be built" in page
+    assert 'id="first"' in page and 'id="tiny"' in page and "could not be built" in page
     # the command says so on stderr, in one line per study, and exits 1
     assert main(["study", "report", str(out)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
@@ -143,4 +143,4 @@ def test_reproduce_goes_on_after_a_study_that_cannot_run(tmp_path, study_file, m
     assert "study 'beta' stopped (OSError: disk full)" in err and "going on" in err
     for name in ("alpha", "gamma"):
         assert (out / name / "table.md").exists()
-    assert "id='gamma'" in (out / "index.html").read_text()
+    assert 'id="gamma"' in (out / "index.html").read_text()

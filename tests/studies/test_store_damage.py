@@ -62,7 +62,7 @@ def test_bad_rows_are_quarantined_and_every_other_report_is_still_written(tmp_pa
     first = (out / "first" / "table.md").read_text()
     assert "2 of 2 trials have not run yet" in first
     page = (out / "index.html").read_text()
-    assert "id='first'" in page and "id='third'" in page and "Problems" in page
+    assert 'id="first"' in page and 'id="third"' in page and "Problems" in page
     with sqlite3.connect(db) as con:
         moved = con.execute("SELECT source, name FROM quarantine ORDER BY name").fetchall()
     assert sorted(moved) == sorted([("trials", first_keys[0]), ("trials", first_keys[1]),
