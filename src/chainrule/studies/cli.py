@@ -101,10 +101,11 @@ def _list(args) -> int:
 def _show(args) -> int:
     import json
 
-    from .runner import trials
     from .spec import find, load
+    from .trial import check_data
     path = find(args.name)
     study = load(path, quick=args.quick)
+    check_data(study)                        # what every cell needs of its data set
     print(path.read_text().rstrip())
     print(f"\n# resolved: {study.n_cells} cells x {study.seeds} seeds = "
           f"{study.n_cells * study.seeds} trials")
