@@ -1,4 +1,4 @@
-"""nn.Residual and MLP(residual=True): the sum by hand, gradients, save/load, vanishing gradients."""
+"""nn.Residual and MLP(residual=True): the sum by hand, gradients, save/load, the gradient kept."""
 import numpy as np
 import pytest
 from nn_testing import f64, gradcheck_module

@@ -68,7 +68,7 @@ def batch_generator(seed: int, epoch: int, batch: int) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class MixedTargets:
-    """The targets of a mixed batch: row i is ``lam`` of ``y_a[i]`` and ``1 - lam`` of ``y_b[i]``."""
+    """A mixed batch's targets: row i is ``lam`` of ``y_a[i]`` and ``1 - lam`` of ``y_b[i]``."""
 
     y_a: np.ndarray
     y_b: np.ndarray

@@ -32,7 +32,9 @@ Structure: ``fit`` gathers its settings in a :class:`~.settings.FitSettings` (ch
 there); ``_setup`` checks and converts the data, loss, metrics and optimizer
 (:mod:`.inputs`) and turns the settings' shortcuts into callbacks (early stopping,
 checkpoints, progress, the stopping rules ``target_loss``, ``grad_tol``, ``max_time``);
-``_run`` is the epoch loop, and each batch is one of three step functions.
+``_run`` is the epoch loop, and each batch is one of three step functions. With
+``augment``, each training batch is transformed first, by a generator that depends only on
+``seed``, the epoch and the batch's index (:mod:`chainrule.data.augmentation`).
 
 Invariant: the same seed, data, model and optimizer give bitwise the same weights, and a
 run resumed from its checkpoint after epoch k ends bitwise where the uninterrupted run
