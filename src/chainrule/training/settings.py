@@ -36,6 +36,7 @@ class FitSettings:
     grad_tol: float | None = None
     checkpoint_dir: Any = None
     checkpoint_every: int = 1
+    augment: Any = None                        # transforms of the training batches
 
     def __post_init__(self):
         owner = "fit"
