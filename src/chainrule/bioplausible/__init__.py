@@ -1,4 +1,4 @@
-"""Beyond backpropagation: learning rules that do not send the error back through W^T.
+"""Biologically motivated learning rules: the error is not sent back through W^T.
 
 The article calls backpropagation biologically implausible: a neuron cannot read the
 weights of the synapses it sends to, yet the backward pass multiplies by their transpose.
@@ -14,12 +14,12 @@ claim can be measured rather than asserted.
 
 Usage::
 
-    from chainrule import beyond, nn, optim
+    from chainrule import bioplausible, nn, optim
     model = nn.MLP([64, 64, 10], activation="tanh", rng=0)
-    rule = beyond.FeedbackAlignment(model, rng=0)        # a Module: fit trains it as usual
+    rule = bioplausible.FeedbackAlignment(model, rng=0)        # a Module: fit trains it as usual
     chainrule.fit(rule, "cross_entropy", optim.SGD(model.parameters(), lr=0.05), (X, y),
                   epochs=20, batch_size=32)
-    beyond.alignment_angles(rule, "cross_entropy", X, y)["all"]      # degrees from backprop
+    bioplausible.alignment_angles(rule, "cross_entropy", X, y)["all"]      # degrees from backprop
 """
 from .feedback_alignment import (DirectFeedbackAlignment, FeedbackAlignment, alignment_angles,
                                  feedback)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import beyond, nn, optim
+from chainrule import bioplausible, nn, optim
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((6, 4))
@@ -36,7 +36,7 @@ def _forward(model, X):
 
 def test_feedback_alignment_sends_the_error_back_through_B_not_W():
     model = nn.MLP([4, 5, 3], activation="tanh", rng=0).double()
-    rule = beyond.FeedbackAlignment(model, rng=1)
+    rule = bioplausible.FeedbackAlignment(model, rng=1)
     (x, h), logits = _forward(model, X)
     e = _output_error(logits, Y)
     delta = (e @ rule.feedback_1) * (1 - h ** 2)             # B in place of W_2
@@ -51,7 +51,7 @@ def test_feedback_alignment_sends_the_error_back_through_B_not_W():
 
 def test_direct_feedback_alignment_sends_the_output_error_to_every_hidden_layer():
     model = nn.MLP([4, 5, 6, 3], activation="tanh", rng=0).double()
-    rule = beyond.DirectFeedbackAlignment(model, rng=1)
+    rule = bioplausible.DirectFeedbackAlignment(model, rng=1)
     (x, h1, h2), logits = _forward(model, X)
     e = _output_error(logits, Y)
     delta2 = (e @ rule.feedback_2) * (1 - h2 ** 2)           # straight from the output
@@ -68,7 +68,7 @@ def test_direct_feedback_alignment_sends_the_output_error_to_every_hidden_layer(
 @pytest.mark.parametrize("name", ["fa", "dfa"])
 def test_the_forward_pass_is_the_model_and_the_hooks_leave_with_it(name):
     model = nn.MLP([4, 8, 8, 3], activation="relu", rng=0)
-    rule = beyond.RULES[name](model, rng=0)
+    rule = bioplausible.RULES[name](model, rng=0)
     x = cr.tensor(X.astype(np.float32))
     assert rule(x).data.tobytes() == model(x).data.tobytes()
     assert all(not m._forward_hooks for m in model.modules())
@@ -84,7 +84,7 @@ XOR = (np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 4, dtype=np.float32) - 0.5,
 @pytest.mark.parametrize("name", ["fa", "dfa"])
 def test_it_still_learns_xor(name):
     model = nn.MLP([2, 16, 16, 2], activation="tanh", rng=0)
-    rule = beyond.RULES[name](model, rng=0)
+    rule = bioplausible.RULES[name](model, rng=0)
     cr.fit(rule, "cross_entropy", optim.Adam(model.parameters(), lr=0.05), XOR, epochs=150,
            verbose=0)
     assert cr.evaluate(model, XOR)["accuracy"] == 1.0
@@ -94,11 +94,11 @@ def test_it_still_learns_xor(name):
 def test_digits_and_the_forward_weights_come_to_align_with_the_feedback(name, digits_split):
     X_train, y_train, X_test, y_test = digits_split
     model = nn.MLP([64, 32, 10], activation="tanh", rng=0)
-    rule = beyond.RULES[name](model, rng=0)
-    before = beyond.alignment_angles(rule, "cross_entropy", X_train, y_train)
+    rule = bioplausible.RULES[name](model, rng=0)
+    before = bioplausible.alignment_angles(rule, "cross_entropy", X_train, y_train)
     cr.fit(rule, "cross_entropy", optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
            (X_train, y_train), epochs=10, batch_size=32, verbose=0)
-    after = beyond.alignment_angles(rule, "cross_entropy", X_train, y_train)
+    after = bioplausible.alignment_angles(rule, "cross_entropy", X_train, y_train)
     assert cr.evaluate(model, (X_test, y_test))["accuracy"] > 0.93
     assert before["0.weight"] > 75 and after["0.weight"] < 45, (before, after)
     assert after["2.weight"] == pytest.approx(0.0, abs=1e-3)     # the output layer is exact
@@ -108,7 +108,7 @@ def test_digits_and_the_forward_weights_come_to_align_with_the_feedback(name, di
 def test_fit_is_reproducible_and_resumes_bitwise(tmp_path):
     def train(epochs, init=0, **kwargs):
         model = nn.MLP([2, 8, 8, 2], activation="tanh", rng=init)
-        rule = beyond.DirectFeedbackAlignment(model, rng=init)
+        rule = bioplausible.DirectFeedbackAlignment(model, rng=init)
         cr.fit(rule, "cross_entropy", optim.Adam(model.parameters(), lr=0.01), XOR, epochs=epochs,
                batch_size=4, verbose=0, **kwargs)
         return b"".join(p.data.tobytes() for p in model.parameters())
@@ -122,12 +122,12 @@ def test_fit_is_reproducible_and_resumes_bitwise(tmp_path):
 def test_bad_input_is_refused_in_the_one_voice():
     with pytest.raises(TypeError, match="'model' parameter of FeedbackAlignment must be a "
                                         "chainrule.nn.Module"):
-        beyond.FeedbackAlignment(lambda x: x)
+        bioplausible.FeedbackAlignment(lambda x: x)
     with pytest.raises(ValueError, match="at least one nn.Linear"):
-        beyond.DirectFeedbackAlignment(nn.Tanh())
+        bioplausible.DirectFeedbackAlignment(nn.Tanh())
     with pytest.raises(ValueError, match="'n_outputs' parameter of DirectFeedbackAlignment "
                                          "must be the size of the model's output, 3"):
-        beyond.DirectFeedbackAlignment(nn.MLP([4, 5, 3], rng=0), n_outputs=7)(
+        bioplausible.DirectFeedbackAlignment(nn.MLP([4, 5, 3], rng=0), n_outputs=7)(
             cr.tensor(X.astype(np.float32)))
     with pytest.raises(TypeError, match="'rule' parameter of alignment_angles"):
-        beyond.alignment_angles(nn.MLP([4, 3], rng=0), "cross_entropy", X, Y)
+        bioplausible.alignment_angles(nn.MLP([4, 3], rng=0), "cross_entropy", X, Y)
