@@ -84,6 +84,14 @@ CASES = [
     ("Softplus-beta", lambda: nn.Softplus(beta=2.0), (1, 7)),
     ("Softmax", lambda: nn.Softmax(dim=1), (1, 4, 3)),
     ("LogSoftmax", lambda: nn.LogSoftmax(), (1, 7)),
+    ("Hardtanh", lambda: nn.Hardtanh(-0.5, 2.0), (1, 7)),
+    ("Heaviside", lambda: nn.Heaviside(), (1, 7)),
+    ("StraightThrough", lambda: nn.StraightThrough(clipped=True), (1, 7)),
+    ("Residual", lambda: nn.Residual(nn.Sequential(nn.Linear(6, 6, rng=0), nn.Tanh())), (1, 6)),
+    ("Residual-projection", lambda: nn.Residual(nn.Linear(6, 4, rng=0),
+                                                nn.Linear(6, 4, bias=False, rng=1)), (1, 6)),
+    ("MLP-residual", lambda: with_statistics(
+        nn.MLP([5, 8, 8, 8, 3], batch_norm=True, residual=True, rng=0), (1, 5)), (1, 5)),
     ("Conv1d", lambda: nn.Conv1d(3, 4, 3, stride=2, padding=1, rng=0), (1, 3, 11)),
     ("Conv2d", lambda: nn.Conv2d(2, 3, (3, 2), stride=(2, 1), padding=(1, 0), rng=0),
      (1, 2, 9, 8)),
@@ -155,30 +163,32 @@ def _loss(cls):
     return cls()
 
 
-class Residual(nn.Module):
-    """y = x + body(x): a module with a forward of its own."""
+class Gated(nn.Module):
+    """y = body(x) * sigmoid(gate(x)): a module with a forward of its own."""
 
     def __init__(self, width: int):
         super().__init__()
         self.body = nn.Sequential(nn.Linear(width, width, rng=3), nn.Tanh())
+        self.gate = nn.Linear(width, width, rng=4)
 
     def forward(self, x):
-        return x + self.body(x)
+        return self.body(x) * chainrule.sigmoid(self.gate(x))
 
 
 def test_a_custom_forward_gets_the_error_then_exports_with_a_registered_converter(
         tmp_path, monkeypatch):
-    model = nn.Sequential(nn.Linear(4, 6, rng=0), Residual(6), nn.Linear(6, 2, rng=1))
-    with pytest.raises(cx.ExportError, match=r"module '1' of type Residual: it is not a "
-                                             r"chainrule.nn layer.*residual block"):
+    model = nn.Sequential(nn.Linear(4, 6, rng=0), Gated(6), nn.Linear(6, 2, rng=1))
+    with pytest.raises(cx.ExportError, match=r"module '1' of type Gated: it is not a "
+                                             r"chainrule.nn layer.*gated block"):
         cx.export(model, batch((2, 4), 0), tmp_path / "model.onnx")
     assert not (tmp_path / "model.onnx").exists()
 
-    monkeypatch.setitem(cx.CONVERTERS, Residual, None)      # undone after the test
+    monkeypatch.setitem(cx.CONVERTERS, Gated, None)         # undone after the test
 
-    @cx.converter(Residual)
-    def residual(g, module, x):
-        return g.node("Add", [x, g.convert(module.body, x, "body")])
+    @cx.converter(Gated)
+    def gated(g, module, x):
+        gate = g.node("Sigmoid", [g.convert(module.gate, x, "gate")])
+        return g.node("Mul", [g.convert(module.body, x, "body"), gate])
 
     assert max_difference(model, (1, 4), tmp_path) <= TOLERANCE
     names = {init.name for init in onnx.load(str(tmp_path / "model.onnx")).graph.initializer}

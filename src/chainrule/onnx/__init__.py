@@ -15,11 +15,12 @@ too, but one layer would become a dozen ONNX nodes with batch-size-specific shap
 Python branch in ``forward`` would be frozen silently. Walking gives one ONNX operator per
 layer (``Gemm``, ``Conv``, ``BatchNormalization``...), weights under their ``state_dict``
 names, and a loud :class:`ExportError` naming any module without a converter -- such as a
-custom module with its own ``forward`` (a residual block). Register a converter for it::
+custom module with its own ``forward`` (a gated block). Register a converter for it::
 
-    @chainrule.onnx.converter(Residual)
-    def residual(g, module, x):                 # y = x + body(x)
-        return g.node("Add", [x, g.convert(module.body, x, "body")])
+    @chainrule.onnx.converter(Gated)
+    def gated(g, module, x):                    # y = body(x) * sigmoid(gate(x))
+        gate = g.node("Sigmoid", [g.convert(module.gate, x, "gate")])
+        return g.node("Mul", [g.convert(module.body, x, "body"), gate])
 
 One forward pass of the example in eval mode still runs, with forward hooks, to give the
 converters the input shape of each layer (``Linear`` on 2-D input is a ``Gemm``; ``Flatten``

@@ -63,3 +63,16 @@ def softmax(g, module, x):
 @converter(nn.LogSoftmax)
 def log_softmax(g, module, x):
     return g.node("LogSoftmax", [x], axis=module.dim)
+
+
+@converter(nn.Hardtanh)
+def hardtanh(g, module, x):
+    return g.node("Clip", [x, g.constant(module.min_val), g.constant(module.max_val)])
+
+
+@converter(nn.Heaviside, nn.StraightThrough)
+def heaviside(g, module, x):
+    """``Cast(Greater(x, 0))``: the straight-through estimator's forward is the step too."""
+    from onnx import helper
+    positive = g.node("Greater", [x, g.constant(0.0)])
+    return g.node("Cast", [positive], to=helper.np_dtype_to_tensor_dtype(g.dtype))

@@ -114,7 +114,7 @@ def no_converter(module, scope: str) -> str:
         why = _REFUSALS.get(name, "no converter is registered for it yet")
     else:
         why = ("it is not a chainrule.nn layer: a custom Module's forward is Python code, which "
-               "the exporter does not trace (a residual block, for one)")
+               "the exporter does not trace (a gated block, for one)")
     known = ", ".join(sorted(cls.__name__ for cls in CONVERTERS))
     return (f"chainrule.onnx.export cannot export {where}: {why}. Layers with a converter: "
             f"{known}. Register one with @chainrule.onnx.converter({name}) (see the "

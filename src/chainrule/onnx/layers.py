@@ -13,6 +13,14 @@ def sequential(g, module, x):
     return x
 
 
+@converter(nn.Residual)
+def residual(g, module, x):
+    """``Add(shortcut, body)``: the shortcut is ``x`` itself or the converted projection."""
+    body = g.convert(module.body, x, "body")
+    shortcut = x if module.projection is None else g.convert(module.projection, x, "projection")
+    return g.node("Add", [shortcut, body])
+
+
 @converter(nn.Linear)
 def linear(g, module, x):
     """``Gemm(x, W, b, transB=1)`` on (N, in); ``MatMul`` with W^T plus ``Add`` above 2-D."""

@@ -32,7 +32,9 @@ Structure: ``fit`` gathers its settings in a :class:`~.settings.FitSettings` (ch
 there); ``_setup`` checks and converts the data, loss, metrics and optimizer
 (:mod:`.inputs`) and turns the settings' shortcuts into callbacks (early stopping,
 checkpoints, progress, the stopping rules ``target_loss``, ``grad_tol``, ``max_time``);
-``_run`` is the epoch loop, and each batch is one of three step functions.
+``_run`` is the epoch loop, and each batch is one of three step functions. With
+``augment``, each training batch is transformed first, by a generator that depends only on
+``seed``, the epoch and the batch's index (:mod:`chainrule.data.augmentation`).
 
 Invariant: the same seed, data, model and optimizer give bitwise the same weights, and a
 run resumed from its checkpoint after epoch k ends bitwise where the uninterrupted run
@@ -56,6 +58,7 @@ import numpy as np
 from .._validation import check_number, invalid
 from ..autodiff.graph import no_grad
 from ..autodiff.tensor import Tensor
+from ..data import augmentation
 from ..data.batching import batches
 from . import inputs
 from .callbacks import CallbackList
@@ -70,7 +73,8 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
         seed: int = 0, verbose: int = 1, target_loss: float | None = None,
         max_time: float | None = None, grad_tol: float | None = None, early_stopping=None,
         checkpoint_dir=None, checkpoint_every: int = 1, checkpoint_keep_last: int | None = 2,
-        resume_from=None, class_weight=None, terminate_on_nan: bool = True) -> History:
+        resume_from=None, class_weight=None, terminate_on_nan: bool = True,
+        augment=None) -> History:
     """Train ``model`` on ``train``; returns the :class:`History` (see the module docstring).
 
     Args:
@@ -107,6 +111,11 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
             with a warning naming the epoch, the batch and the layer, and
             ``stop_reason="nan"`` (a light :class:`TerminateOnNaN`; pass ``TerminateOnNaN()``
             in ``callbacks`` to also restore the last good weights). ``False`` trains on.
+        augment: a transform of every training batch (never of ``val``), drawn from a
+            generator seeded by ``seed``, the epoch and the batch's index: a
+            :mod:`chainrule.data.augmentation` transform, a name in
+            ``data.AUGMENTATIONS``, a list of them, or a callable ``(X, y, rng) -> (X,
+            y)``. With ``Mixup`` the loss is ``lam L(y_a) + (1 - lam) L(y_b)``.
 
     To keep the best of several initialisations, see :func:`chainrule.training.restarts`.
     """
@@ -116,7 +125,7 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
                            target_loss=target_loss, max_time=max_time, grad_tol=grad_tol,
                            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
                            checkpoint_keep_last=checkpoint_keep_last,
-                           terminate_on_nan=terminate_on_nan)
+                           terminate_on_nan=terminate_on_nan, augment=augment)
     trainer = _setup(model, loss, optimizer, train, val, metrics, callbacks, settings)
     if resume_from is not None:
         state = resume_state(resume_from)
@@ -146,6 +155,7 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
         loss_fn = inputs.with_class_weight(loss_fn, data.loss_name, settings.class_weight, y,
                                            data.n_outputs)
     resolved_metrics = inputs.resolve_metrics(metrics)
+    augment = augmentation.check_augmentation(settings.augment, X, y)
     callback_list = CallbackList(list(callbacks) + settings.callbacks(has_val=val is not None,
                                                                       given=callbacks))
 
@@ -158,14 +168,15 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
               "metrics": list(resolved_metrics), "n_train": len(X),
               "n_val": None if val is None else len(val[0]),
               "classification": data.classification, "target_loss": settings.target_loss,
-              "max_time": settings.max_time, "grad_tol": settings.grad_tol}
+              "max_time": settings.max_time, "grad_tol": settings.grad_tol,
+              "augment": None if augment is None else repr(augment)}
     return Trainer(model=model, loss_fn=loss_fn, optimizer=optimizer,
                    history=History(params=params), callbacks=callback_list,
                    rng=np.random.default_rng(settings.seed), train=(X, y), val=val,
                    params=params, metrics=resolved_metrics, step_kind=kind,
                    classification=data.classification,
                    takes_loss=inputs.takes_loss(optimizer),
-                   threshold=inputs.label_threshold(loss_fn))
+                   threshold=inputs.label_threshold(loss_fn), augment=augment)
 
 
 def _split(X, y, fraction, classification, seed):
@@ -276,6 +287,9 @@ def _train_epoch(trainer: Trainer) -> dict | None:
     totals = _EpochTotals(list(trainer.model.parameters()), keep_outputs=bool(trainer.metrics))
     step, lr = _STEPS[trainer.step_kind], None
     for index, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle=shuffle, rng=trainer.rng)):
+        if trainer.augment is not None:     # its generator: a function of (seed, epoch, batch)
+            xb, yb = trainer.augment(xb, yb, augmentation.batch_generator(
+                trainer.params["seed"], trainer.epoch, index))
         trainer.batch, trainer.batch_data = index, (xb, yb)
         trainer.callbacks.on_batch_begin(index, {"size": len(xb)})
         if index == 0:                            # the rate of the epoch's first update
@@ -296,11 +310,11 @@ def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTo
     trainer.evaluations += 1
     trainer.model.zero_grad()
     output = trainer.model(x)
-    loss = trainer.loss_fn(output, yb)
+    loss = augmentation.mixed_loss(trainer.loss_fn, output, yb)     # Mixup's targets, or yb
     loss.backward()
     value = float(loss.item())
     if totals is not None:
-        totals.add(len(yb), value, output.data, yb)
+        totals.add(len(yb), value, output.data, augmentation.target_labels(yb))
     return loss, value, output
 
 
@@ -341,6 +355,10 @@ def _residual_step(trainer: Trainer, xb, yb, totals) -> float:
 
 
 def _residual_target(yb, shape, dtype, classification) -> Tensor:
+    if isinstance(yb, augmentation.MixedTargets):
+        # ||o - (lam a + (1 - lam) b)||^2 = lam ||o - a||^2 + (1 - lam) ||o - b||^2 - const
+        a, b = (_residual_target(t, shape, dtype, classification).data for t in (yb.y_a, yb.y_b))
+        return Tensor((a * yb.lam + b * (1.0 - yb.lam)).astype(dtype), dtype=dtype)
     if classification and len(shape) == 2 and shape[1] > 1:
         target = np.zeros(shape, dtype=dtype)
         target[np.arange(len(yb)), yb] = 1

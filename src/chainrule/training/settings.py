@@ -40,6 +40,7 @@ class FitSettings:
     checkpoint_every: int = 1
     checkpoint_keep_last: int | None = 2       # None: keep every checkpoint
     terminate_on_nan: bool = True
+    augment: Any = None                        # transforms of the training batches
 
     def __post_init__(self):
         owner = "fit"

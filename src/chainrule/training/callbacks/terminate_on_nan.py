@@ -33,6 +33,7 @@ import warnings
 import numpy as np
 
 from ...autodiff.tensor import Tensor
+from ...data.augmentation import mixed_loss
 from .base import Callback
 
 
@@ -134,7 +135,7 @@ def _recompute(model, loss_fn, xb, yb):
     try:
         with np.errstate(all="ignore"):         # the overflows are expected here
             model.zero_grad()
-            loss = loss_fn(model(Tensor(xb)), yb)
+            loss = mixed_loss(loss_fn, model(Tensor(xb)), yb)     # yb may be Mixup's
             if loss.requires_grad:
                 loss.backward()
             value = float(loss.item())
