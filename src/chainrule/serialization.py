@@ -40,8 +40,11 @@ arguments) that are dimensions of the tensors stored under it, and lists of size
 than those tensors allow; at most ``MAX_MODULES`` modules. So an edited or crafted
 architecture (``"sizes": [4, 20000, 20000, 3]`` over a small model's weights) is refused
 before it is built, and the model that is built is then checked module by module and
-shape by shape against what the file stores. Saving writes a temporary file and renames it (:func:`atomic_write`,
-which checkpoints use too), so a crash never leaves a half-written model under ``path``.
+shape by shape against what the file stores.
+
+Saving writes a temporary file and renames it (:func:`atomic_write`, which checkpoints use
+too), so a crash never leaves a half-written model under ``path``;
+:func:`remove_stale_temporaries` deletes what a killed writer left.
 
 Usage::
 
@@ -462,9 +465,9 @@ def _rebuild(path: str, architecture: dict, tensors: dict):
     built_modules = [[name, type(m).__name__] for name, m in model.named_modules()]
     if saved_modules != built_modules:
         raise ModelFileError(f"{path}: the model rebuilt from the architecture has modules "
-                             f"{_short(built_modules)}, but the file stored {_short(saved_modules)}. "
-                             f"It was probably modified after construction; save its state_dict "
-                             f"instead.")
+                             f"{_short(built_modules)}, but the file stored "
+                             f"{_short(saved_modules)}. It was probably modified after "
+                             f"construction; save its state_dict instead.")
     dtype = architecture.get("dtype")
     if dtype is not None:
         if dtype not in ("float16", "float32", "float64"):

@@ -6,8 +6,8 @@
 
 Training stops when the mean return of the last 100 episodes reaches 475 (gymnasium's
 "solved") or the budget ends (ES spends it in whole generations: 20 candidates and the
-mean, 21 episodes each, so --episodes rounds down to a multiple of 21); the final policy then plays ``--eval-episodes`` fresh
-episodes. Written to ``--out``: ``cartpole_<algo>_seed<N>.png`` (the return curve),
+mean, 21 episodes each, so --episodes rounds down to a multiple of 21); the final policy
+then plays ``--eval-episodes`` fresh episodes. Written to ``--out``: ``cartpole_<algo>_seed<N>.png`` (the return curve),
 ``.json`` (the History) and ``.csv``.
 """
 from __future__ import annotations
