@@ -105,7 +105,12 @@ def test_the_report_clips_accuracy_intervals_and_says_so(tmp_path, study_file):
     assert numbers and min(numbers) >= 0.0 and max(numbers) <= 1.0
     assert "†" in table
     assert layouts.clipped_note(section) == [stats.CLIPPED_NOTE]   # report._study adds it
-    plots.draw(spec, records, tmp_path / "plot.png")          # error bars from the clipped CI
+    import matplotlib.pyplot as plt
+    figure, ax = plt.subplots()
+    plots.DRAW["levels"](spec, records, [ax])                 # error bars from the clipped CI
+    low, high = ax.get_ylim()
+    plt.close(figure)
+    assert -0.1 < low and high < 1.1                          # not an axis at -0.4 (issue 16)
 
 
 def test_a_pipe_in_a_label_does_not_break_the_markdown_row(tmp_path, study_file):
