@@ -13,11 +13,16 @@ numbers, the error curve and the computational graph of E. With --train DATASET 
 two_spirals, moons, circles) the page is the training view: a network trained on that
 data set, its decision boundary and hidden neurons at the recorded epochs, and the chain
 rule of any ringed point at any of those epochs.
+
+Every number of a network with more than 500 weights and biases is a lot of text (200-200-200
+would print 11 MB): such a network needs --all. --steps goes up to 100,000.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+
+from .._validation import number_argument
 
 from .examples import classic_example, parse_network, random_example
 from .tables import FORMATS
@@ -26,24 +31,31 @@ from .training_view import DATASETS
 
 # the activations that have both an nn module and a written-out derivative
 ACTIVATION_CHOICES = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "identity"]
+MAX_STEPS = 100_000          # 2.6 s for the classic example; the error is printed along the way
+MAX_PRINTED = 500            # weights and biases printed without --all (about 70 kB of text)
+POSITIVE = number_argument(integer=True, low=1)
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "explain", help="print every number of a backpropagation step (forward, chain rule, update)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=_positive_int, default=1,
-                        help="gradient-descent steps to run; the error is shown along the way (default 1)")
+    parser.add_argument("--steps", type=number_argument(integer=True, low=1, high=MAX_STEPS),
+                        default=1, help="gradient-descent steps to run; the error is shown "
+                                        f"along the way (default 1, at most {MAX_STEPS:,})")
     parser.add_argument("--network", type=_network, default=None,
                         help="layer sizes, inputs first (default 2-2-2, the classic example; "
                              "with --train, the data set's network)")
+    parser.add_argument("--all", action="store_true",
+                        help=f"print a network with more than {MAX_PRINTED} weights and biases")
     parser.add_argument("--activation", default=None, choices=ACTIVATION_CHOICES,
                         help="activation of every layer, the output layer included (default "
                              "sigmoid; with --train, of the hidden layers, default tanh)")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=number_argument(integer=True, low=0), default=None,
                         help="draw weights, input and target from this seed (implied 0 for a "
                              "network other than 2-2-2)")
-    parser.add_argument("--lr", type=_non_negative_float, default=0.5, help="learning rate (default 0.5)")
+    parser.add_argument("--lr", type=number_argument(low=0), default=0.5,
+                        help="learning rate (default 0.5)")
     parser.add_argument("--loss", default="half_sse", choices=sorted(LOSSES),
                         help="half_sse = 1/2 sum (target - out)^2 (default), sse, or mse")
     parser.add_argument("--update-bias", action="store_true",
@@ -57,13 +69,13 @@ def register(subparsers) -> None:
                       help="with --html: the training view of a network trained on "
                            + ", ".join(sorted(DATASETS)) + " (binary cross-entropy, SGD with "
                            "--lr); --network 2-...-1 and --activation set the network")
-    page.add_argument("--epochs", type=_positive_int, default=None,
+    page.add_argument("--epochs", type=POSITIVE, default=None,
                       help="with --train: epochs of training (default "
                            + ", ".join(f"{name} {spec['epochs']}"
                                        for name, spec in DATASETS.items()) + ")")
-    page.add_argument("--batch-size", type=_positive_int, default=None,
+    page.add_argument("--batch-size", type=POSITIVE, default=None,
                       help="with --train: rows per update (default 10)")
-    page.add_argument("--snapshots", type=_at_least_two, default=None,
+    page.add_argument("--snapshots", type=number_argument(integer=True, low=2), default=None,
                       help="with --train: epochs recorded for the slider (default 25)")
     parser.set_defaults(handler=run)
 
@@ -72,6 +84,13 @@ def run(args) -> int:
     from .trace import explain
     if args.html is not None or _training_options(args):
         return run_page(args)
+    sizes = args.network or [2, 2, 2]
+    printed = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if printed > MAX_PRINTED and not args.all:
+        raise ValueError(f"--network {'-'.join(map(str, sizes))} has {printed:,} weights and "
+                         f"biases, and every one is printed several times; pass --all to print "
+                         f"them all the same, or choose a network with at most {MAX_PRINTED} "
+                         f"(such as 2-3-1).")
     model, x, target = _example(args)
     result = explain(model, x, target, loss=args.loss, lr=args.lr, steps=args.steps,
                      update_bias=args.update_bias, format=args.format)
@@ -145,30 +164,3 @@ def _network(text: str) -> list[int]:
         return parse_network(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
-
-
-def _at_least_two(text: str) -> int:
-    value = _positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
-    return value

@@ -242,6 +242,8 @@ def _example(param, value, size) -> np.ndarray:
     if array.shape != (size,):
         raise invalid(param, "explain", f"one example of shape ({size},) or (1, {size})", array,
                       "explain shows a single example; pick one row of your data.")
+    if not np.isfinite(array).all():
+        raise invalid(param, "explain", "finite values (no NaN or inf)", array.tolist())
     return array.copy()
 
 

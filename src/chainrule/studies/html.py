@@ -2,8 +2,9 @@
 
 Contract
 --------
-``index_page(parts, header) -> str`` takes the studies that ``report.build`` assembled
-(one dict per study: ``spec``, ``section``, ``notes``, ``setting``, ``number``, ``done``)
+``index_page(parts, header, problems) -> str`` takes the studies that ``report.build``
+assembled (one dict per study: ``spec``, ``section``, ``notes``, ``setting``, ``number``,
+``done``, ``plot``) and the problems it met (studies it could not report, damaged rows),
 and returns one HTML page:
 
 * a navigation bar across the studies, kept at the top of the window;
@@ -104,7 +105,7 @@ document.querySelectorAll("section.study").forEach(section => watcher.observe(se
 """
 
 
-def index_page(parts: list[dict], header: str) -> str:
+def index_page(parts: list[dict], header: str, problems=()) -> str:
     """The report's ``index.html``; see the module docstring."""
     nav = ['<nav class="studies" aria-label="studies"><a class="home" href="#top">'
            'chainrule studies</a>']
@@ -112,6 +113,9 @@ def index_page(parts: list[dict], header: str) -> str:
             f'{html.escape(p["spec"].title)}</a>' for p in parts]
     nav.append("</nav>")
     body = [f'<header id="top"><h1>chainrule studies</h1><p>{html.escape(header)}</p></header>']
+    if problems:
+        body.append('<section class="study problems"><h2>Problems</h2><ul>' + "".join(
+            f"<li>{html.escape(problem)}</li>" for problem in problems) + "</ul></section>")
     body += [_study(p) for p in parts]
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -126,16 +130,21 @@ def _id(part) -> str:
 
 def _study(part) -> str:
     spec, section, name = part["spec"], part["section"], _id(part)
-    tables = [section.table.html()]
+    tables = [section.table.html()] if section.table.header else []
     for caption, table in section.tables:
         tables.append(f'<p class="caption">{html.escape(caption)}</p>{table.html()}')
     plot = (f'<figure class="plot"><a href="{name}/plot.png"><img src="{name}/plot.png" '
-            f'alt="{html.escape(spec.title, quote=True)}"></a></figure>' if part["done"] else "")
+            f'alt="{html.escape(spec.title, quote=True)}"></a></figure>' if _plotted(part) else "")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in part["notes"])
     return (f'<section class="study" id="{name}"><h2>{part["number"]}. '
             f'{html.escape(spec.title)}</h2><p>{html.escape(spec.description)}</p>'
             f'<div class="study-body"><div class="tables">{"".join(tables)}</div>{plot}</div>'
             f'<ul>{notes}</ul><p class="setting">{html.escape(part["setting"])}</p>'
             f'<p class="files">Files: <a href="{name}/table.md">table.md</a>'
-            + (f', <a href="{name}/plot.png">plot.png</a>' if part["done"] else "")
+            + (f', <a href="{name}/plot.png">plot.png</a>' if _plotted(part) else "")
             + "</p></section>")
+
+
+def _plotted(part) -> bool:
+    """Whether the study's figure was drawn (none without finished trials, or if it failed)."""
+    return part.get("plot", bool(part["done"]))

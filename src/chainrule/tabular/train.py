@@ -211,10 +211,13 @@ def train(table: Table, target: str, spec: dict | None = None, task: str = "auto
                          pipeline=pipeline)
     model.scores = {"train": scores(model, X_train, split.y_train),
                     "validation": scores(model, X_val, split.y_test)}
-    if not all(v is None or math.isfinite(v) for part in model.scores.values()
-               for v in part.values()):
+    if history.stop_reason == "nan" or not all(v is None or math.isfinite(v) for part in
+                                               model.scores.values() for v in part.values()):
+        # fit stops at the first non-finite loss, maybe before an epoch is logged
+        loss = history.info.get("nan", {}).get("loss") if history.stop_reason == "nan" \
+            else history["loss"][-1]
         raise ValueError(f"Training diverged: the network's outputs are not finite after "
-                         f"{len(history)} epochs (training loss {history['loss'][-1]}). "
+                         f"{len(history)} epochs (training loss {loss}). "
                          f"Lower the learning rate (--lr).")
     return Trained(model, history, len(X_train), len(X_val))
 

@@ -62,7 +62,7 @@ from ..data import augmentation
 from ..data.batching import batches
 from . import inputs
 from .callbacks import CallbackList
-from .checkpoint import load_checkpoint, restore_training_state
+from .checkpoint import restore_training_state, resume_state
 from .history import History
 from .settings import FitSettings
 from .state import Trainer
@@ -72,8 +72,9 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
         batch_size: int | None = None, shuffle: bool = True, metrics=(), callbacks=(),
         seed: int = 0, verbose: int = 1, target_loss: float | None = None,
         max_time: float | None = None, grad_tol: float | None = None, early_stopping=None,
-        checkpoint_dir=None, checkpoint_every: int = 1, resume_from=None,
-        class_weight=None, augment=None) -> History:
+        checkpoint_dir=None, checkpoint_every: int = 1, checkpoint_keep_last: int | None = 2,
+        resume_from=None, class_weight=None, terminate_on_nan: bool = True,
+        augment=None) -> History:
     """Train ``model`` on ``train``; returns the :class:`History` (see the module docstring).
 
     Args:
@@ -97,11 +98,19 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
             (a :class:`~chainrule.training.callbacks.GradTol`).
         early_stopping: a patience (int; monitors ``val_loss``, else ``loss``, and
             restores the best weights) or an :class:`EarlyStopping`.
-        checkpoint_dir, checkpoint_every: save the whole training state every N epochs.
-        resume_from: a checkpoint file (or a directory: its latest) to continue from;
-            ``epochs`` counts from the start of the original run.
+        checkpoint_dir, checkpoint_every: save the whole training state every N epochs;
+            ``checkpoint_keep_last``: how many of the newest to keep (``None``: all).
+            Stale temporary files of killed writers are removed at the start.
+        resume_from: a checkpoint file (or a directory: its latest readable one; a damaged
+            latest one is skipped with a warning, and a missing or empty directory starts
+            from scratch with a warning) to continue from; ``epochs`` counts from the start
+            of the original run. The optimizer must be of the class that wrote it.
         class_weight: ``"balanced"``, ``{class: weight}`` or one weight per class, for
             cross-entropy and NLL losses.
+        terminate_on_nan: stop at the first non-finite loss (or weights, checked each epoch)
+            with a warning naming the epoch, the batch and the layer, and
+            ``stop_reason="nan"`` (a light :class:`TerminateOnNaN`; pass ``TerminateOnNaN()``
+            in ``callbacks`` to also restore the last good weights). ``False`` trains on.
         augment: a transform of every training batch (never of ``val``), drawn from a
             generator seeded by ``seed``, the epoch and the batch's index: a
             :mod:`chainrule.data.augmentation` transform, a name in
@@ -115,10 +124,13 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
                            class_weight=class_weight, early_stopping=early_stopping,
                            target_loss=target_loss, max_time=max_time, grad_tol=grad_tol,
                            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
-                           augment=augment)
+                           checkpoint_keep_last=checkpoint_keep_last,
+                           terminate_on_nan=terminate_on_nan, augment=augment)
     trainer = _setup(model, loss, optimizer, train, val, metrics, callbacks, settings)
     if resume_from is not None:
-        restore_training_state(trainer, load_checkpoint(resume_from))
+        state = resume_state(resume_from)
+        if state is not None:
+            restore_training_state(trainer, state)
     return _run(trainer)
 
 
@@ -129,6 +141,7 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
            settings: FitSettings) -> Trainer:
     kind = inputs.step_kind(optimizer)
     data = inputs.prepare(model, loss, train)
+    inputs.check_optimizer_params(optimizer, model)
     X, y, loss_fn = data.X, data.y, data.loss
     if val is not None and settings.validation_split is not None:
         raise invalid("validation_split", "fit", "None when val is given",
@@ -143,7 +156,8 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
                                            data.n_outputs)
     resolved_metrics = inputs.resolve_metrics(metrics)
     augment = augmentation.check_augmentation(settings.augment, X, y)
-    callback_list = CallbackList(list(callbacks) + settings.callbacks(has_val=val is not None))
+    callback_list = CallbackList(list(callbacks) + settings.callbacks(has_val=val is not None,
+                                                                      given=callbacks))
 
     batch_size = settings.batch_size
     full = batch_size is None or batch_size >= len(X)
@@ -166,20 +180,23 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
 
 
 def _split(X, y, fraction, classification, seed):
-    """Hold out ``fraction`` of the rows, stratified by class where every class can spare one."""
+    """Hold out ``fraction`` of the rows, stratified by class where every class can spare one
+    and both sides can hold every class (else a plain shuffled split)."""
     from sklearn.model_selection import train_test_split
+    n_val = int(np.ceil(fraction * len(X)))          # scikit-learn's rounding
+    if n_val < 1 or len(X) - n_val < 1:
+        raise invalid("validation_split", "fit", f"a fraction that leaves rows on both sides "
+                      f"of the split ({len(X)} rows here)", fraction)
     stratify = None
     labels = y.reshape(len(y), -1)
     if classification and labels.shape[1] == 1 and np.all(labels == np.round(labels)):
         labels = labels[:, 0].astype(np.int64)
         counts = np.bincount(labels - labels.min())
-        if counts[counts > 0].min() >= 2:            # every class can spare a row
+        classes = int((counts > 0).sum())
+        if counts[counts > 0].min() >= 2 and min(n_val, len(X) - n_val) >= classes:
             stratify = labels
-    X, Xv, y, yv = train_test_split(X, y, test_size=fraction, random_state=seed,
+    X, Xv, y, yv = train_test_split(X, y, test_size=n_val, random_state=seed,
                                     stratify=stratify)
-    if len(X) == 0 or len(Xv) == 0:
-        raise invalid("validation_split", "fit", "a fraction that leaves rows on both sides",
-                      fraction)
     return X, y, Xv, yv
 
 
@@ -365,11 +382,16 @@ def _batched_outputs(model, X: np.ndarray, batch_size: int | None) -> np.ndarray
 
 
 def _evaluate_arrays(model, loss_fn, X, y, metrics: dict, threshold: float,
-                     batch_size: int | None) -> dict:
-    """Loss and metrics on (X, y) in eval mode without a graph; the mode is restored."""
+                     batch_size: int | None, owner: str | None = None) -> dict:
+    """Loss and metrics on (X, y) in eval mode without a graph; the mode is restored.
+
+    ``owner`` (``"evaluate"``): refuse non-finite outputs instead of scoring them.
+    """
     scores = {}
     with model.eval_mode():
         outputs = _batched_outputs(model, X, batch_size)
+        if owner is not None:
+            inputs.check_outputs(model, outputs, owner)
         if loss_fn is not None:
             with no_grad():
                 scores["loss"] = float(loss_fn(Tensor(outputs, dtype=outputs.dtype), y).item())
@@ -404,7 +426,7 @@ def evaluate(model, data, metrics=("accuracy",), loss=None, batch_size: int | No
         threshold = inputs.label_threshold(loss_fn)
     else:
         threshold = _guess_threshold(model, X[:256], batch_size)
-    return _evaluate_arrays(model, loss_fn, X, y, resolved, threshold, batch_size)
+    return _evaluate_arrays(model, loss_fn, X, y, resolved, threshold, batch_size, owner)
 
 
 def _guess_threshold(model, X, batch_size) -> float:
