@@ -351,3 +351,15 @@ def test_docstring_examples_run():
     import chainrule.sklearn
     results = doctest.testmod(chainrule.sklearn)
     assert results.attempted >= 6 and results.failed == 0
+
+
+@pytest.mark.parametrize("scale_X, scale_y, param", [(1.0, 1e40, "'y'"), (1e40, 1.0, "'X'")])
+def test_values_too_large_for_float32_are_named_by_the_estimators_own_parameter(scale_X, scale_y,
+                                                                              param):
+    X = np.random.default_rng(0).random((20, 3))
+    y = np.random.default_rng(1).random(20)
+    with pytest.raises(ValueError) as info:
+        NeuralNetRegressor(epochs=1).fit(X * scale_X, y * scale_y)
+    message = str(info.value)
+    assert param in message and "NeuralNetRegressor" in message and "float32" in message
+    assert "train." not in message

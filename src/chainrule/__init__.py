@@ -16,11 +16,13 @@ from . import nn
 from . import func
 from .nn import Parameter
 from .serialization import save, load
+from .summarize import summary
 from .explainer import explain, draw_graph
 from . import optim
 from . import data, metrics
 from . import training
 from .training import fit, evaluate, predict, History
-from . import gradient_free, rl, unsupervised
+from . import gradient_free, rl, unsupervised, bioplausible
+from . import interop, onnx
 
 __version__ = "0.1.0"

@@ -11,9 +11,9 @@ PyTorch's vocabulary on chainrule's engine::
 model only from these, so loading a file never runs code from it.
 """
 from . import functional, init
-from .activations import (ACTIVATIONS, ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax,
-                          Softplus, Tanh, get_activation)
-from .containers import ModuleDict, ModuleList, Sequential
+from .activations import (ACTIVATIONS, ELU, GELU, Hardtanh, Heaviside, LeakyReLU, LogSoftmax,
+                          ReLU, Sigmoid, Softmax, Softplus, StraightThrough, Tanh, get_activation)
+from .containers import ModuleDict, ModuleList, Residual, Sequential
 from .conv import Conv1d, Conv2d, MaxPool1d, MaxPool2d
 from .layers import Dropout, Flatten, Identity, Linear
 from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
@@ -26,10 +26,11 @@ from .regularization import PenalisedLoss, l1_penalty, l2_penalty
 
 # type name -> class, for every built-in module that chainrule.load may rebuild
 LAYERS = {cls.__name__: cls for cls in (
-    Sequential, ModuleList, ModuleDict, MLP,
+    Sequential, ModuleList, ModuleDict, MLP, Residual,
     Linear, Identity, Flatten, Dropout, BatchNorm1d, LayerNorm,
     Conv1d, Conv2d, MaxPool1d, MaxPool2d,
     Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softplus, Softmax, LogSoftmax,
+    Hardtanh, Heaviside, StraightThrough,
     MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss,
 )}
 
@@ -37,6 +38,7 @@ __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP", "Linear", "Identity",
     "Flatten", "Dropout", "BatchNorm1d", "LayerNorm", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
+    "Residual", "Hardtanh", "Heaviside", "StraightThrough",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "NLLLoss", "ACTIVATIONS", "get_activation", "LOSSES", "get_loss", "LAYERS", "l1_penalty",
     "l2_penalty", "PenalisedLoss", "functional", "init", "functional_call", "IncompatibleKeys",

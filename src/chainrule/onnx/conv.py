@@ -1,0 +1,43 @@
+"""Converters for ``nn/conv.py``: ``Conv`` and ``MaxPool`` take PyTorch's layout (N, C, ...).
+
+The convolution reads ``dilation``, ``groups`` and ``padding="same"``/``"valid"`` with
+PyTorch's meaning when a layer has them, so a layer that gains them stays exact.
+"""
+from __future__ import annotations
+
+from .. import nn
+from .registry import converter
+
+
+@converter(nn.Conv1d, nn.Conv2d)
+def conv(g, module, x):
+    """``Conv`` with the layer's kernel, strides, dilations, groups and zero padding."""
+    kernel = list(module.kernel_size)
+    dilation = list(getattr(module, "dilation", None) or [1] * len(kernel))
+    inputs = [x, g.weight(module.weight.data, "weight")]
+    if module.bias is not None:
+        inputs.append(g.weight(module.bias.data, "bias"))
+    return g.node("Conv", inputs, kernel_shape=kernel, strides=list(module.stride),
+                  pads=_pads(module.padding, kernel, dilation), dilations=dilation,
+                  group=int(getattr(module, "groups", 1)))
+
+
+@converter(nn.MaxPool1d, nn.MaxPool2d)
+def max_pool(g, module, x):
+    """``MaxPool``: its padding, like chainrule's, never wins the max (it counts as -inf)."""
+    kernel = list(module.kernel_size)
+    return g.node("MaxPool", [x], kernel_shape=kernel, strides=list(module.stride),
+                  pads=_pads(module.padding, kernel, [1] * len(kernel)))
+
+
+def _pads(padding, kernel: list, dilation: list) -> list[int]:
+    """ONNX's pads: every axis' start, then every axis' end.
+
+    ``"same"`` pads d (k - 1) in all on an axis, the odd one at the end (PyTorch's rule).
+    """
+    if padding == "valid":
+        padding = [0] * len(kernel)
+    if padding == "same":
+        total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return [t // 2 for t in total] + [t - t // 2 for t in total]
+    return list(padding) + list(padding)
