@@ -8,8 +8,8 @@ from chainrule.studies import report, runner
 from chainrule.studies import spec as S
 from chainrule.studies.trial import run_trial
 
-PRESETS = {"pretraining": ("pretraining", 16, 40), "gradient_free": ("gradient_free", 20, 30),
-           "rl_cartpole": ("rl", 6, 15)}
+PRESETS = {"pretraining": ("pretraining", 16, 40), "gradient_free": ("gradient_free", 24, 36),
+           "rl_cartpole": ("rl", 6, 15), "feedback_alignment": ("feedback_alignment", 12, 30)}
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -34,11 +34,23 @@ def test_pretraining_trial_records_its_metrics():
     assert metrics["pretrain_time"] > 0
 
 
-@pytest.mark.parametrize("method", ["adam", "lbfgs", "ga", "pso", "es"])
+@pytest.mark.parametrize("method", ["adam", "lbfgs", "ga", "pso", "es", "cmaes"])
 def test_gradient_free_trial_respects_the_wall_time_budget(method):
+    if method == "cmaes":
+        pytest.importorskip("cmaes")
     metrics = run_trial(config("gradient_free", method=method, max_time=0.2), 0)["metrics"]
     assert 0.2 <= metrics["train_time"] < 0.2 + 0.5
     assert metrics["loss_evaluations"] > 0 and 0.0 <= metrics["test_accuracy"] <= 1.0
+
+
+def test_feedback_alignment_trial_records_the_angle_of_its_rule_and_backprop_none():
+    fa = run_trial(config("feedback_alignment", rule="fa"), 0)["metrics"]
+    assert fa["test_accuracy"] > 0.8 and fa["epochs"] == 4
+    # B is drawn apart from the weights: unrelated at first (about 90 degrees), then aligned
+    assert 70 < fa["angle_hidden_init"] < 110 and 0 < fa["angle_hidden"] < 80
+    assert fa["angle_hidden"] < fa["angle_hidden_init"]
+    backprop = run_trial(config("feedback_alignment"), 0)["metrics"]
+    assert math.isnan(backprop["angle_hidden"]) and backprop["test_accuracy"] > 0.8
 
 
 def test_rl_trial_counts_environment_steps():

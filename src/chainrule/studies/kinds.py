@@ -7,7 +7,8 @@ runs, which the studies package does not import). A kind declares the options of
 ``run(config, seed) -> {"metrics", "history"}`` and the report's one-line ``setting``.
 
 The built-in kinds: ``pretraining`` (``chainrule.unsupervised.study``), ``gradient_free``
-(``chainrule.gradient_free.study``) and ``rl`` (``chainrule.rl.study``).
+(``chainrule.gradient_free.study``), ``rl`` (``chainrule.rl.study``) and
+``feedback_alignment`` (``chainrule.bioplausible.study``).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Kind:
     setting: Callable[[object, list], str]
     choices: dict = field(default_factory=dict)
     uses_dataset: bool = False          # whether [dataset] and [model] apply
+    uses_training: bool = False         # whether [optimizer] and [training] apply too
 
 
 def setting_tail(spec, done) -> str:

@@ -99,6 +99,12 @@ SECTIONS: dict[str, dict[str, Option]] = {
         "grad_monitor": Option("bool", False),
     },
 }
+def claim_names() -> list[str]:
+    """The ``[report] claim`` choices: the keys of ``claims.CLAIMS``."""
+    from .claims import CLAIMS
+    return list(CLAIMS)
+
+
 REPORT: dict[str, Option] = {
     "layout": Option("choice", "levels", layout_names),
     "metrics": Option("strs", None),
@@ -106,6 +112,8 @@ REPORT: dict[str, Option] = {
     "goal": Option("choice?", None, ("max", "min")),
     "labels": Option("table", {}),
     "epochs": Option("ints?", None, low=1),
+    "claim": Option("choice?", None, claim_names),   # the article's claim the study judges
+    "tolerance": Option("number", 0.01, low=0),      # the good region: this close to the best
 }
 TOP = ("name", "title", "description", "seeds", "min_seeds", "max_jobs", "dataset", "model",
        "optimizer", "training", "factors", "quick", "report", "kind", "trial")
@@ -265,7 +273,7 @@ def check_cell(config: dict, labels: dict, where: str) -> None:
                             f"{dataset['name']!r} is a {task} set): one of "
                             + quote(components.loss_names(task)), training["loss"],
                             components.loss_names(task)))
-    if "kind" in config:
+    if "kind" in config and not components.trial_kind(config["kind"]).uses_training:
         return
     problem = components.optimizer_problem(config["optimizer"])
     if problem is not None:

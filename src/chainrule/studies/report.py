@@ -4,7 +4,8 @@ then ``report.md`` and ``index.html`` with every table, plot and commentary.
 Layout of an output directory::
 
     studies.sqlite               every trial (see ``store``)
-    <study>/table.md             the table in the article's layout, commentary, setting
+    <study>/table.md             the table in the article's layout, the verdict on the
+                                 article's claim (``[report] claim``), commentary, setting
     <study>/plot.png
     report.md, index.html        all studies, in order (index.html: see ``html.py``)
 
@@ -23,7 +24,7 @@ import platform
 import time
 from pathlib import Path
 
-from . import layouts, plots
+from . import claims, layouts, plots
 from .html import index_page
 from .layouts import Section, Table
 from .records import factor_name
@@ -81,6 +82,7 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool)
     folder.mkdir(parents=True, exist_ok=True)
     section = layouts.LAYOUTS[spec.report["layout"]](spec, done)
     notes = list(section.notes) + layouts.clipped_note(section)
+    claim = claims.verdict(spec, done) if spec.report.get("claim") else ""
     expected = len(enumerate_trials(spec))
     if failed:
         first = (failed[0]["error"] or "unknown error").strip().splitlines()[-1]
@@ -98,7 +100,8 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool)
                 raise
             notes.append(f"The figure could not be drawn ({_one_line(error)}).")
     part = {"spec": spec, "section": section, "notes": notes, "number": number,
-            "setting": _setting(spec, done), "plot_path": plot_path, "plot": plotted,
+            "claim": claim, "setting": _setting(spec, done), "plot_path": plot_path,
+            "plot": plotted,
             "table_path": folder / "table.md", "done": len(done), "expected": expected}
     part["table_path"].write_text(_study_markdown(part, image="plot.png"))
     return part
@@ -174,6 +177,8 @@ def _study_markdown(part: dict, image: str) -> str:
         lines += [f"*{caption}*", "", table.markdown(), ""]
     if part["plot"]:
         lines += [f"![{spec.title}]({image})", ""]
+    if part.get("claim"):
+        lines += [f"**Claim.** {part['claim']}", ""]
     lines += [f"- {n}" for n in part["notes"]]
     if part["setting"]:
         lines += ["", f"*Setting.* {part['setting']}"]

@@ -13,7 +13,7 @@ A study is a small declarative file (the built-ins live in ``presets/``)::
     [training]   loss, epochs, batch_size, l1, l2, class_weight, target_loss, ...
     [factors]    "optimizer.lr" = [0.001, 0.01, 0.1, 1.0]    # one entry per factor
     [quick]      seeds = 2, "training.epochs" = 10           # overrides for --quick
-    [report]     layout, metrics, primary, goal, labels
+    [report]     layout, metrics, primary, goal, labels, claim (see claims), tolerance
 
 A factor is an option's dotted key and its levels. A level is a value of that option, or
 (for a whole section such as ``optimizer``) an inline table merged into the section, with an
@@ -197,12 +197,13 @@ def parse(raw: dict, *, source: str = "<spec>", quick: bool = False,
         check_section("optimizer", config["optimizer"], where, f"cell {labels}: optimizer.")
         check_cell(config, labels if spec.factors else {}, where)
     _check_layout(spec, where)
+    _check_claim(spec, where)
     return spec
 
 
 def _check_layout(spec: Spec, where: str) -> None:
     """A layout that the study can fill: per-class scores need classes, the convergence
-    table needs a target loss in every cell."""
+    table needs a target loss in every cell, the heatmap two factors."""
     layout = spec.report["layout"]
     if layout == "per_class" and "kind" not in spec.base and spec.task != "classification":
         raise SpecError(say("report.layout", where, "a layout for a regression set (per_class "
@@ -212,6 +213,20 @@ def _check_layout(spec: Spec, where: str) -> None:
         raise SpecError(say("report.layout", where, "a layout other than 'convergence' unless "
                             "every cell sets training.target_loss (the target it measures)",
                             layout))
+    if layout == "heatmap" and len(spec.factors) != 2:
+        raise SpecError(say("report.layout", where, "a layout other than 'heatmap' unless the "
+                            f"study has exactly two factors (its rows and columns; this one "
+                            f"has {len(spec.factors)})", layout))
+
+
+def _check_claim(spec: Spec, where: str) -> None:
+    """A claim whose verdict the study can reach: the factor and levels it compares."""
+    if spec.report.get("claim") is None:
+        return
+    from .claims import CLAIMS
+    missing = CLAIMS[spec.report["claim"]].missing(spec)
+    if missing:
+        raise SpecError(say("report.claim", where, missing, spec.report["claim"]))
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -26,7 +26,10 @@ from . import components
 from .options import MAX_PARAMETERS, SpecError, say
 
 
-def run_trial(config: dict, seed: int) -> dict:
+def run_trial(config: dict, seed: int, wrap=None) -> dict:
+    """One trial; ``wrap(model, split) -> network``, if given, is what ``fit`` trains in
+    place of the MLP (a trial kind's hook: ``chainrule.bioplausible.study`` wraps the MLP in
+    a feedback rule, which trains the MLP's own parameters); every metric is the MLP's."""
     from chainrule import nn
     from chainrule.training import fit
 
@@ -47,7 +50,8 @@ def run_trial(config: dict, seed: int) -> dict:
     callbacks = components.make_callbacks(training)
 
     start = time.perf_counter()
-    history = fit(model, loss, optimizer, split.train, val=split.val,
+    network = model if wrap is None else wrap(model, split)
+    history = fit(network, loss, optimizer, split.train, val=split.val,
                   epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
                   callbacks=callbacks, **components.fit_options(training))
     train_time = time.perf_counter() - start
