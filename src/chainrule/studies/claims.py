@@ -21,6 +21,9 @@ setting); ``spec.parse`` refuses such a spec before any trial runs.
 Tests: ``records.compare`` (a paired t-test over seeds where two cells ran the same seeds,
 else Welch's), two-sided, alpha = 0.05, Holm-adjusted over the comparisons one verdict makes.
 
+NOTE: ``records`` and ``stats`` are imported inside the functions: reading a spec checks its
+claim's name against ``CLAIMS``, and reading a spec must not load SciPy (about a second).
+
 Usage::
 
     claims.CLAIMS["differentiability"].statement
@@ -162,11 +165,11 @@ def _differentiability(spec, runs) -> tuple[str, str]:
     dead = sum(map(_first_layer_untouched, step))
     rescued = _worse(step, ste, p[0], metric, goal)
     kink_trains = kink is not None and not _worse(kink, smooth, p[1], metric, goal)
+    alone = ", what the output layer learns alone" if dead == len(step) else ""
     clause = (f"backprop through the Heaviside step sent no gradient to the first layer in "
-              f"{dead} of {len(step)} runs ({shown} {_mean(step, metric):.3f}, what the output "
-              f"layer learns alone), yet the same step network reached "
-              f"{_mean(ste, metric):.3f} with the straight-through estimator's surrogate "
-              f"gradient ({_p(p[0])})")
+              f"{dead} of {len(step)} runs ({shown} {_mean(step, metric):.3f}{alone}), while "
+              f"the same step network reached {_mean(ste, metric):.3f} with the "
+              f"straight-through estimator's surrogate gradient ({_p(p[0])})")
     if kink:
         clause += (f", and hard-tanh, not differentiable at ±1, reached "
                    f"{_mean(kink, metric):.3f} against sigmoid's {_mean(smooth, metric):.3f} "
@@ -222,13 +225,13 @@ def _sensitivity(spec, grouped) -> tuple[str, str]:
     tolerance = spec.report.get("tolerance", 0.01)
     best, good, tests = good_region(grouped, metric, spec.report["goal"], tolerance)
     worse = sum(p < stats.ALPHA for _, p in tests.values())
-    n = min(len(r) for r in grouped.values())
-    clause = (f"{'only ' if 2 * len(good) < len(grouped) else ''}{len(good)} of {len(grouped)} "
-              f"settings ({len(good) / len(grouped):.0%}) came within {tolerance:g} of the best "
-              f"{shown} ({_mean(grouped[best], metric):.3f}, at {cell_name(spec, best)}), and {worse} of the other "
-              f"{len(grouped) - 1} were significantly worse (paired t-tests over {n} seeds, "
-              f"Holm-adjusted)")
-    return (HELD if 2 * len(good) < len(grouped) else NOT), clause
+    n, narrow = min(len(r) for r in grouped.values()), 2 * len(good) < len(grouped)
+    clause = (f"{'only ' if narrow else ''}{len(good)} of {len(grouped)} settings "
+              f"({len(good) / len(grouped):.0%}) came within {tolerance:g} of the best {shown} "
+              f"({_mean(grouped[best], metric):.3f}, at {cell_name(spec, best)}), and {worse} of "
+              f"the other {len(grouped) - 1} were significantly worse (paired t-tests over {n} "
+              f"seeds, Holm-adjusted)")
+    return (HELD if narrow else NOT), clause
 
 
 def _check_two_factors(spec) -> str | None:
@@ -248,10 +251,10 @@ def _alternatives(spec, runs) -> tuple[str, str]:
     metric, shown = _metric(spec)
     goal = spec.report["goal"]
     pick = max if goal == "max" else min
-    label = {v: lb for f in spec.factors[:1] for v, lb in zip(f.levels, f.labels)}
-    backprop = pick((m for m in runs if m in BACKPROP_METHODS), key=lambda m: _mean(runs[m], metric))
-    search = pick((m for m in runs if m not in BACKPROP_METHODS),
-                  key=lambda m: _mean(runs[m], metric))
+    label = dict(zip(spec.factors[0].levels, spec.factors[0].labels))
+    score = lambda method: _mean(runs[method], metric)               # noqa: E731
+    backprop = pick((m for m in runs if m in BACKPROP_METHODS), key=score)
+    search = pick((m for m in runs if m not in BACKPROP_METHODS), key=score)
     p = _tests([(runs[search], runs[backprop])], metric)[0]
     worse = _worse(runs[search], runs[backprop], p, metric, goal)
     clause = (f"the best of the gradient-free methods, {label[search]}, reached {shown} "

@@ -79,7 +79,7 @@ def check_data(spec) -> None:
         text = json.dumps(settings, sort_keys=True)
         if text not in shapes:
             shapes[text] = _data_shape(settings, cell, where)
-        if "kind" not in config:
+        if "kind" not in config or components.trial_kind(config["kind"]).uses_training:
             n_in, n_out = shapes[text]
             sizes = [n_in, *config["model"]["hidden"], n_out]
             weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
