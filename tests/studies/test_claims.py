@@ -169,7 +169,10 @@ def test_sensitivity_held_when_the_good_region_is_under_half_the_grid():
 # -- the heatmap layout and figure ------------------------------------------------------------
 
 def test_the_heatmap_is_the_grid_with_the_good_region_marked(tmp_path):
-    section = layouts.heatmap(grid_spec(), grid_records(width=3))
+    runs = grid_records(width=3)
+    for record in runs[-3:]:                        # the last cell: 3 of its 6 runs diverged
+        record["metrics"]["stop_reason"] = "nan"
+    section = layouts.heatmap(grid_spec(), runs)
     table = section.table
     assert table.header == ["Lr \\ Batch Size", "8", "64"]
     assert [row[0] for row in table.rows] == ["0.01", "0.1", "1"]
@@ -178,6 +181,8 @@ def test_the_heatmap_is_the_grid_with_the_good_region_marked(tmp_path):
     assert table.rows[0][1].startswith("0.97")
     assert "3 of 6 (50%)" in " ".join(section.notes)
     assert "batch size 8: 0.01 to 0.1; batch size 64: 0.01" in " ".join(section.notes)
+    assert "Training diverged (stopped on a non-finite loss, fit's NaN guard) in: lr 1, " \
+           "batch size 64 (3 of 6 runs)." in section.notes
     assert len(section.tables[0][1].rows) == 6                      # every cell as a row
     plots.draw(grid_spec(), grid_records(width=3), tmp_path / "grid.png")
     assert (tmp_path / "grid.png").stat().st_size > 5000

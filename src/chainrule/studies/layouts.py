@@ -88,12 +88,26 @@ def levels(spec: Spec, records: list[dict]) -> Section:
         trend = _trend(spec, group, primary)
         if trend:
             section.notes.append(trend)
+    section.notes.extend(diverged_note(spec, grouped))
     section.notes.append(TEST_NOTE)
     grad = _grad_norm_table(spec, grouped)
     if grad:
         section.tables.append(grad)
         section.notes.extend(_grad_notes(grouped))
     return section
+
+
+def diverged_note(spec: Spec, grouped) -> list[str]:
+    """The cells where training stopped on a non-finite loss (it diverged), if any."""
+    stopped = []
+    for cell, runs in grouped.items():
+        diverged = sum(r["metrics"].get("stop_reason") == "nan" for r in runs)
+        if diverged:
+            stopped.append(f"{cell_name(spec, cell)} ({diverged} of {len(runs)} runs)")
+    if not stopped:
+        return []
+    return ["Training diverged (stopped on a non-finite loss, fit's NaN guard) in: "
+            + "; ".join(stopped) + "."]
 
 
 def _where(spec: Spec, group_key) -> str:
@@ -421,6 +435,7 @@ def heatmap(spec: Spec, records: list[dict]) -> Section:
                 else f"{inside[0]} to {inside[-1]}"))
         section.notes.append(f"{names[0]} in the good region, by {names[1].lower()}: "
                              + "; ".join(spans) + ".")
+    section.notes.extend(diverged_note(spec, grouped))
     section.notes.append(TEST_NOTE)
     return section
 
