@@ -26,7 +26,7 @@ def draw(spec: Spec, records: list[dict], path) -> None:
     """Draw the study's figure into ``path`` (PNG)."""
     layout = spec.report["layout"]
     panels = 2 if layout in ("convergence", "per_class", "heatmap") or _has_grad_norms(records) \
-        else 1
+        or _has_angles(records) else 1
     fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0), squeeze=False)
     DRAW[layout](spec, records, list(axes[0]))
     fig.suptitle(spec.title, fontsize=11)
@@ -51,6 +51,12 @@ def _bars(summaries) -> tuple[list[float], np.ndarray]:
 
 def _has_grad_norms(records) -> bool:
     return any(r["metrics"].get("grad_norms_first") for r in records)
+
+
+def _has_angles(records) -> bool:
+    """Whether the runs measured the angle of their update to backprop's gradient
+    (the ``feedback_alignment`` trial kind)."""
+    return any(math.isfinite(r["metrics"].get("angle_hidden") or math.nan) for r in records)
 
 
 def _levels(spec: Spec, runs, axes) -> None:
@@ -81,8 +87,10 @@ def _levels(spec: Spec, runs, axes) -> None:
     if len(by_others) > 1:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    if len(axes) > 1:
+    if len(axes) > 1 and _has_grad_norms(runs):
         _grad_norms(spec, grouped, axes[1])
+    elif len(axes) > 1:
+        _angles(spec, grouped, axes[1])
 
 
 def _grad_norms(spec: Spec, grouped, ax) -> None:
@@ -109,6 +117,23 @@ def _grad_norms(spec: Spec, grouped, ax) -> None:
     ax.set_ylabel("gradient norm, first epoch")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
+
+
+def _angles(spec: Spec, grouped, ax) -> None:
+    """Per cell that measured it, the angle between its update and backprop's gradient,
+    before training and after (mean, 95% CI); 90 degrees is an unrelated direction."""
+    shown = [(cell, runs) for cell, runs in grouped.items()
+             if stats.summarize(values(runs, "angle_hidden")).n]
+    xs = np.arange(len(shown))
+    for offset, key, label, color in ((-0.2, "angle_hidden_init", "before training", "tab:gray"),
+                                      (0.2, "angle_hidden", "after training", "tab:green")):
+        means, halves = _bars([summary(runs, key) for _, runs in shown])
+        ax.bar(xs + offset, means, width=0.4, yerr=halves, capsize=3, label=label, color=color)
+    ax.axhline(90, color="k", ls="--", lw=1, label="90°: unrelated")
+    ax.set_xticks(xs, [", ".join(cell) for cell, _ in shown], rotation=20, fontsize=8)
+    ax.set_ylabel("update's angle to backprop (°)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
 
 
 def _epochs(spec: Spec, runs, axes) -> None:
