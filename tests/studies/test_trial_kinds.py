@@ -74,11 +74,32 @@ def test_a_kind_spec_runs_and_reports_end_to_end(tmp_path):
     assert "| reinforce |" in table and "CartPole-v1, 300 environment steps" in table
 
 
+def test_a_feedback_alignment_spec_runs_and_reports_its_verdict(tmp_path):
+    spec = S.parse({"name": "tiny_fa", "kind": "feedback_alignment", "seeds": 2,
+                    "dataset": {"name": "iris"}, "model": {"hidden": [8, 8], "activation": "tanh"},
+                    "optimizer": {"name": "adam", "lr": 0.01},
+                    "training": {"epochs": 3, "batch_size": 16},
+                    "factors": {"trial.rule": ["backprop", "dfa"]},
+                    "report": {"metrics": ["test_accuracy", "angle_hidden"],
+                               "claim": "feedback_alignment"}})
+    counts = runner.run(spec, tmp_path, jobs=1, progress=False)
+    assert counts["done"] == 4 and counts["failed"] == 0
+    report.build(tmp_path)
+    table = (tmp_path / "tiny_fa" / "table.md").read_text()
+    assert "| dfa |" in table and "Optimizer adam (lr=0.01), 3 epochs, batch 16" in table
+    assert "**Claim.** The article's claim that backpropagation is not biologically " in table
+    assert "direct feedback alignment" in table
+
+
 @pytest.mark.parametrize("raw, match", [
     ({"kind": "rl", "trial": {"algorithm": "a2c"}}, "'algorithm'.*a known option of \\[trial\\]"),
     ({"kind": "rl", "trial": {"algo": "dqn"}}, "'trial.algo'.*must be one of 'reinforce', "
                                                "'a2c', 'es'"),
     ({"kind": "dqn"}, "'kind'.*must be one of 'fit', 'pretraining'"),
+    ({"kind": "feedback_alignment", "dataset": {"name": "iris"}, "trial": {"rule": "hebb"}},
+     "'trial.rule'.*must be one of 'backprop', 'fa', 'dfa'"),
+    ({"kind": "feedback_alignment", "dataset": {"name": "iris"},
+      "optimizer": {"name": "adam", "lr": -1.0}}, "optimizer.*lr"),
     ({"kind": "rl", "factors": {"trial.algo": []}}, "a non-empty list of levels"),
     ({"kind": "rl", "report": {"metrics": ["test_accuracy"]}}, "a metric of 'rl' trials"),
     ({"dataset": {"name": "iris"}, "factors": {"trial.x": [1]}}, "a factor of a spec with a "
