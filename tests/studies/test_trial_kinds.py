@@ -87,7 +87,7 @@ def test_a_feedback_alignment_spec_runs_and_reports_its_verdict(tmp_path):
     report.build(tmp_path)
     table = (tmp_path / "tiny_fa" / "table.md").read_text()
     assert "| dfa |" in table and "Optimizer adam (lr=0.01), 3 epochs, batch 16" in table
-    assert "**Claim.** The article's claim that backpropagation is not biologically " in table
+    assert "**Verdict.** The article's claim that backpropagation is not biologically " in table
     assert "direct feedback alignment" in table
 
 

@@ -100,8 +100,8 @@ SECTIONS: dict[str, dict[str, Option]] = {
     },
 }
 def claim_names() -> list[str]:
-    """The ``[report] claim`` choices: the keys of ``claims.CLAIMS``."""
-    from .claims import CLAIMS
+    """The ``[report] claim`` choices: the keys of ``verdicts.CLAIMS``."""
+    from .verdicts import CLAIMS
     return list(CLAIMS)
 
 

@@ -24,7 +24,7 @@ import platform
 import time
 from pathlib import Path
 
-from . import claims, layouts, plots
+from . import layouts, plots, verdicts
 from .html import index_page
 from .layouts import Section, Table
 from .records import factor_name
@@ -82,7 +82,7 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool)
     folder.mkdir(parents=True, exist_ok=True)
     section = layouts.LAYOUTS[spec.report["layout"]](spec, done)
     notes = list(section.notes) + layouts.clipped_note(section)
-    claim = claims.verdict(spec, done) if spec.report.get("claim") else ""
+    verdict = verdicts.verdict(spec, done) if spec.report.get("claim") else ""
     expected = len(enumerate_trials(spec))
     if failed:
         first = (failed[0]["error"] or "unknown error").strip().splitlines()[-1]
@@ -100,7 +100,7 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool)
                 raise
             notes.append(f"The figure could not be drawn ({_one_line(error)}).")
     part = {"spec": spec, "section": section, "notes": notes, "number": number,
-            "claim": claim, "setting": _setting(spec, done), "plot_path": plot_path,
+            "verdict": verdict, "setting": _setting(spec, done), "plot_path": plot_path,
             "plot": plotted,
             "table_path": folder / "table.md", "done": len(done), "expected": expected}
     part["table_path"].write_text(_study_markdown(part, image="plot.png"))
@@ -180,8 +180,8 @@ def _study_markdown(part: dict, image: str) -> str:
         lines += [f"*{caption}*", "", table.markdown(), ""]
     if part["plot"]:
         lines += [f"![{spec.title}]({image})", ""]
-    if part.get("claim"):
-        lines += [f"**Claim.** {part['claim']}", ""]
+    if part.get("verdict"):
+        lines += [f"**Verdict.** {part['verdict']}", ""]
     lines += [f"- {n}" for n in part["notes"]]
     if part["setting"]:
         lines += ["", f"*Setting.* {part['setting']}"]

@@ -3,9 +3,10 @@
 The reference article states claims with no data behind them ("backpropagation can only be
 used for neural networks with differentiable activation functions", ...). A study built to
 test one names it, ``[report] claim = "differentiability"``, and its commentary opens with
-one sentence that says whether the claim held on this data, with the numbers and the test
-behind it. Nothing in that sentence is written before the trials run: each verdict below is
-a rule, stated in its docstring, applied to the finished records.
+one sentence that says whether the claim held on this data (held, held in part, did not
+hold), with the numbers and the test behind it. Nothing in that sentence is written before
+the trials run: each verdict below is a rule, stated in its docstring, applied to the
+finished records.
 
 A claim compares the levels of the spec's *first* factor (``Claim.factor``), found by their
 values in the spec (``"heaviside"``, ``"backprop"``), so that their labels are free. Where the
@@ -26,15 +27,16 @@ claim's name against ``CLAIMS``, and reading a spec must not load SciPy (about a
 
 Usage::
 
-    claims.CLAIMS["differentiability"].statement
-    claims.verdict(spec, records)     # "The article's claim that ... held only in part: ..."
+    verdicts.CLAIMS["differentiability"].statement
+    verdicts.verdict(spec, records)   # "The article's claim that ... held in part on this
+                                      #  data: ..."
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-HELD, PART, NOT = "held", "held only in part", "did not hold"
+HELD, PART, NOT = "held", "held in part", "did not hold"
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,10 @@ def verdict(spec, records: list[dict]) -> str:
     if claim.grid:
         done = type(grouped)((cell, runs) for cell, runs in grouped.items() if runs)
         if len(done) < 2:
-            return (f"The article's claim that {claim.statement} could not be judged: fewer "
-                    "than two cells have finished runs.")
+            return (f"The article's claim that {claim.statement} could not be judged on this "
+                    "data: fewer than two cells have finished runs.")
         outcome, clause = claim.judge(spec, done)
-        return f"The article's claim that {claim.statement} {outcome}: {clause}."
+        return f"The article's claim that {claim.statement} {outcome} on this data: {clause}."
     outcomes, clauses = [], []
     for group_key, group in groups(spec, grouped).items():
         runs = {value_of[cell[0]]: cell_runs for cell, cell_runs in group.items() if cell_runs}
@@ -101,7 +103,8 @@ def verdict(spec, records: list[dict]) -> str:
         overall = known[0]
     else:
         overall = PART
-    return f"The article's claim that {claim.statement} {overall}: " + "; ".join(clauses) + "."
+    return (f"The article's claim that {claim.statement} {overall} on this data: "
+            + "; ".join(clauses) + ".")
 
 
 def _values(factor) -> list:

@@ -1,11 +1,11 @@
 """The article's claims as verdicts (``[report] claim``) and the heatmap layout: the specs they
-refuse, the verdict each rule reaches on records made to order, and the report's Claim line."""
+refuse, the verdict each rule reaches on records made to order, and the report's Verdict line."""
 import math
 
 import numpy as np
 import pytest
 
-from chainrule.studies import claims, layouts, plots, report, runner
+from chainrule.studies import layouts, plots, report, runner, verdicts
 from chainrule.studies import spec as S
 
 
@@ -66,7 +66,7 @@ def test_the_differentiability_verdict_needs_the_gradient_monitor():
 
 def test_every_builtin_claim_is_judged_by_a_preset_that_passes_its_checks():
     judged = {S.load(path).report.get("claim") for path in S.preset_paths()}
-    assert set(claims.CLAIMS) <= judged
+    assert set(verdicts.CLAIMS) <= judged
 
 
 # -- verdicts -------------------------------------------------------------------------------
@@ -84,9 +84,10 @@ def activations(step_gradient=0.0, ste=0.85, hardtanh=0.96):
 
 def test_differentiability_held_only_in_part_when_a_surrogate_gradient_trains_the_step():
     the_spec = spec(ACTIVATIONS, "differentiability")
-    sentence = claims.verdict(the_spec, records(the_spec, activations()))
+    sentence = verdicts.verdict(the_spec, records(the_spec, activations()))
     assert sentence.startswith("The article's claim that backpropagation can only train "
-                               "networks with differentiable activations held only in part:")
+                               "networks with differentiable activations held in part on this "
+                               "data:")
     assert "first layer in 6 of 6 runs" in sentence and "0.650" in sentence
     assert "reached 0.850 with the straight-through" in sentence and "p < 0.001" in sentence
     assert sentence.count(".") >= 1 and sentence.endswith(".")
@@ -95,9 +96,9 @@ def test_differentiability_held_only_in_part_when_a_surrogate_gradient_trains_th
 def test_differentiability_held_when_nothing_non_differentiable_trains_better():
     the_spec = spec(ACTIVATIONS, "differentiability")
     held = records(the_spec, activations(ste=0.65, hardtanh=0.80))
-    assert " held: " in claims.verdict(the_spec, held)
+    assert " held on this data: " in verdicts.verdict(the_spec, held)
     leaked = records(the_spec, activations(step_gradient=0.1))
-    assert " did not hold: " in claims.verdict(the_spec, leaked)
+    assert " did not hold on this data: " in verdicts.verdict(the_spec, leaked)
 
 
 RULES = {"trial.rule": ["backprop", "fa", "dfa"], "data": [
@@ -113,18 +114,18 @@ def rules(score):
 
 @pytest.mark.parametrize("score, outcome", [
     ({"digits": {"backprop": 0.97, "fa": 0.90, "dfa": 0.91},
-      "iris": {"backprop": 0.97, "fa": 0.80, "dfa": 0.85}}, " held: "),
+      "iris": {"backprop": 0.97, "fa": 0.80, "dfa": 0.85}}, " held on this data: "),
     ({"digits": {"backprop": 0.97, "fa": 0.97, "dfa": 0.97},
-      "iris": {"backprop": 0.97, "fa": 0.97, "dfa": 0.97}}, " did not hold: "),
+      "iris": {"backprop": 0.97, "fa": 0.97, "dfa": 0.97}}, " did not hold on this data: "),
     ({"digits": {"backprop": 0.97, "fa": 0.97, "dfa": 0.97},
-      "iris": {"backprop": 0.97, "fa": 0.80, "dfa": 0.85}}, " held only in part: "),
+      "iris": {"backprop": 0.97, "fa": 0.80, "dfa": 0.85}}, " held in part on this data: "),
 ])
 def test_feedback_alignment_verdict_per_data_set(score, outcome):
     raw = {"name": "fa", "kind": "feedback_alignment", "factors": RULES,
            "dataset": {"name": "digits"},
            "report": {"claim": "feedback_alignment", "metrics": ["test_accuracy"]}}
     the_spec = S.parse(raw)
-    sentence = claims.verdict(the_spec, records(the_spec, rules(score)))
+    sentence = verdicts.verdict(the_spec, records(the_spec, rules(score)))
     assert outcome in sentence
     assert "on digits, backprop reached a test accuracy of 0.970" in sentence
     assert "; on iris, " in sentence and "50° and 50°" in sentence
@@ -139,10 +140,10 @@ def test_alternatives_compares_the_best_of_each_family_and_skips_cells_that_neve
     done = [r for r in records(the_spec, lambda labels, seed: {
         "test_accuracy": score[labels["trial.method"]] + noise(seed)})
         if r["cell"]["trial.method"] != "cmaes"]          # say the cmaes package was missing
-    sentence = claims.verdict(the_spec, done)
+    sentence = verdicts.verdict(the_spec, done)
     assert "the best of the gradient-free methods, es, reached test accuracy 0.930 against " \
            "lbfgs's 0.950" in sentence
-    assert " did not hold: " in sentence and "significantly worse" in sentence
+    assert " did not hold on this data: " in sentence and "significantly worse" in sentence
 
 
 def grid_spec():
@@ -160,10 +161,12 @@ def grid_records(width):
 
 
 def test_sensitivity_held_when_the_good_region_is_under_half_the_grid():
-    sentence = claims.verdict(grid_spec(), grid_records(width=2))
-    assert " held: only 2 of 6 settings (33%) came within 0.01 of the best" in sentence
+    sentence = verdicts.verdict(grid_spec(), grid_records(width=2))
+    assert " held on this data: only 2 of 6 settings (33%) came within 0.01 of the best" \
+        in sentence
     assert "4 of the other 5 were significantly worse" in sentence
-    assert " did not hold: 4 of 6 settings" in claims.verdict(grid_spec(), grid_records(4))
+    assert " did not hold on this data: 4 of 6 settings" in verdicts.verdict(grid_spec(),
+                                                                          grid_records(4))
 
 
 # -- the heatmap layout and figure ------------------------------------------------------------
@@ -197,8 +200,8 @@ def test_a_study_that_judges_a_claim_reports_it_on_its_own_line(tmp_path):
     assert runner.run(the_spec, tmp_path, jobs=1, progress=False)["done"] == 6
     report.build(tmp_path)
     table = (tmp_path / "steps" / "table.md").read_text()
-    claim = [line for line in table.splitlines() if line.startswith("**Claim.** ")]
+    claim = [line for line in table.splitlines() if line.startswith("**Verdict.** ")]
     assert len(claim) == 1 and "differentiable activations" in claim[0]
     assert "first layer in 2 of 2 runs" in claim[0]        # the step passes no gradient
     page = (tmp_path / "index.html").read_text()
-    assert '<p class="claim"><strong>Claim.</strong> The article' in page
+    assert '<p class="verdict"><strong>Verdict.</strong> The article' in page
