@@ -250,18 +250,24 @@ BACKPROP_METHODS = ("adam", "lbfgs")
 
 def _alternatives(spec, runs) -> tuple[str, str]:
     """The best gradient-free method (by mean) against the best backprop method (by mean),
-    paired over seeds: held if it is not significantly worse, did not hold if it is."""
+    paired over seeds: held if it is not significantly worse, did not hold if it is. Methods
+    tied with the best are named with it (the first of them is the one tested)."""
     metric, shown = _metric(spec)
     goal = spec.report["goal"]
-    pick = max if goal == "max" else min
     label = dict(zip(spec.factors[0].levels, spec.factors[0].labels))
-    score = lambda method: _mean(runs[method], metric)               # noqa: E731
-    backprop = pick((m for m in runs if m in BACKPROP_METHODS), key=score)
-    search = pick((m for m in runs if m not in BACKPROP_METHODS), key=score)
+
+    def best(methods):
+        scores = {m: _mean(runs[m], metric) for m in methods}
+        top = (max if goal == "max" else min)(scores.values())
+        tied = [m for m, v in scores.items() if v == top]
+        return tied[0], " and ".join(", ".join(label[m] for m in tied).rsplit(", ", 1))
+
+    backprop, backprop_names = best([m for m in runs if m in BACKPROP_METHODS])
+    search, search_names = best([m for m in runs if m not in BACKPROP_METHODS])
     p = _tests([(runs[search], runs[backprop])], metric)[0]
     worse = _worse(runs[search], runs[backprop], p, metric, goal)
-    clause = (f"the best of the gradient-free methods, {label[search]}, reached {shown} "
-              f"{_mean(runs[search], metric):.3f} against {label[backprop]}'s "
+    clause = (f"the best of the gradient-free methods, {search_names}, reached {shown} "
+              f"{_mean(runs[search], metric):.3f} against {backprop_names}'s "
               f"{_mean(runs[backprop], metric):.3f} ({_p(p)}"
               f"{', significantly worse' if worse else ', not significantly different'})")
     return (NOT if worse else HELD), clause
