@@ -1,0 +1,112 @@
+"""Searches that outlive a process: killed with SIGKILL mid-trial and resumed with no trial
+lost; two processes, and one process with two workers, sharing one SQLite storage."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from chainrule.cli import main  # noqa: E402
+from chainrule.tune import tune  # noqa: E402
+
+pytestmark = [pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals"),
+              pytest.mark.slow]
+TrialState = optuna.trial.TrialState
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+def command(*args):
+    return [sys.executable, "-m", "chainrule.cli", "tune", *map(str, args), "--no-progress"]
+
+
+def running_mid_training(db) -> tuple[int, int] | None:
+    """(finished trials, number of a RUNNING trial past its first epoch), read as a bystander."""
+    try:
+        with sqlite3.connect(db, timeout=1) as con:
+            done = con.execute("SELECT COUNT(*) FROM trials WHERE state IN "
+                               "('COMPLETE', 'PRUNED')").fetchone()[0]
+            row = con.execute(
+                "SELECT t.number FROM trials t JOIN trial_intermediate_values v "
+                "ON v.trial_id = t.trial_id JOIN trial_user_attributes a "
+                "ON a.trial_id = t.trial_id AND a.key = 'worker' "
+                "WHERE t.state = 'RUNNING' LIMIT 1").fetchone()
+    except sqlite3.OperationalError:              # not created yet
+        return None
+    return (done, row[0]) if row else None
+
+
+def test_a_search_killed_mid_trial_resumes_with_no_trial_lost(search_file, tmp_path):
+    spec = search_file(epochs=40, batch_size=4)          # about a second a trial
+    out, db = tmp_path / "out", tmp_path / "out" / "tune.sqlite"
+    process = subprocess.Popen(command(spec, "--out", out, "--trials", 12),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    killed = None
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and process.poll() is None:
+            state = running_mid_training(db) if db.exists() else None
+            if state and state[0] >= 3:
+                os.kill(process.pid, signal.SIGKILL)      # a real kill: no clean-up runs
+                killed = state[1]
+                break
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None and killed is None:
+            process.kill()
+        process.wait()
+    assert killed is not None, f"the search ended before the kill: {process.stderr.read()}"
+    storage = f"sqlite:///{db}"
+    before = optuna.load_study(study_name="tiny_search", storage=storage).trials
+    assert before[killed].state == TrialState.RUNNING               # left behind by the kill
+    kept = {t.number: (t.state, t.value, t.params) for t in before if t.state in FINISHED}
+
+    assert main(["tune", str(spec), "--out", str(out), "--trials", "12", "--resume",
+                 "--no-progress"]) == 0
+    trials = optuna.load_study(study_name="tiny_search", storage=storage).trials
+    assert sum(t.state in FINISHED for t in trials) == 12           # the budget, made up for
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    for number, (state, value, params) in kept.items():             # every earlier trial kept
+        assert (trials[number].state, trials[number].value, trials[number].params) == (
+            state, value, params)
+    assert trials[killed].state == TrialState.FAIL
+    assert "died while it ran" in trials[killed].user_attrs["failure"]
+    retries = [t for t in trials if t.system_attrs.get("failed_trial") == killed]
+    assert len(retries) == 1 and retries[0].state in FINISHED       # its parameters ran again
+    assert retries[0].params == trials[killed].params
+    assert any(t.state == TrialState.PRUNED for t in trials)        # the pruner stopped some
+    report = (out / "tiny_search" / "report.md").read_text()
+    assert f"| {killed} | killed: its worker process" in report
+    assert f"| {retries[0].number} |" in report.split("## Failed trials")[1]
+
+
+def test_two_processes_share_one_sqlite_storage(search_file, tmp_path):
+    spec = search_file(epochs=30, batch_size=8)
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    processes = [subprocess.Popen(command(spec, "--storage", storage, "--out", tmp_path / name,
+                                          "--trials", 12, "--resume"),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for name in ("a", "b")]
+    codes = [process.wait(timeout=300) for process in processes]
+    assert codes == [0, 0], [process.stderr.read() for process in processes]
+    trials = optuna.load_study(study_name="tiny_search", storage=storage).trials
+    finished = [t for t in trials if t.state in FINISHED]
+    # each process stops once the study holds 12; one finishing at the same moment adds one
+    assert 12 <= len(finished) <= 13
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert all(t.state in FINISHED for t in trials)
+    workers = {t.user_attrs["worker"] for t in trials}
+    assert len(workers) == 2                                        # both searched
+
+
+def test_jobs_run_worker_processes_on_one_storage(search_file, tmp_path):
+    study = tune(search_file(epochs=20, batch_size=8), n_trials=8, jobs=2,
+                 storage=tmp_path / "jobs.db", progress=False)
+    finished = [t for t in study.trials if t.state in FINISHED]
+    assert 8 <= len(finished) <= 9
+    pids = {int(t.user_attrs["worker"].rsplit(":", 1)[1]) for t in study.trials}
+    assert len(pids) == 2 and os.getpid() not in pids
