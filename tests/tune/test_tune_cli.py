@@ -39,11 +39,11 @@ def test_an_output_folder_that_is_a_file(capsys, tmp_path, search_file):
 
 
 def test_the_command_runs_reports_and_retrains(capsys, tmp_path, search_file):
-    path, out = str(search_file(trials=4, epochs=3)), str(tmp_path / "out")
+    path, out = str(search_file(trials=3, epochs=3)), str(tmp_path / "out")
     assert main(["tune", path, "--out", out, "--no-progress", "--sampler", "random",
                  "--pruner", "none"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("tiny_search: 4 trials: 4 complete, 0 pruned, 0 failed; best "
+    assert lines[0].startswith("tiny_search: 3 trials: 3 complete, 0 pruned, 0 failed; best "
                                "trial ")
     assert lines[1] == f"report: {out}/tiny_search/index.html"
     assert main(["tune", path, "--out", out, "--report"]) == 0
