@@ -1,28 +1,9 @@
-"""A tiny search on iris: a few epochs a trial, three entries; each test edits what it needs
-through ``search_file`` instead of pasting its own copy."""
+"""A tiny search: the suite's tiny iris study with a ``[search]`` table of three entries
+instead of its factors; each test edits what it needs through ``search_file`` (or
+``search_text``) instead of pasting its own copy."""
 import pytest
 
-TINY_SEARCH = """
-name = "tiny_search"
-seeds = 2
-
-[dataset]
-name = "iris"
-test_size = 0.3
-val_size = 0.2
-
-[model]
-hidden = [8]
-
-[optimizer]
-name = "adam"
-lr = 0.01
-
-[training]
-epochs = {epochs}
-batch_size = {batch_size}
-
-[search]
+SEARCH = """[search]
 trials = {trials}
 "optimizer.lr" = {{log = [1e-4, 0.3]}}
 "model.width" = {{int = [2, 16]}}
@@ -31,19 +12,27 @@ trials = {trials}
 """
 
 
+@pytest.fixture(scope="session")
+def search_text(tiny_study):
+    """``search_text(epochs=6, batch_size=16, trials=12, search="", replace={old: new})``: the
+    tiny search's text: Adam at 0.01, a hidden layer of 8, ``search`` added to its entries.
+    Each ``old`` must be in the text."""
+    def text(*, epochs=6, batch_size=16, trials=12, search="", replace=None) -> str:
+        edits = {'name = "tiny"': 'name = "tiny_search"',
+                 'name = "sgd"\nlr = 0.1': 'name = "adam"\nlr = 0.01',
+                 "batch_size = 8": f"batch_size = {batch_size}",
+                 "[factors]\n": SEARCH.format(trials=trials, search=search)}
+        return tiny_study(seeds=2, epochs=epochs, factors="", replace={**edits,
+                                                                       **(replace or {})})
+    return text
+
+
 @pytest.fixture
-def search_file(tmp_path):
-    """``search_file(epochs=6, batch_size=16, trials=12, search="", replace={old: new},
-    name="search.toml")`` writes the tiny search, edited, and returns its path. Each ``old``
-    must be in the text (an edit that matches nothing is a mistake in the test)."""
-    def write(*, epochs=6, batch_size=16, trials=12, search="", replace=None,
-              name="search.toml"):
-        text = TINY_SEARCH.format(epochs=epochs, batch_size=batch_size, trials=trials,
-                                  search=search)
-        for old, new in (replace or {}).items():
-            assert old in text, f"{old!r} is not in the tiny search"
-            text = text.replace(old, new)
+def search_file(tmp_path, search_text):
+    """``search_file(..., name="search.toml")``: ``search_text(...)`` written to ``tmp_path``;
+    its path."""
+    def write(*, name="search.toml", **edits):
         path = tmp_path / name
-        path.write_text(text)
+        path.write_text(search_text(**edits))
         return path
     return write

@@ -56,7 +56,8 @@ BAD = [
     ("factors beside a search", {"[search]": '[factors]\n"model.dropout" = [0.0, 0.1]\n\n'
                                              '[search]'},
      ["'factors'", "categorical entry"]),
-    ("a test metric", {"[search]": '[report]\nprimary = "test_accuracy"\n\n[search]'},
+    ("a test metric", {'metrics = ["val_accuracy", "train_loss"]':
+                       'metrics = ["val_accuracy", "train_loss"]\nprimary = "test_accuracy"'},
      ["'report.primary'", "validation metric", "Did you mean 'val_accuracy'?"]),
     ("a width beside model.hidden", '"model.hidden" = {categorical = [[4], [8, 8]]}',
      ['search."model.width"', "model.hidden"]),

@@ -96,16 +96,15 @@ def _tune(args) -> int:
                              f"search first (chainrule tune {args.spec} --out {args.out}).")
         study = optuna.load_study(study_name=name, storage=storage)
         return _best(args, spec, study, out) if args.best else _report(spec, study, out)
-    if exists and not args.resume:
-        count = len(optuna.load_study(study_name=name, storage=storage).trials)
-        if count:
-            raise ValueError(f"Study '{name}' already holds {count} trials in "
+    failed_before = 0
+    if exists:
+        study = optuna.load_study(study_name=name, storage=storage)
+        if study.trials and not args.resume:
+            raise ValueError(f"Study '{name}' already holds {len(study.trials)} trials in "
                              f"{_where(storage)}: pass --resume to continue it, or "
                              f"--study-name NEW (or another --out) to start another.")
-    study = optuna.create_study(storage=storage, study_name=name,
-                                direction=spec.search.direction, load_if_exists=True)
-    recover(study, storage)
-    failed_before = _count(study, "FAIL")
+        recover(study, storage)                  # a crash before this run is not its failure
+        failed_before = _count(study, "FAIL")
     from .optimize import tune
     study = tune(spec, n_trials=args.trials, timeout=args.timeout, storage=storage,
                  study_name=name, sampler=args.sampler, pruner=args.pruner, seed=args.seed,

@@ -69,9 +69,36 @@ def tune(objective, n_trials: int | None = None, timeout: float | None = None, s
     """
     optuna_ = optuna()
     objective, direction, name, epochs = _objective(objective, direction, check)
-    study_name = study_name or name
-    if n_trials is None:
-        n_trials = getattr(objective, "spec", None) and objective.spec.search.trials
+    if n_trials is None and isinstance(objective, SpecObjective):
+        n_trials = objective.spec.search.trials
+    n_trials = _check_budget(n_trials, timeout, jobs, seed)
+    opened = open_storage(storage)
+    if jobs > 1 and isinstance(opened, optuna_.storages.InMemoryStorage):
+        raise ValueError(message("storage", "tune", "a storage that processes share when "
+                                 "jobs > 1", None, "Pass storage='search.db' (an SQLite file) or "
+                                 "a database URL."))
+    study = _open_study(opened, study_name or name, direction, objective)
+    recover(study, opened)
+    start = len(study.get_trials(deepcopy=False))
+    samplers = [_sampler(sampler, seed, k, start, jobs) for k in range(jobs)]
+    if isinstance(pruner, str):
+        pruner = PRUNERS[check_choice("pruner", pruner, PRUNERS, "tune")](epochs)
+    bar = _Progress(study, n_trials, progress)
+    try:
+        if jobs == 1:
+            study = optuna_.load_study(study_name=study.study_name, storage=opened,
+                                       sampler=samplers[0], pruner=pruner)
+            work(study, opened, objective, n_trials, timeout, callbacks=[bar])
+        else:
+            _processes(opened, study, objective, n_trials, timeout, samplers, pruner, bar)
+    finally:
+        bar.close()
+        recover(study, opened)
+    return study
+
+
+def _check_budget(n_trials, timeout, jobs, seed) -> float:
+    """``n_trials`` checked (``inf`` when only a timeout bounds the search)."""
     if n_trials is None and timeout is None:
         raise ValueError(message("n_trials", "tune", "a number of trials (or a timeout) for a "
                                  "callable objective", None, "Pass n_trials=50 or timeout=600."))
@@ -82,36 +109,19 @@ def tune(objective, n_trials: int | None = None, timeout: float | None = None, s
     check_number("jobs", jobs, "tune", low=1, integer=True)
     if seed is not None:
         check_number("seed", seed, "tune", low=0, integer=True)
-    n_trials = math.inf if n_trials is None else n_trials
-    opened = open_storage(storage)
-    if jobs > 1 and isinstance(opened, optuna_.storages.InMemoryStorage):
-        raise ValueError(message("storage", "tune", "a storage that processes share when "
-                                 "jobs > 1", None, "Pass storage='search.db' (an SQLite file) or "
-                                 "a database URL."))
-    study = optuna_.create_study(storage=opened, study_name=study_name, direction=direction,
-                                 load_if_exists=True)
+    return math.inf if n_trials is None else n_trials
+
+
+def _open_study(storage, study_name: str, direction: str, objective):
+    """The study, created or loaded, its direction checked and, for a spec, claimed."""
+    study = optuna().create_study(storage=storage, study_name=study_name, direction=direction,
+                                  load_if_exists=True)
     if study.direction.name.lower() != direction:
         raise ValueError(message("direction", "tune", f"{study.direction.name.lower()!r}, the "
                                  f"direction of study '{study_name}'", direction,
                                  "Give another study_name for a search the other way."))
     if isinstance(objective, SpecObjective):
-        claim(study, _record(objective), opened)
-    recover(study, opened)
-    start = len(study.get_trials(deepcopy=False))
-    samplers = [_sampler(sampler, seed, k, start, jobs) for k in range(jobs)]
-    pruner = pruner if not isinstance(pruner, str) else PRUNERS[
-        check_choice("pruner", pruner, PRUNERS, "tune")](epochs)
-    bar = _Progress(study, n_trials, progress)
-    try:
-        if jobs == 1:
-            study = optuna_.load_study(study_name=study_name, storage=opened,
-                                       sampler=samplers[0], pruner=pruner)
-            work(study, opened, objective, n_trials, timeout, callbacks=[bar])
-        else:
-            _processes(opened, study, objective, n_trials, timeout, samplers, pruner, bar)
-    finally:
-        bar.close()
-        recover(study, opened)
+        claim(study, _record(objective), storage)
     return study
 
 
