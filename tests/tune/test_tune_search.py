@@ -22,7 +22,7 @@ def searched(tmp_path_factory, search_text):
     """A 12-trial search of the tiny spec in an SQLite file, and its report."""
     folder = tmp_path_factory.mktemp("searched")
     path = folder / "search.toml"
-    path.write_text(search_text(epochs=10))
+    path.write_text(search_text(epochs=6))
     spec = S.load(path)
     study = tune(spec, storage=folder / "tune.sqlite", seed=0)
     return spec, study, folder
@@ -41,9 +41,9 @@ def test_a_search_holds_its_trials_each_with_its_record(searched):
         assert len(trial.intermediate_values) == trial.user_attrs["epochs"]
         if trial.state == TrialState.PRUNED:
             assert trial.user_attrs["stop_reason"] == "pruned"
-            assert trial.user_attrs["epochs"] < 10
+            assert trial.user_attrs["epochs"] < 6
         else:                                             # the value is the last epoch's
-            assert trial.value == pytest.approx(trial.intermediate_values[10])
+            assert trial.value == pytest.approx(trial.intermediate_values[6])
     assert study.best_value > 0.8                         # iris is learnt by the best trial
 
 

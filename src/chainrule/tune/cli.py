@@ -59,6 +59,9 @@ def register(subparsers) -> None:
                         "processes run on the same storage)")
     p.add_argument("--report", action="store_true",
                    help="only write the report, from the storage")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write the report at the end (a worker that joins a search "
+                        "run from elsewhere)")
     p.add_argument("--best", action="store_true",
                    help="retrain the best configuration (and the spec's own) with several "
                         "seeds, on the test split; save the model")
@@ -111,7 +114,8 @@ def _tune(args) -> int:
                  jobs=args.jobs, progress=not args.no_progress, check=False)
     failed = _count(study, "FAIL") - failed_before
     print(_summary(spec, study))
-    _report(spec, study, out)
+    if not args.no_report:
+        _report(spec, study, out)
     return 1 if failed else 0
 
 
