@@ -52,3 +52,13 @@ def test_the_command_runs_reports_and_retrains(capsys, tmp_path, search_file):
     assert "trained again with 2 seeds and measured on the test split" in text
     assert "baseline (the spec's settings)" in text and "test_accuracy" in text
     assert f"model: {out}/tiny_search/best/model.safetensors" in text
+
+
+def test_without_optuna_the_command_says_how_to_install_it(capsys, tmp_path, search_file,
+                                                            monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "optuna", None)         # as if not installed
+    out = tmp_path / "out"
+    one_line_error(capsys, ["tune", str(search_file()), "--out", str(out)],
+                   "pip install 'chainrule[tune]'")
+    assert not out.exists()

@@ -83,12 +83,12 @@ def _tune(args) -> int:
     from ..studies.trial import check_data
     from .optimize import load_spec
     spec = load_spec(args.spec)
+    optuna = _quiet_optuna()
     if not (args.best or args.report):
         for probe in spec.probes():              # every corner's data, before any trial
             check_data(probe)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    optuna = _quiet_optuna()
     from .storage import open_storage, recover
     storage = open_storage(args.storage or out / "tune.sqlite")
     name = args.study_name or spec.name
