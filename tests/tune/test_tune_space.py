@@ -3,6 +3,8 @@ trial; a good table gives the entries, the corners and the configs the trials wi
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chainrule.cli import main
 from chainrule.studies import search as spec_search
@@ -146,3 +148,43 @@ def test_past_the_corner_limit_each_entry_is_checked_on_its_own(search_file, mon
     monkeypatch.setattr(spec_search, "MAX_PROBE_CELLS", 4)
     spec = S.load(search_file())
     assert [len(p.cells()) for p in spec.probes()] == [2, 2, 2]
+
+
+# Any [search] table is a search or a SpecError in the one voice: never another exception.
+ENTRY_KEYS = ["optimizer.lr", "optimizer.name", "optimizer.momentum", "optimizer.betas",
+              "model.width", "model.depth", "model.hidden", "model.dropout",
+              "model.activation", "training.epochs", "training.batch_size", "training.l2",
+              "dataset.val_size", "dataset.preprocessing", "trials", "nonsense", "model"]
+BOUNDS = st.one_of(st.integers(-3, 300), st.floats(allow_nan=True, allow_infinity=True),
+                   st.booleans(), st.sampled_from(["relu", "adam", "sgd", "x"]))
+NUMBER = st.one_of(st.integers(-2, 300), st.floats(-1, 300, allow_nan=False))
+FORMED = st.one_of(                      # well-formed entries with any bounds or choices
+    st.builds(lambda kind, low, high: {kind: [low, high]},
+              st.sampled_from(["float", "log", "int"]), NUMBER, NUMBER),
+    st.builds(lambda low, high, log: {"int": [low, high], "log": log},
+              st.integers(-2, 300), st.integers(-2, 300), st.booleans()),
+    st.builds(lambda choices: {"categorical": choices},
+              st.lists(st.sampled_from(["relu", "tanh", "adam", "sgd", 4, 16, 0.1, [8],
+                                        [4, 4], True]), max_size=3)))
+ENTRIES = st.one_of(
+    FORMED, FORMED, BOUNDS, st.lists(BOUNDS, max_size=3),
+    st.dictionaries(st.sampled_from(["float", "log", "int", "categorical", "step", "stpe"]),
+                    st.one_of(BOUNDS, st.lists(st.one_of(BOUNDS, st.lists(BOUNDS, max_size=2)),
+                                               max_size=3)), max_size=3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=st.dictionaries(st.sampled_from(ENTRY_KEYS), ENTRIES, max_size=4))
+def test_any_search_table_gives_a_search_or_a_spec_error(table):
+    raw = {"name": "prop", "dataset": {"name": "iris"}, "model": {"hidden": [4]},
+           "optimizer": {"name": "adam"}, "training": {"epochs": 2}, "search": table}
+    try:
+        spec = S.parse(raw, source="prop.toml")
+    except SpecError as error:
+        assert "prop.toml" in str(error) and "\n" not in str(error)
+        return
+    assert spec.search.entries and spec.search.trials >= 1
+    for entry in spec.search.entries:
+        assert entry.kind in ("float", "int", "categorical")
+        if entry.kind != "categorical":
+            assert entry.low <= entry.high and (not entry.log or entry.low > 0)
