@@ -5,8 +5,8 @@
 For W1-W3 every available peer runs one full training step (forward, backward, optimizer)
 on the same fixed batch, interleaved by ``harness.interleaved``; throughput is samples per
 second from the median step time, and each ratio is the median of per-repetition ratios
-against PyTorch eager. W4 runs full-batch L-BFGS and conjugate gradient on digits through
-the closure path. Peak memory is measured in a fresh subprocess per peer (W1, 100 steps).
+against PyTorch eager. W4 runs full-batch L-BFGS, conjugate gradient, Hessian-free and
+Newton-CG on digits through the closure path. Peak memory is measured in a fresh subprocess per peer (W1, 100 steps).
 Then ``profile_step`` splits chainrule's step into phases (where the time goes), and the
 issue's targets are checked one by one.
 """
@@ -105,8 +105,12 @@ def run_w4(quick: bool) -> list[dict]:
         if method == "lbfgs":
             opt = optim.LBFGS(model.parameters(), lr=1, max_iter=iterations, history_size=10,
                               line_search_fn="strong_wolfe")
-        else:
+        elif method == "cg":
             opt = optim.ConjugateGradient(model.parameters(), beta="polak-ribiere+")
+        elif method == "hf":
+            opt = optim.HessianFree(model.parameters(), max_iter=iterations // 2)
+        else:
+            opt = optim.NewtonCG(model.parameters(), max_iter=iterations // 2)
         xt = cr.tensor(X)
         evaluations = [0]
 
@@ -117,16 +121,22 @@ def run_w4(quick: bool) -> list[dict]:
             loss.backward()
             return loss
 
+        def graph_closure():                 # Hessian-free, Newton-CG: (output, loss), no backward
+            evaluations[0] += 1
+            output = model(xt)
+            return output, cr.softmax_cross_entropy(output, y)
+
         start = time.perf_counter()
-        if method == "lbfgs":
-            opt.step(closure)
+        if method in ("lbfgs", "hf", "newton_cg"):
+            opt.step(closure if method == "lbfgs" else graph_closure)
         else:
             for _ in range(iterations):
                 opt.step(closure)
         seconds = time.perf_counter() - start
+        products = opt.global_state.get("cg_iters", 0)       # curvature products (HF, Newton-CG)
         # NOTE: LBFGS.step returns the loss of its *first* evaluation (PyTorch's convention)
         with cr.no_grad():
-            return seconds, evaluations[0], cr.softmax_cross_entropy(model(xt), y).item()
+            return seconds, evaluations[0], cr.softmax_cross_entropy(model(xt), y).item(), products
 
     def torch_lbfgs():
         import torch
@@ -149,21 +159,28 @@ def run_w4(quick: bool) -> list[dict]:
         opt.step(closure)
         seconds = time.perf_counter() - start
         with torch.no_grad():
-            return seconds, evaluations[0], float(loss_fn(model(xt), yt))
+            return seconds, evaluations[0], float(loss_fn(model(xt), yt)), 0
 
-    for label, fn in [("chainrule L-BFGS", lambda: chainrule_run("lbfgs")),
-                      ("chainrule CG (PR+)", lambda: chainrule_run("cg"))] + \
-            ([("PyTorch L-BFGS", torch_lbfgs)] if importlib.util.find_spec("torch") else []):
+    methods = [("chainrule L-BFGS", lambda: chainrule_run("lbfgs")),
+               ("chainrule CG (PR+)", lambda: chainrule_run("cg")),
+               ("chainrule Hessian-free", lambda: chainrule_run("hf")),
+               ("chainrule Newton-CG", lambda: chainrule_run("newton_cg"))]
+    if importlib.util.find_spec("torch"):
+        methods.append(("PyTorch L-BFGS", torch_lbfgs))
+    for label, fn in methods:
         results = []
         for _ in range(3 if quick else 5):
             harness.wait_for_idle()
             results.append(fn())
         seconds = float(np.median([r[0] for r in results]))
-        evaluations = results[0][1]
+        evaluations, products = results[0][1], results[0][3]
         rows.append({"method": label, "seconds": seconds, "evaluations": evaluations,
+                     "products": products,
                      "per_evaluation_ms": 1e3 * seconds / max(evaluations, 1), "loss": results[0][2]})
         print(f"W4 {label}: {seconds * 1e3:.1f} ms for {evaluations} evaluations "
-              f"({rows[-1]['per_evaluation_ms']:.3f} ms each), loss at the final weights {results[0][2]:.3g}", flush=True)
+              + (f"and {products} curvature products " if products else "")
+              + f"({rows[-1]['per_evaluation_ms']:.3f} ms each), loss at the final weights "
+              f"{results[0][2]:.3g}", flush=True)
     return rows
 
 
@@ -262,10 +279,14 @@ def markdown(rows, w4, memory, profile, run) -> str:
     for target, measured, met in targets(rows, memory):
         lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
     lines += ["", "## W4: full-batch closure methods on digits (64-32-10 tanh)", "",
-              "| method | time | loss evaluations | per evaluation | loss at the final weights |", "|---|---|---|---|---|"]
+              "Hessian-free and Newton-CG run half as many outer iterations, each with up to 50 "
+              "CG iterations; a curvature product (Gauss–Newton or Hessian times a vector) costs "
+              "about two backward passes and is counted apart from the loss evaluations.", "",
+              "| method | time | loss evaluations | curvature products | per evaluation | loss at the final weights |",
+              "|---|---|---|---|---|---|"]
     for r in w4:
         lines.append(f"| {r['method']} | {r['seconds'] * 1e3:.1f} ms | {r['evaluations']} | "
-                     f"{r['per_evaluation_ms']:.3f} ms | {r['loss']:.3g} |")
+                     f"{r.get('products') or '-'} | {r['per_evaluation_ms']:.3f} ms | {r['loss']:.3g} |")
     lines += ["", "## Peak memory (W1, 100 training steps, fresh process)", "",
               "| peer | peak RSS |", "|---|---|"]
     for peer, mb in memory.items():

@@ -249,9 +249,7 @@ def test_every_optimizer_trains_by_name(name):
     clf.fit(X, y)
     assert type(clf.optimizer_) is OPTIMIZERS[name]
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
-    full = issubclass(OPTIMIZERS[name], (chainrule.optim.LBFGS, chainrule.optim.LevenbergMarquardt,
-                                         chainrule.optim.ConjugateGradient,
-                                         chainrule.optim.ScaledConjugateGradient))
+    full = OPTIMIZERS[name].requires_closure                  # the batch methods: full batch
     assert clf.history_.params["batch_size"] == (None if full else 150)
 
 

@@ -1,16 +1,20 @@
 """The reverse-mode autodiff engine: Tensor, primitives, VJP table, gradient checking.
 
-``tensor.py`` (Tensor), ``graph.py`` (Primitive, defvjp, toposort, backward),
+``tensor.py`` (Tensor), ``graph.py`` (Primitive, defvjp, toposort, the first-order
+backward), ``autograd.py`` (``grad`` and the recorded backward: higher derivatives),
 ``primitives.py`` (the built-in primitives, ``PRIMITIVES``), ``vjps.py`` (their VJPs, one
-row each), ``ops.py`` (the public tensor functions), ``gradcheck.py``, ``extend.py`` (add
-your own primitive).
+row each, written on ``namespace.py`` so that each is differentiable), ``ops.py`` (the
+public tensor functions), ``gradcheck.py`` (``gradcheck``, ``gradgradcheck``),
+``extend.py`` (add your own primitive).
 """
 from . import graph
 from .tensor import Tensor, tensor, as_tensor
 from .graph import no_grad, enable_grad, is_grad_enabled, Primitive, defvjp
 from . import primitives, ops
 from . import vjps  # noqa: F401  (registers the VJP row of every primitive)
-from .gradcheck import gradcheck, GradcheckError
+from . import autograd
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 
 __all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "is_grad_enabled",
-           "Primitive", "defvjp", "primitives", "ops", "gradcheck", "GradcheckError"]
+           "Primitive", "defvjp", "primitives", "ops", "autograd", "gradcheck", "gradgradcheck",
+           "GradcheckError"]

@@ -361,16 +361,18 @@ def step_kind(optimizer, owner: str = "fit") -> str:
     """How to drive ``optimizer.step``, from what its class declares.
 
     ``"plain"``: one ``step()`` per batch after our own backward; ``"closure"``:
-    ``step(closure)`` (``requires_closure = True``: CG, SCG, L-BFGS); ``"residuals"``: a
-    closure that returns the residual tensor (``closure_returns = "residuals"``:
-    Levenberg–Marquardt).
+    ``step(closure)`` (``requires_closure = True``: CG, SCG, L-BFGS); otherwise what the
+    closure must return, ``closure_returns``: ``"residuals"`` (the residual tensor:
+    Levenberg–Marquardt) or ``"output_and_loss"`` (the output and the loss with their
+    graph: Hessian-free, Newton-CG).
     """
     if not (callable(getattr(optimizer, "step", None)) and hasattr(optimizer, "param_groups")):
         raise invalid("optimizer", owner, "an optimizer from chainrule.optim (an instance)",
                       optimizer, "e.g. chainrule.optim.Adam(model.parameters(), lr=1e-3).",
                       exc=TypeError)
-    if getattr(optimizer, "closure_returns", "loss") == "residuals":
-        return "residuals"
+    returns = getattr(optimizer, "closure_returns", "loss")
+    if returns in ("residuals", "output_and_loss"):
+        return returns
     return "closure" if getattr(optimizer, "requires_closure", False) else "plain"
 
 

@@ -25,8 +25,10 @@ with ``requires_closure`` (CG, SCG, L-BFGS) get ``step(closure)`` once per batch
 ``batch_size=None``, once per epoch over the whole set); the logs use the closure's first
 call. Levenberg–Marquardt (``closure_returns = "residuals"``) gets a closure returning
 residuals ``output - target`` (``target`` one-hot for classes): it minimises their sum of
-squares whatever ``loss`` is, and ``loss`` is what the History reports. Everything else
-gets ``step()`` once per batch.
+squares whatever ``loss`` is, and ``loss`` is what the History reports. Hessian-free and
+Newton-CG (``closure_returns = "output_and_loss"``) get a closure returning the output and
+the loss with their graph. For these two kinds one ordinary evaluation per batch, before
+the step, gives the logs. Everything else gets ``step()`` once per batch.
 
 Structure: ``fit`` gathers its settings in a :class:`~.settings.FitSettings` (checked
 there); ``_setup`` checks and converts the data, loss, metrics and optimizer
@@ -302,7 +304,7 @@ def _train_epoch(trainer: Trainer) -> dict | None:
             "lr": None if lr is None else float(lr)}
 
 
-# -- one update, three ways ----------------------------------------------------------------
+# -- one update, four ways -----------------------------------------------------------------
 
 
 def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTotals | None):
@@ -367,7 +369,22 @@ def _residual_target(yb, shape, dtype, classification) -> Tensor:
     return Tensor(target, dtype=target.dtype)
 
 
-_STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual_step}
+def _output_and_loss_step(trainer: Trainer, xb, yb, totals) -> float:
+    """Hessian-free, Newton-CG: one evaluation of ``loss`` for the logs, then graph closures."""
+    x = Tensor(xb, dtype=xb.dtype)
+    _, value, _ = _evaluate_loss(trainer, x, yb, totals)
+
+    def closure():
+        trainer.evaluations += 1
+        output = trainer.model(x)
+        return output, augmentation.mixed_loss(trainer.loss_fn, output, yb)
+
+    trainer.optimizer.step(closure)
+    return value
+
+
+_STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual_step,
+          "output_and_loss": _output_and_loss_step}
 
 
 # -- evaluation ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ class Trainer:
     val: tuple | None = None
     params: dict = field(default_factory=dict)     # fit's settings, for callbacks and History
     metrics: dict = field(default_factory=dict)    # name -> chainrule.metrics.Metric
-    step_kind: str = "plain"                       # "plain", "closure" or "residuals"
+    step_kind: str = "plain"                       # see inputs.step_kind
     takes_loss: bool = False                       # optimizer.step accepts loss= (Rprop)
     classification: bool = False                   # targets are classes (else values)
     threshold: float = 0.0                         # splits one output column into 2 classes
