@@ -26,7 +26,10 @@ from . import components
 from .options import MAX_PARAMETERS, SpecError, say
 
 
-def run_trial(config: dict, seed: int) -> dict:
+def run_trial(config: dict, seed: int, *, callbacks=(), metrics=()) -> dict:
+    """One trial (see the module docstring). ``callbacks`` and ``metrics`` go to ``fit``
+    beside the config's own: what a caller watches per epoch (``chainrule.tune`` passes its
+    pruning callback, and the metric it monitors)."""
     from chainrule import nn
     from chainrule.training import fit
 
@@ -44,12 +47,12 @@ def run_trial(config: dict, seed: int) -> dict:
     loss = components.make_loss(training, model)
     optimizer = components.optimizer_class(settings["name"])(
         model.parameters(), **{k: v for k, v in settings.items() if k != "name"})
-    callbacks = components.make_callbacks(training)
+    callbacks = components.make_callbacks(training) + list(callbacks)
 
     start = time.perf_counter()
     history = fit(model, loss, optimizer, split.train, val=split.val,
                   epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
-                  callbacks=callbacks, **components.fit_options(training))
+                  callbacks=callbacks, metrics=list(metrics), **components.fit_options(training))
     train_time = time.perf_counter() - start
 
     metrics = evaluate(model, training, split, task, labels)
