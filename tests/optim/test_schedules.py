@@ -30,6 +30,13 @@ def test_schedule_functions_by_hand():
     assert [schedules.linear(1.0, 0.25, 1.0, 3)(k) for k in range(5)] == \
         pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0])
     assert schedules.constant(0.3)(1000) == 0.3
+    warm = schedules.warmup_cosine(1.0, warmup_steps=2, total_steps=6, start_factor=0.2,
+                                   eta_min=0.1)
+    assert [warm(k) for k in range(8)] == pytest.approx(
+        [0.2, 0.6, 1.0, 0.1 + 0.9 * (1 + math.cos(math.pi / 4)) / 2, 0.55,
+         0.1 + 0.9 * (1 + math.cos(3 * math.pi / 4)) / 2, 0.1, 0.1])
+    with pytest.raises(ValueError, match="'total_steps' parameter of warmup_cosine"):
+        schedules.warmup_cosine(1.0, warmup_steps=5, total_steps=5)
 
 
 @pytest.mark.parametrize("make, function", [

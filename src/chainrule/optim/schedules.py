@@ -75,6 +75,31 @@ def linear(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, to
                               * min(step, total_iters) / total_iters)
 
 
+def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.0,
+                  eta_min: float = 0.0):
+    """A linear warm-up from ``start_factor * lr`` to ``lr`` over ``warmup_steps``, then half a
+    cosine down to ``eta_min`` at ``total_steps`` (and ``eta_min`` after it)::
+
+        step <  warmup_steps:  lr * (start_factor + (1 - start_factor) * step / warmup_steps)
+        step >= warmup_steps:  cosine_annealing(lr, total_steps - warmup_steps, eta_min)
+                               (step - warmup_steps)
+
+    Optax's ``warmup_cosine_decay_schedule``; PyTorch builds it from ``LinearLR`` and
+    ``CosineAnnealingLR`` in a ``SequentialLR``. Reference: Goyal et al., "Accurate, Large
+    Minibatch SGD", 2017 (the warm-up); Loshchilov & Hutter, ICLR 2017 (the cosine).
+    """
+    owner = "warmup_cosine"
+    check_number("lr", lr, owner, low=0.0)
+    check_number("warmup_steps", warmup_steps, owner, low=0, integer=True)
+    check_number("total_steps", total_steps, owner, low=warmup_steps + 1, integer=True)
+    check_number("start_factor", start_factor, owner, low=0.0, high=1.0)
+    check_number("eta_min", eta_min, owner, low=0.0)
+    warm = linear(lr, start_factor, 1.0, max(warmup_steps, 1))
+    decay = cosine_annealing(lr, total_steps - warmup_steps, eta_min)
+    return lambda step: (warm(step) if step < warmup_steps
+                         else decay(min(step, total_steps) - warmup_steps))
+
+
 # == schedulers acting on an optimizer ====================================================
 
 
