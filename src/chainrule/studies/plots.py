@@ -218,8 +218,8 @@ def _landscape(spec: Spec, runs, axes) -> None:
             continue
         coords, loss = np.asarray(history["slice_coords"]), np.asarray(history["slice_loss"])
         log = np.log10(np.maximum(loss, 1e-300))
-        filled = ax.contourf(coords, coords, log.T, levels=np.linspace(log.min(), log.max(), 21),
-                             cmap="viridis")
+        levels = np.linspace(log.min(), log.max(), 21) if np.ptp(log) > 0 else None
+        filled = ax.contourf(coords, coords, log.T, levels=levels, cmap="viridis")
         ax.plot(0, 0, "r*", ms=10)
         plt.colorbar(filled, ax=ax, label="log10 training loss")
         ax.set_xlabel("direction 1 (filter-normalised)")
@@ -249,18 +249,21 @@ def _schedules(spec: Spec, runs, axes) -> None:
     primary metric (mean, 95% CI)."""
     grouped = cells(spec, runs)
     primary = spec.report["primary"]
-    styles = iter(["-", "--", "-.", ":"] * 8)
+    styles, starts, lows = iter(["-", "--", "-.", ":"] * 8), [], []
     for cell, cell_runs in grouped.items():
         if not cell_runs:
             continue
         median = sorted(cell_runs, key=lambda r: r["metrics"].get("train_loss") or np.inf)[
             len(cell_runs) // 2]
-        loss = (median.get("history") or {}).get("loss") or []
-        axes[0].plot(np.arange(1, len(loss) + 1), np.asarray(loss, dtype=float),
-                     ls=next(styles), label=cell_label(cell))
+        loss = np.asarray((median.get("history") or {}).get("loss") or [], dtype=float)
+        axes[0].plot(np.arange(1, len(loss) + 1), loss, ls=next(styles), label=cell_label(cell))
+        starts += [v for v in loss[:1] if math.isfinite(v)]
+        lows += [v for v in loss if math.isfinite(v) and v > 0]
     axes[0].axhline(spec.base["training"]["target_loss"], color="k", lw=1, ls="--",
                     label="target")
     axes[0].set_yscale("log")
+    if starts and lows:                          # a diverging run leaves the top of the panel
+        axes[0].set_ylim(0.5 * min(lows), 3 * max(starts))
     axes[0].set_xlabel("epoch (median run)")
     axes[0].set_ylabel("training loss")
     axes[0].legend(fontsize=7, ncol=2)
