@@ -4,8 +4,8 @@ Contract
 --------
 ``classify(hessian, k=3, tolerance=1e-3, flat=1e-6, tol=1e-6, seed=0) -> EndPoint``
 reads the extreme eigenvalues of the Hessian at the point (Lanczos, ``eigenpairs``; the
-smallest ones as the largest of :math:`\lambda_{max} I - H`, so that they are found to
-``tol`` relative to :math:`\lambda_{max}`, the scale the kinds below compare them with):
+smallest ones as the largest of :math:`\\lambda_{max} I - H`, so that they are found to
+``tol`` relative to :math:`\\lambda_{max}`, the scale the kinds below compare them with):
 
 * ``"flat"``: no direction curves more than ``flat`` (:math:`\\lambda_{max} \\le`
   ``flat``, in loss units per squared parameter step): a plateau, where the second

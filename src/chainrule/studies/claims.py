@@ -60,6 +60,15 @@ def _signed(s: stats.Summary, digits: int = 3) -> str:
     return f"{s.mean:+.{digits}f}" if s.n else "n/a"
 
 
+def _cells_only(spec: Spec, grouped, why: str) -> Section:
+    """Each cell's primary metric, for a study that the layout cannot compare (``why``)."""
+    primary = spec.report["primary"]
+    rows = [row_labels(cell) + [summary(runs, primary).show(), str(len(runs))]
+            for cell, runs in grouped.items()]
+    return Section(Table(factor_names(spec) + [name(primary), "n seeds"], rows),
+                   [f"No comparison: {why}."])
+
+
 # ----------------------------------------------------------------------------- landscape
 
 def _levels_of(losses) -> int:
@@ -85,7 +94,7 @@ def landscape(spec: Spec, records: list[dict]) -> Section:
     cell's best), and other initial weights or architectures help (another cell ends
     significantly lower: paired t-test over seeds of each seed's mean over its restarts)."""
     grouped = cells(spec, records)
-    grad_tol = spec.base["trial"]["grad_tol"]
+    grad_tol = spec.base.get("trial", {}).get("grad_tol", math.nan)
     header = factor_names(spec) + [
         "Restarts", "Final Training Loss", "Loss Levels", "Best / Worst Loss",
         "Minimum / Saddle / Flat", "Stationary", "Negative Eigenvalues", "Largest Eigenvalue",
@@ -93,7 +102,8 @@ def landscape(spec: Spec, records: list[dict]) -> Section:
     rows, notes, stuck_cells = [], [], []
     for cell, runs in grouped.items():
         points = _end_points(runs)
-        if not points:
+        if not points:                 # trials of another kind: nothing to examine
+            rows.append(row_labels(cell) + ["0"] + ["n/a"] * (len(header) - len(cell) - 2))
             continue
         loss = np.array([p["train_loss"] for p in points], dtype=float)
         kinds = [p["kind"] for p in points]
@@ -192,6 +202,9 @@ def effects(spec: Spec, records: list[dict]) -> Section:
     gain)."""
     primary, goal = spec.report["primary"], spec.report["goal"]
     grouped = cells(spec, records)
+    if len(spec.factors) != 2 or len(spec.factors[1].labels) != 2:
+        return _cells_only(spec, grouped, "the effects layout needs two factors, the second "
+                           "with two levels")
     conditions, treatment = spec.factors[0], spec.factors[1]
     off, on = treatment.labels[0], treatment.labels[1]
     base = _baseline(spec)
@@ -395,7 +408,7 @@ def depth(spec: Spec, records: list[dict]) -> Section:
     grouped = cells(spec, records)
     depths = _depths(spec)
     by_arch = groups(spec, grouped)
-    shown = any(cell[0] != str(depths[cell]) for cell in grouped)   # labels other than depth
+    shown = any(row_labels(cell)[0] != str(depths[cell]) for cell in grouped)  # not the depth
     header = factor_names(spec) + (["Hidden Layers"] if shown else []) + [
         "Parameters", "Time per Epoch (s)", "Training Accuracy", name(primary),
         "Train − Test Gap", "First-Layer Gradient", f"95% CI ({name(primary)})", "n seeds"]

@@ -209,7 +209,8 @@ def _landscape(spec: Spec, runs, axes) -> None:
     axes[0].set_yscale("log")
     axes[0].set_xlabel("(1 - alpha) first restart + alpha second (each seed's pair)")
     axes[0].set_ylabel("training loss")
-    axes[0].legend(fontsize=8)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=8)
     axes[0].grid(alpha=0.3, which="both")
     shown = [c for c, cell_runs in grouped.items() if cell_runs]
     for ax, cell in zip(axes[1:], [shown[0], shown[-1]] if shown else []):
@@ -231,6 +232,9 @@ def _effects(spec: Spec, runs, axes) -> None:
     """Grouped bars: each condition, without and with the treatment (mean, 95% CI)."""
     ax, primary = axes[0], spec.report["primary"]
     grouped = cells(spec, runs)
+    if len(spec.factors) != 2:                   # nothing to cross: the levels' bars
+        _levels(spec, runs, axes)
+        return
     conditions, treatment = spec.factors[0], spec.factors[1]
     width = 0.8 / len(treatment.labels)
     for number, level in enumerate(treatment.labels):
@@ -308,7 +312,8 @@ def _depth(spec: Spec, runs, axes) -> None:
         ax.set_xlabel("hidden layers")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     axes[2].set_yscale("log")
 
 
