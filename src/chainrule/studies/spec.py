@@ -13,7 +13,7 @@ A study is a small declarative file (the built-ins live in ``presets/``)::
     [training]   loss, epochs, batch_size, l1, l2, class_weight, target_loss, ...
     [factors]    "optimizer.lr" = [0.001, 0.01, 0.1, 1.0]    # one entry per factor
     [quick]      seeds = 2, "training.epochs" = 10           # overrides for --quick
-    [report]     layout, metrics, primary, goal, labels
+    [report]     layout, metrics, primary, goal, labels, baseline (a level of the first factor)
 
 A factor is an option's dotted key and its levels. A level is a value of that option, or
 (for a whole section such as ``optimizer``) an inline table merged into the section, with an
