@@ -47,13 +47,21 @@ def _configs(spec: Spec) -> "OrderedDict[tuple, dict]":
                        for labels, config in spec.cells())
 
 
-def _paired(a: list[dict], b: list[dict], metric: str) -> tuple[stats.Summary, stats.Test]:
-    """The per-seed differences ``b - a`` (seeds both ran) and their paired t-test."""
-    va = {r["seed"]: v for r, v in zip(a, values(a, metric))}
-    vb = {r["seed"]: v for r, v in zip(b, values(b, metric))}
+def _paired(a: list[dict], b: list[dict], metric) -> tuple[stats.Summary, stats.Test]:
+    """The per-seed differences ``b - a`` (seeds both ran) and their paired t-test;
+    ``metric`` is a metric's name or a function of a record."""
+    read = metric if callable(metric) else (lambda runs: values(runs, metric))
+    va = {r["seed"]: v for r, v in zip(a, read(a))}
+    vb = {r["seed"]: v for r, v in zip(b, read(b))}
     shared = sorted(set(va) & set(vb))
     x, y = [va[s] for s in shared], [vb[s] for s in shared]
     return stats.summarize(np.subtract(y, x)), stats.paired_t(y, x)
+
+
+def _p_at_most(pvalues) -> str:
+    """``p < 0.001`` or ``p <= 0.012``: the largest of several p-values, for one sentence."""
+    largest = max(pvalues, default=math.nan)
+    return f"p {show_p(largest)}" if not largest >= 0.001 else f"p <= {largest:.3f}"
 
 
 def _signed(s: stats.Summary, digits: int = 3) -> str:
@@ -134,8 +142,9 @@ def landscape(spec: Spec, records: list[dict]) -> Section:
         ridge = int(np.sum(barriers > LEVEL_TOLERANCE * np.array(values(runs, "train_loss"))))
         notes.append(f"{cell_label(cell)}: on the straight line between the two restarts of a "
                      f"seed the loss rises above the chord between them by "
-                     f"{np.nanmean(barriers):.4f} on average; by more than 1% of their loss in "
-                     f"{ridge} of {len(runs)} pairs (a ridge: separate basins).")
+                     f"{np.nanmedian(barriers):.3g} (median; {np.nanmin(barriers):.3g} to "
+                     f"{np.nanmax(barriers):.3g}); by more than 1% of their loss in {ridge} of "
+                     f"{len(runs)} pairs (a ridge: separate basins).")
     section = Section(Table(header, rows), notes)
     best_cell, tests = best_and_tests(grouped, "train_loss", "min")
     if best_cell is not None and tests:
@@ -211,7 +220,7 @@ def effects(spec: Spec, records: list[dict]) -> Section:
     what, sign = name(primary), (1 if goal == "max" else -1)
     treat = factor_name(spec, treatment.key).lower()
     header = [factor_name(spec, conditions.key), f"{what} ({off})", f"{what} ({on})",
-              f"{on} − {off} (95% CI)", "p (Holm)", f"{off}: − {base}", f"p vs {base} (Holm)",
+              f"{on} − {off} (95% CI)", "p (Holm)", f"vs {base} ({off})", f"p vs {base} (Holm)",
               "n seeds"]
     effect = {c: _paired(grouped[(c, off)], grouped[(c, on)], primary)
               for c in conditions.labels}
@@ -251,7 +260,7 @@ def effects(spec: Spec, records: list[dict]) -> Section:
     part_one = (f"{len(worse)} of {len(harm)} corruptions lowered {what.lower()} against "
                 f"{base} without {treat}"
                 + (f" (by {low:.3f} to {high:.3f}; paired t-tests over seeds, Holm-adjusted, "
-                   f"p <= {show_p(max(harm_p[c] for c in worse))})" if worse else ""))
+                   f"{_p_at_most(harm_p[c] for c in worse)})" if worse else ""))
     part_two = (f"{treat} changed it by {_signed(gain)} on "
                 f"average over the conditions (95% CI {gain.show_ci()}, paired t-test over "
                 f"seeds, p {show_p(gain_test.p)}) and significantly improved {len(better)} of "
@@ -307,7 +316,7 @@ def schedules(spec: Spec, records: list[dict]) -> Section:
     primary, goal = spec.report["primary"], spec.report["goal"]
     grouped = cells(spec, records)
     roles = _roles(spec)
-    budget = spec.base["training"]["epochs"]
+    configs = _configs(spec)
     target = spec.base["training"]["target_loss"]
     header = factor_names(spec) + ["Reached Target", "Epochs to Target", "Time to Target (s)",
                                    name(primary), "Final Training Loss",
@@ -322,12 +331,15 @@ def schedules(spec: Spec, records: list[dict]) -> Section:
             summary(runs, "train_loss").show(4), score.show_ci(), str(score.n)])
     section = Section(Table(header, rows))
     base_cell = next(c for c, role in roles.items() if role == "baseline")
-    for runs in grouped.values():            # a run that never got there: the whole budget
-        for r in runs:
-            r["metrics"]["epochs_or_budget"] = (r["metrics"].get("epochs_to_target")
-                                                if r["metrics"].get("reached") else budget)
+    budget = configs[base_cell]["training"]["epochs"]
+
+    def epochs_or_budget(runs):             # a run that never got there: its whole budget
+        return [r["metrics"]["epochs_to_target"] if r["metrics"].get("reached") else
+                configs[tuple(r["cell"][f.key] for f in spec.factors)]["training"]["epochs"]
+                for r in runs]
+
     others = [c for c in grouped if c != base_cell and grouped[c]]
-    speed = {c: _paired(grouped[base_cell], grouped[c], "epochs_or_budget") for c in others}
+    speed = {c: _paired(grouped[base_cell], grouped[c], epochs_or_budget) for c in others}
     speed_p = dict(zip(others, stats.holm([speed[c][1].p for c in others])))
     faster = [c for c in others if speed_p[c] < stats.ALPHA and speed[c][0].mean < 0]
     slower = [c for c in others if speed_p[c] < stats.ALPHA and speed[c][0].mean > 0]
@@ -365,10 +377,12 @@ def schedules(spec: Spec, records: list[dict]) -> Section:
         f" ({name(primary).lower()} {summary(grouped[c], primary).mean:.3f})" for c in good)
         + f" against {summary(grouped[base_cell], primary).mean:.3f}" if good else
         "; no schedule or adaptive method was faster or more accurate than it")
+    evidence_p = ([speed_p[c] for c in smaller]
+                  + [speed_p[c] if c in faster else score_p[c] for c in good])
     section.notes.append(verdict(
         "too small a learning rate is slow and that schedules and adaptive methods help",
         [part_one, part_two], first + second + " (paired t-tests over seeds, Holm-adjusted, "
-        f"p {show_p(max([speed_p[c] for c in smaller + good] or [math.nan]))} or less)"))
+        f"{_p_at_most(evidence_p)})"))
     return section
 
 
