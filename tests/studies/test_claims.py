@@ -11,7 +11,7 @@ from chainrule.studies import claims, plots, runner
 from chainrule.studies import spec as S
 from chainrule.studies.trial import load_split, run_trial
 
-PRESETS = {"minima_saddles": (6, 24), "noise_augmentation": (20, 80),
+PRESETS = {"minima_saddles": (4, 24), "noise_augmentation": (20, 80),
            "lr_schedules": (18, 54), "depth_cost": (16, 80)}
 
 
