@@ -13,7 +13,7 @@ A study is a small declarative file (the built-ins live in ``presets/``)::
     [training]   loss, epochs, batch_size, l1, l2, class_weight, target_loss, ...
     [factors]    "optimizer.lr" = [0.001, 0.01, 0.1, 1.0]    # one entry per factor
     [quick]      seeds = 2, "training.epochs" = 10           # overrides for --quick
-    [report]     layout, metrics, primary, goal, labels
+    [report]     layout, metrics, primary, goal, labels, baseline (a level of the first factor)
     [search]     "optimizer.lr" = {log = [1e-4, 0.1]}      # what chainrule tune searches
 
 A factor is an option's dotted key and its levels. A level is a value of that option, or
@@ -232,11 +232,41 @@ def _check_layout(spec: Spec, where: str) -> None:
     if layout == "per_class" and "kind" not in spec.base and spec.task != "classification":
         raise SpecError(say("report.layout", where, "a layout for a regression set (per_class "
                             "needs a classification set)", layout))
-    if layout == "convergence" and any(config["training"]["target_loss"] is None
-                                       for _, config in spec.cells()):
-        raise SpecError(say("report.layout", where, "a layout other than 'convergence' unless "
+    if layout in ("convergence", "schedules") and any(
+            config["training"]["target_loss"] is None for _, config in spec.cells()):
+        raise SpecError(say("report.layout", where, f"a layout other than {layout!r} unless "
                             "every cell sets training.target_loss (the target it measures)",
                             layout))
+    _check_claim_layout(spec, where)
+
+
+def _check_claim_layout(spec: Spec, where: str) -> None:
+    """What the layouts of the article's claims (``claims.py``) need of a study, and a
+    ``report.baseline`` that names a level of the first factor."""
+    layout, baseline = spec.report["layout"], spec.report["baseline"]
+    first = spec.factors[0] if spec.factors else None
+    if baseline is not None and (first is None or baseline not in first.labels):
+        labels = first.labels if first else []
+        raise SpecError(say("report.baseline", where, "a level label of the first factor: "
+                            "one of " + quote(labels) if labels else "unset in a study "
+                            "without factors", baseline, labels))
+    if layout == "landscape" and spec.base.get("kind") != "landscape":
+        raise SpecError(say("report.layout", where, "a layout other than 'landscape' unless "
+                            "kind = 'landscape' (its trials record the end points)", layout))
+    if layout == "effects" and (len(spec.factors) != 2 or len(spec.factors[1].levels) != 2):
+        raise SpecError(say("report.layout", where, "a layout other than 'effects' unless the "
+                            "study has two factors, the second with two levels (without, with)",
+                            layout))
+    if layout in ("schedules", "depth") and not spec.factors:
+        raise SpecError(say("report.layout", where, f"a layout other than {layout!r} for a "
+                            "study without factors", layout))
+    if layout == "depth":
+        depths = {labels[first.key]: len(config["model"]["hidden"])
+                  for labels, config in spec.cells()}
+        if len(set(depths.values())) < 2:
+            raise SpecError(say("report.layout", where, "a layout other than 'depth' unless "
+                                "the first factor changes the number of hidden layers "
+                                "(model.hidden)", layout))
 
 
 # ----------------------------------------------------------------------------- helpers
