@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import primitives
+from . import conv_kernels, primitives
 from .graph import defvjp
-from .windows import fold, pad_spatial, windows
 
 # -- arithmetic ---------------------------------------------------------------------------
 
@@ -179,32 +178,90 @@ defvjp(primitives.linear,   _linear_vjp_input, _linear_vjp_weight, _linear_vjp_b
 defvjp(primitives.softmax_cross_entropy, _softmax_cross_entropy_vjp)
 
 # -- nn: convolution and pooling ------------------------------------------------------------
+# Each VJP is another primitive of the family (the forwards are called on arrays here), so
+# the family is closed under differentiation: conv's adjoint in x is conv_transpose and in
+# w is conv_weight; max pooling's gradient is the scatter of g to the argmax it saved.
 
 
-def _conv_vjp_input(g, ans, x, weight, stride, padding):
-    # d cols[n, c, *p, *k] = sum_o g[n, o, *p] weight[o, c, *k], then fold the windows back
-    dims = len(stride)
-    cols_grad = np.tensordot(np.moveaxis(g, 1, -1), weight, axes=([-1], [0]))   # (N, *O, C, *K)
-    return fold(np.moveaxis(cols_grad, 1 + dims, 1), x.shape, weight.shape[2:], stride, padding)
+def _output_padding(x_shape, out_shape, kernel, stride, padding, dilation):
+    """The output_padding that makes conv_transpose return x's spatial size (stride > 1 maps
+    several sizes to one)."""
+    return tuple(n - ((m - 1) * s - lo - hi + d * (k - 1) + 1) for n, m, k, s, (lo, hi), d in
+                 zip(x_shape[2:], out_shape[2:], kernel, stride, padding, dilation))
 
 
-def _conv_vjp_weight(g, ans, x, weight, stride, padding):
-    # d weight[o, c, *k] = sum_{n, *p} g[n, o, *p] cols[n, c, *p, *k]
-    dims = len(stride)
-    cols = windows(pad_spatial(x, padding), weight.shape[2:], stride)
-    axes = [0, *range(2, 2 + dims)]
-    return np.tensordot(g, cols, axes=(axes, axes))
+def _conv_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups):
+    extra = _output_padding(x.shape, g.shape, weight.shape[2:], stride, padding, dilation)
+    return primitives.conv_transpose.forward(g, weight, np.zeros(x.shape[1], g.dtype), stride=stride,
+                                             padding=padding, dilation=dilation, groups=groups,
+                                             output_padding=extra)
 
 
-def _max_pool_vjp(g, ans, x, kernel, stride, padding):
-    # the gradient goes to the first maximum of each window (PyTorch's choice on ties)
-    dims = len(kernel)
-    cols = windows(pad_spatial(x, padding, -np.inf), kernel, stride)
-    flat = cols.reshape(cols.shape[:2 + dims] + (-1,))
-    cols_grad = np.zeros(flat.shape, dtype=g.dtype)
-    np.put_along_axis(cols_grad, flat.argmax(axis=-1)[..., None], g[..., None], axis=-1)
-    return fold(cols_grad.reshape(cols.shape), x.shape, kernel, stride, padding)
+def _conv_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups):
+    return primitives.conv_weight.forward(x, g, kernel=weight.shape[2:], stride=stride,
+                                          padding=padding, dilation=dilation, groups=groups)
 
 
-defvjp(primitives.conv,     _conv_vjp_input, _conv_vjp_weight)
+def _conv_vjp_bias(g, ans, x, weight, bias, **geometry):
+    return conv_kernels.channel_sum(g)
+
+
+def _conv_transpose_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups,
+                              output_padding):
+    return primitives.conv.forward(g, weight, np.zeros(x.shape[1], g.dtype), stride=stride,
+                                   padding=padding, dilation=dilation, groups=groups)
+
+
+def _conv_transpose_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups,
+                               output_padding):
+    return primitives.conv_weight.forward(g, x, kernel=weight.shape[2:], stride=stride,
+                                          padding=padding, dilation=dilation, groups=groups)
+
+
+def _conv_weight_vjp_input(h, ans, x, g, kernel, stride, padding, dilation, groups):
+    # <h, conv_weight(x, g)> = <g, conv(x, h, 0)> = <x, conv_transpose(g, h, 0)>
+    extra = _output_padding(x.shape, g.shape, kernel, stride, padding, dilation)
+    return primitives.conv_transpose.forward(g, h, np.zeros(x.shape[1], h.dtype), stride=stride,
+                                             padding=padding, dilation=dilation, groups=groups,
+                                             output_padding=extra)
+
+
+def _conv_weight_vjp_g(h, ans, x, g, kernel, stride, padding, dilation, groups):
+    return primitives.conv.forward(x, h, np.zeros(g.shape[1], h.dtype), stride=stride,
+                                   padding=padding, dilation=dilation, groups=groups)
+
+
+def _max_pool_vjp(g, ans, x, kernel, stride, padding, dilation, indices):
+    return primitives.pool_scatter.forward(g, indices=indices, shape=x.shape, kernel=kernel,
+                                           stride=stride, padding=padding, dilation=dilation)
+
+
+def _pool_gather_vjp(g, ans, x, indices, kernel, stride, padding, dilation):
+    return primitives.pool_scatter.forward(g, indices=indices, shape=x.shape, kernel=kernel,
+                                           stride=stride, padding=padding, dilation=dilation)
+
+
+def _pool_scatter_vjp(h, ans, g, indices, shape, kernel, stride, padding, dilation):
+    return primitives.pool_gather.forward(h, indices=indices, kernel=kernel, stride=stride,
+                                          padding=padding, dilation=dilation)
+
+
+def _avg_pool_vjp(g, ans, x, kernel, stride, padding, count_include_pad):
+    return primitives.avg_pool_transpose.forward(g, shape=x.shape, kernel=kernel, stride=stride,
+                                                 padding=padding, count_include_pad=count_include_pad)
+
+
+def _avg_pool_transpose_vjp(h, ans, g, shape, kernel, stride, padding, count_include_pad):
+    return primitives.avg_pool.forward(h, kernel=kernel, stride=stride, padding=padding,
+                                       count_include_pad=count_include_pad)
+
+
+defvjp(primitives.conv,     _conv_vjp_input, _conv_vjp_weight, _conv_vjp_bias)
+defvjp(primitives.conv_transpose, _conv_transpose_vjp_input, _conv_transpose_vjp_weight,
+       _conv_vjp_bias)
+defvjp(primitives.conv_weight, _conv_weight_vjp_input, _conv_weight_vjp_g)
 defvjp(primitives.max_pool, _max_pool_vjp)
+defvjp(primitives.pool_gather, _pool_gather_vjp)
+defvjp(primitives.pool_scatter, _pool_scatter_vjp)
+defvjp(primitives.avg_pool, _avg_pool_vjp)
+defvjp(primitives.avg_pool_transpose, _avg_pool_transpose_vjp)

@@ -14,28 +14,34 @@ from . import functional, init
 from .activations import (ACTIVATIONS, ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax,
                           Softplus, Tanh, get_activation)
 from .containers import ModuleDict, ModuleList, Sequential
-from .conv import Conv1d, Conv2d, MaxPool1d, MaxPool2d
-from .layers import Dropout, Flatten, Identity, Linear
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .layers import Dropout, Dropout1d, Dropout2d, Flatten, Identity, Linear, Unflatten
 from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                      MSELoss, NLLLoss, get_loss)
 from .mlp import MLP
 from .module import IncompatibleKeys, Module, functional_call
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                      MaxPool2d)
 from .regularization import PenalisedLoss, l1_penalty, l2_penalty
 
 # type name -> class, for every built-in module that chainrule.load may rebuild
 LAYERS = {cls.__name__: cls for cls in (
     Sequential, ModuleList, ModuleDict, MLP,
-    Linear, Identity, Flatten, Dropout, BatchNorm1d, LayerNorm,
-    Conv1d, Conv2d, MaxPool1d, MaxPool2d,
+    Linear, Identity, Flatten, Unflatten, Dropout, Dropout1d, Dropout2d,
+    BatchNorm1d, BatchNorm2d, LayerNorm,
+    Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
+    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
     Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softplus, Softmax, LogSoftmax,
     MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss,
 )}
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP", "Linear", "Identity",
-    "Flatten", "Dropout", "BatchNorm1d", "LayerNorm", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d",
+    "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "BatchNorm1d", "BatchNorm2d",
+    "LayerNorm", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+    "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "NLLLoss", "ACTIVATIONS", "get_activation", "LOSSES", "get_loss", "LAYERS", "l1_penalty",
