@@ -67,15 +67,14 @@ def geometry(kernel, stride, padding, dilation) -> Geometry:
 def lift(x: np.ndarray) -> np.ndarray:
     """(N, C, L) -> (N, 1, L, C) and (N, C, H, W) -> (N, H, W, C), as views."""
     if x.ndim == 3:
-        x = x[:, :, None, :]
-    return np.moveaxis(x, 1, -1)
+        return x[:, :, None, :].transpose(0, 2, 3, 1)
+    return x.transpose(0, 2, 3, 1)
 
 
 def lower(y_cl: np.ndarray, dims: int) -> np.ndarray:
     """The channels-first view of a channels-last result: (N, H, W, C) -> (N, C, H, W), or
     (N, C, W) when ``dims == 1``."""
-    y = np.moveaxis(y_cl, -1, 1)
-    return y[:, :, 0, :] if dims == 1 else y
+    return y_cl[:, 0].transpose(0, 2, 1) if dims == 1 else y_cl.transpose(0, 3, 1, 2)
 
 
 def padded(x_cl: np.ndarray, geom: Geometry, value=0.0, name: str = "padded") -> np.ndarray:

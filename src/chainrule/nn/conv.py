@@ -44,7 +44,7 @@ class _ConvNd(_WeightAndBias):
                           output_padding)
         shape = (self.in_channels, self.out_channels // self.groups) if self._transposed else \
             (self.out_channels, self.in_channels // self.groups)
-        self._create_parameters(shape + self.kernel_size, bias, rng)
+        self._create_parameters(shape + self.kernel_size, bias, rng, self.out_channels)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

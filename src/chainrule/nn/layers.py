@@ -24,17 +24,20 @@ from .parameter import Parameter
 class _WeightAndBias(Module):
     """The parameters ``Linear`` and the convolutions share, with PyTorch's initialisation.
 
-    ``weight`` has shape (out, in, *kernel) and ``bias`` (out,) or is ``None``. Both are
+    ``weight`` has shape (out, in, *kernel) (transposed convolutions: (in, out, *kernel)) and
+    ``bias`` (out,) or is ``None``. Both are
     drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in * prod(kernel): for the
     weight that is ``init.kaiming_uniform_(W, a=sqrt(5))``. ``rng`` gives the layer its own
     stream (``random.own_rng``); ``reset_parameters(rng)`` draws them again.
     """
 
-    def _create_parameters(self, weight_shape: tuple, bias: bool, rng) -> None:
+    def _create_parameters(self, weight_shape: tuple, bias: bool, rng,
+                           bias_features: int | None = None) -> None:
+        """``bias_features``: the bias's size when it is not weight_shape[0] (transposed convolutions)."""
         self._rng = own_rng(rng)
         self.weight = Parameter(np.empty(weight_shape, np.float32))
         if bias:
-            self.bias = Parameter(np.empty(weight_shape[0], np.float32))
+            self.bias = Parameter(np.empty(bias_features or weight_shape[0], np.float32))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
