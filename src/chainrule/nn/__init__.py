@@ -4,6 +4,7 @@ PyTorch's vocabulary on chainrule's engine::
 
     from chainrule import nn
     model = nn.MLP([4, 16, 3], activation="tanh", rng=0)
+    cnn = nn.ConvNet((1, 28, 28), channels=[32, 64], out=10, padding=1, pool=2, rng=0)
     loss = nn.CrossEntropyLoss()(model(x), y) + nn.l2_penalty(model, 1e-4)
     loss.backward()
 
@@ -15,6 +16,7 @@ from .activations import (ACTIVATIONS, ELU, GELU, LeakyReLU, LogSoftmax, ReLU, S
                           Softplus, Tanh, get_activation)
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .convnet import ConvNet
 from .layers import Dropout, Dropout1d, Dropout2d, Flatten, Identity, Linear, Unflatten
 from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                      MSELoss, NLLLoss, get_loss)
@@ -28,7 +30,7 @@ from .regularization import PenalisedLoss, l1_penalty, l2_penalty
 
 # type name -> class, for every built-in module that chainrule.load may rebuild
 LAYERS = {cls.__name__: cls for cls in (
-    Sequential, ModuleList, ModuleDict, MLP,
+    Sequential, ModuleList, ModuleDict, MLP, ConvNet,
     Linear, Identity, Flatten, Unflatten, Dropout, Dropout1d, Dropout2d,
     BatchNorm1d, BatchNorm2d, LayerNorm,
     Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
@@ -38,7 +40,8 @@ LAYERS = {cls.__name__: cls for cls in (
 )}
 
 __all__ = [
-    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP", "Linear", "Identity",
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP", "ConvNet", "Linear",
+    "Identity",
     "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
     "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",

@@ -130,6 +130,8 @@ def _reproduce(args) -> int:
 
 
 def _counts(name: str, counts: dict) -> str:
+    if counts.get("unavailable"):
+        return f"{name}: skipped, its data is not installed. {counts['unavailable']}"
     return (f"{name}: {counts['total']} trials, {counts['skipped']} already done, "
             f"{counts['done']} run, {counts['failed']} failed")
 

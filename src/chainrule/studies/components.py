@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import itertools
 import inspect
+import math
 
 # Metrics every trial records, by task; "val_"/"test_" name the split they are measured on.
 COMMON_METRICS = ("train_loss", "val_loss", "test_loss", "best_val_loss", "epochs", "wall_time",
                   "train_time", "evaluations", "reached", "time_to_target", "epochs_to_target",
-                  "evaluations_to_target")
+                  "evaluations_to_target", "parameters")
 CLASSIFICATION_METRICS = ("val_accuracy", "test_accuracy", "test_precision", "test_recall",
                           "test_f1", "train_accuracy")
 REGRESSION_METRICS = ("val_mse", "test_mse", "val_r2", "test_r2", "train_mse")
@@ -118,6 +119,15 @@ def preprocessing_steps(names, options: dict) -> list:
 _DATASETS: dict = {}
 
 
+def missing_data(config: dict) -> str | None:
+    """Why the ``[dataset]`` of a trial config is not installed (``data.missing``), or None."""
+    from .. import data
+    settings = config.get("dataset")
+    if not settings or settings.get("name") is None:         # (trial kinds without data)
+        return None
+    return data.missing(settings["name"], **settings["options"])
+
+
 def load_dataset(name: str, options: dict):
     """``data.load`` with a per-process cache (a worker runs many trials on one data set)."""
     from .. import data
@@ -125,6 +135,27 @@ def load_dataset(name: str, options: dict):
     if key not in _DATASETS:
         _DATASETS[key] = data.load(name, **options)
     return _DATASETS[key]
+
+
+# ----------------------------------------------------------------------------- model
+
+def make_model(architecture: dict, n_in: int, n_out: int, seed: int):
+    """The ``[model]`` settings as a network: ``nn.MLP``, or ``nn.ConvNet`` (``type = "cnn"``)
+    that views each row of ``n_in`` features as one sample of ``input_shape``."""
+    from .. import nn
+    a = architecture
+    if a["type"] == "mlp":
+        return nn.MLP([n_in, *a["hidden"], n_out], activation=a["activation"],
+                      dropout=a["dropout"], batch_norm=a["batch_norm"], rng=seed)
+    shape = tuple(a["input_shape"])
+    if not shape or math.prod(shape) != n_in:
+        raise ValueError(f"model.input_shape = {list(shape)} must hold the data set's {n_in} "
+                         f"features, e.g. [1, {n_in}] for one channel.")
+    block = lambda key: a[key][0] if len(a[key]) == 1 else a[key]          # noqa: E731
+    return nn.ConvNet(shape, a["channels"], n_out, kernel_size=block("kernel_size"),
+                      stride=block("stride"), padding=block("padding"), pool=block("pool"),
+                      hidden=a["hidden"], activation=a["activation"], dropout=a["dropout"],
+                      batch_norm=a["batch_norm"], rng=seed)
 
 
 # ----------------------------------------------------------------------------- training

@@ -65,10 +65,19 @@ SECTIONS: dict[str, dict[str, Option]] = {
         "scale_target": Option("bool", False),       # regression: standardise y on the train split
     },
     "model": {
-        "hidden": Option("ints", [64], low=1),
+        "type": Option("choice", "mlp", ("mlp", "cnn")),   # nn.MLP, or nn.ConvNet then a head
+        "hidden": Option("ints", [64], low=1),           # hidden layer sizes (cnn: of the head)
         "activation": Option("choice", "relu", components.activation_names),
         "dropout": Option("fraction", 0.0),
         "batch_norm": Option("bool", False),
+        # cnn only: one sample's shape (C, L) or (C, H, W), and per convolution block (one
+        # value: every block) its channels, kernel size, stride, padding and max-pool window
+        "input_shape": Option("ints", [], low=1),
+        "channels": Option("ints", [32], low=1),
+        "kernel_size": Option("ints", [3], low=1),
+        "stride": Option("ints", [1], low=1),
+        "padding": Option("ints", [0], low=0),
+        "pool": Option("ints", [1], low=1),
     },
     "optimizer": {
         "name": Option("choice", "sgd", components.optimizer_names),

@@ -8,7 +8,8 @@ A study is a small declarative file (the built-ins live in ``presets/``)::
     seeds = 5                             # seeds per cell; --seeds N overrides
 
     [dataset]    name = "digits", preprocessing = "standardize", test_size, val_size, ...
-    [model]      hidden = [64], activation = "relu", dropout, batch_norm
+    [model]      hidden = [64], activation = "relu", dropout, batch_norm; type = "cnn" for
+                 nn.ConvNet: input_shape, channels, kernel_size, stride, padding, pool
     [optimizer]  name = "sgd" plus that optimizer's own keyword arguments (lr, momentum, ...)
     [training]   loss, epochs, batch_size, l1, l2, class_weight, target_loss, ...
     [factors]    "optimizer.lr" = [0.001, 0.01, 0.1, 1.0]    # one entry per factor

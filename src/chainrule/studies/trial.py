@@ -1,8 +1,8 @@
 """One trial: dataset + preprocessing + model + optimizer + training + metrics -> record.
 
 ``run_trial(config, seed)`` reads top to bottom: data, model, loss, optimizer, ``fit``,
-metrics. The seed fixes everything random in the trial: the MLP's initial weights and
-dropout masks (``nn.MLP(..., rng=seed)``), the shuffling in ``fit(seed=seed)`` and, with
+metrics. The seed fixes everything random in the trial: the network's initial weights and
+dropout masks (``nn.MLP(..., rng=seed)`` or ``nn.ConvNet``), the shuffling in ``fit(seed=seed)`` and, with
 ``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
 drawn with seed 0 for every trial, so cells differ only in what the factor changes.
 
@@ -24,7 +24,6 @@ from . import components
 
 
 def run_trial(config: dict, seed: int) -> dict:
-    from chainrule import nn
     from chainrule.training import fit
 
     if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
@@ -35,9 +34,7 @@ def run_trial(config: dict, seed: int) -> dict:
     task = components.dataset_task(dataset["name"])
     split, n_out, labels = load_split(dataset, seed, task)
 
-    model = nn.MLP([split.X_train.shape[1], *architecture["hidden"], n_out],
-                   activation=architecture["activation"], dropout=architecture["dropout"],
-                   batch_norm=architecture["batch_norm"], rng=seed)
+    model = components.make_model(architecture, split.X_train.shape[1], n_out, seed)
     loss = components.make_loss(training, model)
     optimizer = components.optimizer_class(settings["name"])(
         model.parameters(), **{k: v for k, v in settings.items() if k != "name"})
@@ -50,6 +47,7 @@ def run_trial(config: dict, seed: int) -> dict:
     train_time = time.perf_counter() - start
 
     metrics = evaluate(model, training, split, task, labels)
+    metrics["parameters"] = sum(p.size for p in model.parameters())
     metrics.update(_convergence(history, training.get("target_loss"), train_time))
     metrics.update(components.grad_norms(history))
     return {"metrics": metrics, "history": components.history_lists(history)}
