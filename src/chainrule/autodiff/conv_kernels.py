@@ -29,6 +29,8 @@ order).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import kernels
@@ -59,7 +61,7 @@ def conv(x, weight, bias, stride, padding, dilation, groups):
     matrices = _weight_matrices(weight, groups, dtype)                 # (G, O_g, K C_g)
     y = np.empty((n, *out_size, weight.shape[0]), dtype)
     y_rows = y.reshape(n * positions, groups, -1)
-    for chunk in batch_chunks(n, positions * c * np.prod(geom.kernel) * dtype.itemsize):
+    for chunk in batch_chunks(n, positions * c * math.prod(geom.kernel) * dtype.itemsize):
         cols = im2col(x_cl[chunk], geom, groups, out_size, dtype)      # (m P, G, K C_g)
         rows = slice(chunk.start * positions, chunk.stop * positions)
         _products(cols, matrices, y_rows[rows], transpose_b=True)
@@ -102,8 +104,8 @@ def conv_weight(x, g, kernel, stride, padding, dilation, groups):
     out_size, o = g_cl.shape[1:3], g_cl.shape[3]
     positions = out_size[0] * out_size[1]
     g_rows = np.ascontiguousarray(g_cl, dtype).reshape(n * positions, groups, o // groups)
-    chunks = batch_chunks(n, positions * c * np.prod(geom.kernel) * dtype.itemsize)
-    grads = np.zeros((groups, o // groups, np.prod(geom.kernel) * (c // groups)), dtype)
+    chunks = batch_chunks(n, positions * c * math.prod(geom.kernel) * dtype.itemsize)
+    grads = np.zeros((groups, o // groups, math.prod(geom.kernel) * (c // groups)), dtype)
     part = grads if len(chunks) == 1 else np.empty_like(grads)
     for chunk in chunks:
         cols = im2col(x_cl[chunk], geom, groups, out_size, dtype)

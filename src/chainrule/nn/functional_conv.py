@@ -99,12 +99,16 @@ def _bias(bias, channels: int, dtype, owner: str):
 
 # -- convolution ---------------------------------------------------------------------------------
 
-def _conv(x, weight, bias, stride, padding, dilation, groups, dims: int):
-    owner = f"conv{dims}d"
+def _check_weight(weight, dims: int, owner: str, layout: str) -> Tensor:
     weight = as_tensor(weight)
     if weight.ndim != dims + 2:
-        raise invalid("weight", owner, f"a {dims + 2}-D array (out_channels, in_channels / groups, "
-                      f"*kernel)", weight.shape)
+        raise invalid("weight", owner, f"a {dims + 2}-D array {layout}", weight.shape)
+    return weight
+
+
+def _conv(x, weight, bias, stride, padding, dilation, groups, dims: int):
+    owner = f"conv{dims}d"
+    weight = _check_weight(weight, dims, owner, "(out_channels, in_channels / groups, *kernel)")
     groups = check_groups(groups, owner, out_channels=weight.shape[0])
     x = check_input(x, dims, owner, weight.shape[1] * groups)
     kernel = weight.shape[2:]
@@ -136,10 +140,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, dims: int):
     owner = f"conv_transpose{dims}d"
-    weight = as_tensor(weight)
-    if weight.ndim != dims + 2:
-        raise invalid("weight", owner, f"a {dims + 2}-D array (in_channels, out_channels / groups, "
-                      f"*kernel)", weight.shape)
+    weight = _check_weight(weight, dims, owner, "(in_channels, out_channels / groups, *kernel)")
     groups = check_groups(groups, owner, in_channels=weight.shape[0])
     x = check_input(x, dims, owner, weight.shape[0])
     stride = as_tuple(stride, dims, "stride", owner, 1)

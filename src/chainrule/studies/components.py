@@ -199,8 +199,11 @@ def history_lists(history) -> dict:
 
 
 def predict(model, X):
+    """The model's outputs on X; a CNN's in batches of 1,000 rows, whose activations (C x H x W
+    values per row and layer) would otherwise take gigabytes on a full test set."""
+    from ..nn import ConvNet
     from ..training.loop import predict as _predict
-    return _predict(model, X)
+    return _predict(model, X, batch_size=1000 if isinstance(model, ConvNet) else None)
 
 
 def loss_value(training: dict, outputs, y) -> float:

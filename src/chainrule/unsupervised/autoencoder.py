@@ -48,7 +48,21 @@ from ..random import get_rng, own_rng
 NOISES = ("gaussian", "mask")
 
 
-class Autoencoder(Module):
+class _Reconstruction(Module):
+    """What every autoencoder here shares: x_hat = decode(encode(x)), and its error."""
+
+    def forward(self, x) -> Tensor:
+        return self.decode(self.encode(x))
+
+    def reconstruction_error(self, X) -> float:
+        """Mean squared error per entry between X and its reconstruction (eval mode, no graph)."""
+        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        with self.eval_mode(), no_grad():
+            X_hat = self(Tensor(X.astype(self.encoder[0].weight.data.dtype))).data
+        return float(np.mean((X_hat - X) ** 2))
+
+
+class Autoencoder(_Reconstruction):
     """Encoder MLP to a ``latent``-dimensional code and a mirrored decoder MLP.
 
     Args:
@@ -85,16 +99,6 @@ class Autoencoder(Module):
     def decode(self, z) -> Tensor:
         """The reconstruction x_hat = decoder(z), shape (n, in_features)."""
         return self.decoder(_tensor(z))
-
-    def forward(self, x) -> Tensor:
-        return self.decode(self.encode(x))
-
-    def reconstruction_error(self, X) -> float:
-        """Mean squared error per entry between X and its reconstruction (eval mode, no graph)."""
-        X = np.asarray(X.data if isinstance(X, Tensor) else X)
-        with self.eval_mode(), no_grad():
-            X_hat = self(Tensor(X.astype(self.encoder[0].weight.data.dtype))).data
-        return float(np.mean((X_hat - X) ** 2))
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, hidden={self.hidden}, latent={self.latent}"
@@ -140,7 +144,7 @@ class DenoisingAutoencoder(Autoencoder):
         return f"{super().extra_repr()}, noise={self.noise!r}, {level}"
 
 
-class ConvAutoencoder(Module):
+class ConvAutoencoder(_Reconstruction):
     """A convolutional encoder to a ``latent``-dimensional code and a mirrored decoder.
 
     For each entry c of ``channels`` the encoder has a block ``Conv(c_prev, c, 3, stride=2,
@@ -211,14 +215,7 @@ class ConvAutoencoder(Module):
 
     def forward(self, x) -> Tensor:
         x = _tensor(x)
-        return ops.reshape(self.decode(self.encode(x)), x.shape)
-
-    def reconstruction_error(self, X) -> float:
-        """Mean squared error per entry between X and its reconstruction (eval mode, no graph)."""
-        X = np.asarray(X.data if isinstance(X, Tensor) else X)
-        with self.eval_mode(), no_grad():
-            X_hat = self(Tensor(X.astype(self.encoder[0].weight.data.dtype))).data
-        return float(np.mean((X_hat - X) ** 2))
+        return ops.reshape(self.decode(self.encode(x)), x.shape)      # flat rows stay flat
 
     def extra_repr(self) -> str:
         return f"input_shape={self.input_shape}, channels={self.channels}, latent={self.latent}"
