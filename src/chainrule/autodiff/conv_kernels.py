@@ -16,10 +16,10 @@ filters of group j). Arrays are channels-first at the interface and channels-las
 (a C-contiguous scratch array: one copy, whose inner loop moves whole channel vectors),
 so that ``conv`` is one BLAS product per group, cols @ W^T, whose (N*OH*OW, O) result is
 already the output in channels-last memory: no transpose copy follows, and the bias is
-added to each chunk while it is still in cache. ``conv_transpose``
-is the product g @ W followed by col2im, which adds each column back onto the pixel it
-came from; ``conv_weight`` is g^T @ cols. Large batches are cut into chunks so that the
-column matrix stays small (``windows.batch_chunks``).
+added to each chunk while it is still in cache. ``conv_transpose`` is the product g @ W
+followed by col2im, which adds each column back onto the pixel it came from;
+``conv_weight`` is g^T @ cols. Large batches are cut into chunks so that the column matrix
+stays small (``windows.batch_chunks``).
 
 im2col is a NumPy strided copy. col2im is one strided addition per kernel offset (nine for
 a 3x3 kernel, never one per pixel), or a single Numba loop when the kernels backend is
@@ -34,8 +34,8 @@ import math
 import numpy as np
 
 from . import kernels
-from .windows import Geometry, batch_chunks, crop, geometry, lift, lower, scratch, window_slices, window_view, padded
-
+from .windows import (Geometry, batch_chunks, crop, geometry, lift, lower, padded, scratch,
+                      window_slices, window_view)
 
 SHORT_CHANNELS = 8     # fewer channels per group: im2col and col2im loop over kernel offsets
 
