@@ -7,8 +7,8 @@ For W1-W3 (MLPs) and W5, W6 (CNNs) every available peer runs one full training s
 its own (``harness.PeerProcess``), interleaved by ``harness.interleaved``; throughput is
 samples per second from the median step time, and each ratio is the median of
 per-repetition ratios against PyTorch eager. Each peer process reports its peak memory.
-W4 runs full-batch L-BFGS and conjugate gradient on digits through the closure path, each
-method in a fresh process. Then ``profile_step`` splits chainrule's step into phases (where
+W4 runs full-batch L-BFGS, conjugate gradient, Hessian-free and Newton-CG on digits through
+the closure path, each method in a fresh process. Then ``profile_step`` splits chainrule's step into phases (where
 the time goes), and the issue's targets are checked one by one.
 """
 from __future__ import annotations
@@ -104,11 +104,13 @@ def _row_text(row) -> str:
 
 # -- W4: full-batch closure methods on digits, each method in a fresh process ---------------
 
-W4_METHODS = {"chainrule L-BFGS": "lbfgs", "chainrule CG (PR+)": "cg", "PyTorch L-BFGS": "torch"}
+W4_METHODS = {"chainrule L-BFGS": "lbfgs", "chainrule CG (PR+)": "cg", "chainrule Hessian-free": "hf",
+              "chainrule Newton-CG": "newton_cg", "PyTorch L-BFGS": "torch"}
 
 
-def w4_run(method: str, iterations: int) -> tuple[float, int, float]:
-    """(seconds, loss evaluations, loss at the final weights) of one full-batch run."""
+def w4_run(method: str, iterations: int) -> tuple[float, int, float, int]:
+    """(seconds, loss evaluations, loss at the final weights, curvature products) of one
+    full-batch run."""
     from sklearn.datasets import load_digits
     digits = load_digits()
     X, y = (digits.data / 16.0).astype(np.float32), digits.target
@@ -125,9 +127,12 @@ def w4_run(method: str, iterations: int) -> tuple[float, int, float]:
         import chainrule as cr
         from chainrule import nn, optim
         model = nn.MLP([64, 32, 10], activation="tanh", rng=0)
-        opt = optim.LBFGS(model.parameters(), lr=1, max_iter=iterations, history_size=10,
-                          line_search_fn="strong_wolfe") if method == "lbfgs" else \
-            optim.ConjugateGradient(model.parameters(), beta="polak-ribiere+")
+        opt = {"lbfgs": lambda: optim.LBFGS(model.parameters(), lr=1, max_iter=iterations,
+                                            history_size=10, line_search_fn="strong_wolfe"),
+               "cg": lambda: optim.ConjugateGradient(model.parameters(), beta="polak-ribiere+"),
+               "hf": lambda: optim.HessianFree(model.parameters(), max_iter=iterations // 2),
+               "newton_cg": lambda: optim.NewtonCG(model.parameters(), max_iter=iterations // 2),
+               }[method]()
         xt, yt = cr.tensor(X), y
         loss_fn = cr.softmax_cross_entropy
         final = lambda: loss_fn(model(xt), yt).item()              # noqa: E731
@@ -141,13 +146,19 @@ def w4_run(method: str, iterations: int) -> tuple[float, int, float]:
         loss.backward()
         return loss
 
+    def graph_closure():                     # Hessian-free, Newton-CG: (output, loss), no backward
+        evaluations[0] += 1
+        output = model(xt)
+        return output, loss_fn(output, yt)
+
     start = time.perf_counter()
-    for _ in range(1 if method != "cg" else iterations):
-        opt.step(closure)
+    for _ in range(iterations if method == "cg" else 1):
+        opt.step(graph_closure if method in ("hf", "newton_cg") else closure)
     seconds = time.perf_counter() - start
+    products = opt.global_state.get("cg_iters", 0) if method in ("hf", "newton_cg") else 0
     # NOTE: LBFGS.step returns the loss of its *first* evaluation (PyTorch's convention)
     with no_grad():
-        return seconds, evaluations[0], final()
+        return seconds, evaluations[0], final(), products
 
 
 def run_w4(quick: bool) -> list[dict]:
@@ -163,11 +174,13 @@ def run_w4(quick: bool) -> list[dict]:
                                  capture_output=True, text=True, check=True)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         seconds = float(np.median([r[0] for r in results]))
-        evaluations, loss = results[0][1], results[0][2]
+        evaluations, loss, products = results[0][1], results[0][2], results[0][3]
         rows.append({"method": label, "seconds": seconds, "evaluations": evaluations,
-                     "per_evaluation_ms": 1e3 * seconds / max(evaluations, 1), "loss": loss})
+                     "products": products, "loss": loss,
+                     "per_evaluation_ms": 1e3 * seconds / max(evaluations, 1)})
         print(f"W4 {label}: {seconds * 1e3:.1f} ms for {evaluations} evaluations "
-              f"({rows[-1]['per_evaluation_ms']:.3f} ms each), loss at the final weights {loss:.3g}",
+              + (f"and {products} curvature products " if products else "")
+              + f"({rows[-1]['per_evaluation_ms']:.3f} ms each), loss at the final weights {loss:.3g}",
               flush=True)
     return rows
 

@@ -63,11 +63,14 @@ def markdown(rows, w4, memory, profile, run, checks, kernels: str, ratio_targets
         lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
     if w4:
         lines += ["", "## W4: full-batch closure methods on digits (64-32-10 tanh)", "",
-                  "| method | time | loss evaluations | per evaluation | loss at the final weights |",
-                  "|---|---|---|---|---|"]
+                  "Hessian-free and Newton-CG run half as many outer iterations, each with up to 50 "
+                  "CG iterations; a curvature product (Gauss–Newton or Hessian times a vector) costs "
+                  "about two backward passes and is counted apart from the loss evaluations.", "",
+                  "| method | time | loss evaluations | curvature products | per evaluation "
+                  "| loss at the final weights |", "|---|---|---|---|---|---|"]
         for r in w4:
             lines.append(f"| {r['method']} | {r['seconds'] * 1e3:.1f} ms | {r['evaluations']} | "
-                         f"{r['per_evaluation_ms']:.3f} ms | {r['loss']:.3g} |")
+                         f"{r.get('products') or '-'} | {r['per_evaluation_ms']:.3f} ms | {r['loss']:.3g} |")
     peers = [p for p in PEERS if any(p in m for m in memory.values())]
     lines += ["", "## Peak memory (each peer's process, after its timed steps)", "",
               "| workload | " + " | ".join(peers) + " |", "|---" * (len(peers) + 1) + "|"]

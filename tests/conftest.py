@@ -1,4 +1,7 @@
 """Suite-wide fixtures."""
+import os
+import shutil
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -86,3 +89,54 @@ def digits_split():
     split = data.train_val_test_split(data.load("digits"), val=0.0, test=0.25, seed=0)
     scale = lambda X: (X / 16.0).astype(np.float32)            # noqa: E731
     return scale(split.X_train), split.y_train, scale(split.X_test), split.y_test
+
+
+# -- a real browser for the web pages: Playwright driving Debian's chromium ------------------
+# One headless Chromium per session. Where none can be had the browser tests skip with the
+# reason; CI sets CHAINRULE_REQUIRE_BROWSER=1 (.ci/run), which turns that skip into a failure.
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def _no_browser(reason: str):
+    if os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"CHAINRULE_REQUIRE_BROWSER=1 but no browser: {reason}", pytrace=False)
+    pytest.skip(f"no browser for the web-page tests: {reason}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _no_browser("the Python package playwright is missing (pip install -e '.[test]')")
+    executable = (os.environ.get("CHAINRULE_CHROMIUM") or shutil.which("chromium")
+                  or shutil.which("chromium-browser"))
+    if executable is None:
+        _no_browser("no chromium on the PATH (Debian: apt-get install chromium; or set "
+                    "CHAINRULE_CHROMIUM to a Chromium or Chrome executable)")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except Error as error:
+            _no_browser(f"{executable} did not start: {str(error).splitlines()[0]}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab. Console errors, uncaught exceptions and any request that leaves the
+    machine (the pages must be self-contained) fail the test when it ends."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    problems = []
+    tab.on("console", lambda message: problems.append(f"console.{message.type}: {message.text}")
+           if message.type == "error" else None)
+    tab.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
+    tab.on("request", lambda request: None if request.url.startswith(("file:", "data:", "blob:"))
+           else problems.append(f"network request: {request.url}"))
+    tab.problems = problems
+    yield tab
+    context.close()
+    assert not problems, "the page reported problems:\n" + "\n".join(problems)

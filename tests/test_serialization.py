@@ -10,7 +10,7 @@ from safetensors.numpy import save_file
 
 import chainrule
 from chainrule import nn
-from chainrule.serialization import ModelFileError, _digest
+from chainrule.serialization import ModelFileError, digest
 
 rng = np.random.default_rng(0)
 
@@ -151,7 +151,7 @@ def test_corrupted_files_are_refused(tmp_path):
     flipped = bytearray(data)
     flipped[-3] ^= 0xFF                                   # a weight's byte
     (tmp_path / "bytes.safetensors").write_bytes(bytes(flipped))
-    with pytest.raises(ModelFileError, match="corrupted: its tensors do not match the checksum"):
+    with pytest.raises(ModelFileError, match="corrupted or was edited: its tensors and metadata do not match the checksum"):
         chainrule.load(tmp_path / "bytes.safetensors")
     header = bytearray(data)
     header[10:14] = b"\x00\xff\x00\xff"                   # inside the JSON header
@@ -165,8 +165,9 @@ def test_corrupted_files_are_refused(tmp_path):
 
 def crafted(tmp_path, tensors, architecture, **extra):
     """A file with valid checksums whose architecture says whatever the test wants."""
-    metadata = {"format": "chainrule", "format_version": "1", "content": "model",
-                "sha256": _digest(tensors), "architecture": json.dumps(architecture), **extra}
+    metadata = {"format": "chainrule", "format_version": "2", "content": "model",
+                "architecture": json.dumps(architecture), **extra}
+    metadata["sha256"] = digest(tensors, metadata)
     path = tmp_path / "crafted.safetensors"
     save_file(tensors, str(path), metadata=metadata)
     return path

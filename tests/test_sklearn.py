@@ -249,9 +249,7 @@ def test_every_optimizer_trains_by_name(name):
     clf.fit(X, y)
     assert type(clf.optimizer_) is OPTIMIZERS[name]
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
-    full = issubclass(OPTIMIZERS[name], (chainrule.optim.LBFGS, chainrule.optim.LevenbergMarquardt,
-                                         chainrule.optim.ConjugateGradient,
-                                         chainrule.optim.ScaledConjugateGradient))
+    full = OPTIMIZERS[name].requires_closure                  # the batch methods: full batch
     assert clf.history_.params["batch_size"] == (None if full else 150)
 
 
@@ -353,3 +351,15 @@ def test_docstring_examples_run():
     import chainrule.sklearn
     results = doctest.testmod(chainrule.sklearn)
     assert results.attempted >= 6 and results.failed == 0
+
+
+@pytest.mark.parametrize("scale_X, scale_y, param", [(1.0, 1e40, "'y'"), (1e40, 1.0, "'X'")])
+def test_values_too_large_for_float32_are_named_by_the_estimators_own_parameter(scale_X, scale_y,
+                                                                              param):
+    X = np.random.default_rng(0).random((20, 3))
+    y = np.random.default_rng(1).random(20)
+    with pytest.raises(ValueError) as info:
+        NeuralNetRegressor(epochs=1).fit(X * scale_X, y * scale_y)
+    message = str(info.value)
+    assert param in message and "NeuralNetRegressor" in message and "float32" in message
+    assert "train." not in message

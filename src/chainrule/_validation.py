@@ -35,8 +35,45 @@ def _show(value: Any) -> str:
 
 def invalid(param: str, owner: str | None, expected: str, got: Any, fix: str | None = None,
             exc: type[Exception] = ValueError) -> Exception:
-    """Build (not raise) the exception for a bad parameter, so callers write ``raise invalid(...)``."""
-    return exc(message(param, owner, expected, got, fix))
+    """Build (not raise) the exception for a bad parameter, so callers write ``raise invalid(...)``.
+
+    The exception is marked ``user_error = True``: the command line reports it as a user's
+    mistake (one line, exit code 2) even when its type is ``TypeError``.
+    """
+    error = exc(message(param, owner, expected, got, fix))
+    error.user_error = True
+    return error
+
+
+def is_user_error(error: BaseException) -> bool:
+    """A mistake in what the user gave (a value, a file, a missing extra), not a bug: the
+    command line prints it in one line and exits with code 2."""
+    return bool(getattr(error, "user_error", False)) or isinstance(
+        error, (ValueError, OSError, ImportError))
+
+
+def number_argument(*, integer: bool = False, low: float | None = None,
+                    high: float | None = None, low_open: bool = False, high_open: bool = False):
+    """An ``argparse`` ``type=``: a finite number (an integer if ``integer``) in an interval.
+
+    ``--seeds 0`` then reads ``argument --seeds: must be an integer in [1, 1000]; got '0'``.
+    """
+    import argparse
+    kind = "an integer" if integer else "a finite number"
+    bounded = low is not None or high is not None
+    expected = kind + (f" in {_interval(low, high, low_open, high_open)}" if bounded else "")
+
+    def parse(text: str):
+        try:
+            value = int(text) if integer else float(text)
+            check_number("value", value, low=low, high=high, low_open=low_open,
+                         high_open=high_open, integer=integer)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {expected}; got {text!r}") from None
+        return value
+
+    parse.__name__ = "integer" if integer else "number"       # argparse's fallback message
+    return parse
 
 
 def check_choice(param: str, value: Any, choices: Iterable[str], owner: str | None = None) -> Any:

@@ -60,6 +60,7 @@ from .autodiff.tensor import Tensor
 from .data.imbalance import class_weights as _class_weights
 from .training import EarlyStopping
 from .training import fit as _fit
+from .training.inputs import cast
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -183,6 +184,10 @@ class _BaseNeuralNet(BaseEstimator):
                           f"improving by tol={self.tol}; raise epochs to train further.",
                           ConvergenceWarning, stacklevel=3)
 
+    def _cast(self, array: np.ndarray, param: str) -> np.ndarray:
+        """``array`` in the network's dtype; values too large for it named by ``param``."""
+        return cast(array, self._dtype, param, f"{type(self).__name__}.fit")
+
     def _outputs(self, X) -> np.ndarray:
         """The network's raw outputs for X (eval mode: no dropout), as float64."""
         check_is_fitted(self, "model_")
@@ -282,7 +287,7 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
         self._set_classes(classes)
         self._initialise(X.shape[1], len(classes), self._rng_for(self.random_state))
         self._weights = self._class_weight_vector(y_index, partial=False)
-        self._train(X.astype(self._dtype, copy=False), y_index, int(self.epochs), False)
+        self._train(self._cast(X, "X"), y_index, int(self.epochs), False)
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -303,7 +308,7 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise invalid("classes", f"{owner}.partial_fit", f"the classes of the first call "
                           f"{self.classes_.tolist()}", classes)
-        self._train(X.astype(self._dtype, copy=False), self._encode(y), 1, True)
+        self._train(self._cast(X, "X"), self._encode(y), 1, True)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -389,7 +394,7 @@ class NeuralNetRegressor(RegressorMixin, _BaseNeuralNet):
         self._y_1d = y.ndim == 1
         self._initialise(X.shape[1], 1 if y.ndim == 1 else y.shape[1],
                          self._rng_for(self.random_state))
-        self._train(X.astype(self._dtype, copy=False), self._targets(y), int(self.epochs),
+        self._train(self._cast(X, "X"), self._targets(y), int(self.epochs),
                     False)
         return self
 
@@ -407,7 +412,7 @@ class NeuralNetRegressor(RegressorMixin, _BaseNeuralNet):
         elif outputs != self.n_outputs_:
             raise invalid("y", f"{type(self).__name__}.partial_fit", f"{self.n_outputs_} "
                           "target columns, as in the first call", y)
-        self._train(X.astype(self._dtype, copy=False), self._targets(y), 1, True)
+        self._train(self._cast(X, "X"), self._targets(y), 1, True)
         return self
 
     def predict(self, X) -> np.ndarray:
@@ -416,7 +421,7 @@ class NeuralNetRegressor(RegressorMixin, _BaseNeuralNet):
         return outputs[:, 0] if self._y_1d else outputs
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
-        return y.reshape(len(y), -1).astype(self._dtype, copy=False)
+        return self._cast(y.reshape(len(y), -1), "y")
 
     def _base_loss(self):
         return nn.MSELoss()

@@ -1,10 +1,15 @@
-"""Every primitive against central finite differences in float64.
+"""Every primitive against central finite differences in float64, first and second derivatives.
 
 ``PRIMITIVE_CASES`` is the table of record: one gradcheck case (or more) per primitive in
 ``primitives.PRIMITIVES``, and a test fails when a primitive lacks its VJP row or its case.
-The tests after it draw random shapes with hypothesis, broadcasting included. Tolerance:
-analytic and numeric gradients agree to atol=1e-6 + rtol=1e-4 (eps=1e-6 central
-differences in float64 have error ~1e-9 relative, far inside that).
+Every case also runs ``gradgradcheck`` (second derivatives through the recorded backward
+pass against finite differences of first derivatives), except for the primitives in
+``FIRST_ORDER_ONLY``, whose rows are declared ``once_differentiable`` and must refuse a
+second derivative with an error that names them. The tests after the table draw random
+shapes with hypothesis, broadcasting included. Tolerance: analytic and numeric gradients
+agree to atol=1e-6 + rtol=1e-4 (eps=1e-6 central differences in float64 have error ~1e-9
+relative, far inside that); second derivatives to atol=1e-5 + rtol=1e-3 (differences of
+gradients lose a few more digits).
 """
 import inspect
 import sys
@@ -20,6 +25,7 @@ from chainrule.autodiff import ops, primitives
 from chainrule.autodiff.graph import Primitive, toposort
 
 TOL = dict(atol=1e-6, rtol=1e-4)
+TOL2 = dict(atol=1e-5, rtol=1e-3)
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -90,10 +96,18 @@ PRIMITIVE_CASES = {
     "transpose": [(lambda a: a.T, (A23,))],
     "broadcast_to": [(lambda a: a.broadcast_to((4, 3)), (B3,))],
     "getitem": [(lambda a: a[1, ::2], (A23,)), (lambda a: a[np.array([0, 1, 0])], (A23,))],
+    "getitem_backward": [(lambda g: primitives.getitem_backward(g, index=(1, slice(None, None, 2)),
+                                                                shape=(2, 3)), (B3[:2],)),
+                         (lambda g: primitives.getitem_backward(g, index=np.array([0, 1, 0]),
+                                                                shape=(2, 3)), (_rng.standard_normal((3, 3)),))],
     "concatenate": [(lambda a, b: cr.concatenate([a, b[None], a], axis=0), (A23, B3))],
     "linear": [(cr.linear, (A23, _rng.standard_normal((4, 3)), _rng.standard_normal(4)))],
     "softmax_cross_entropy": [(lambda z: cr.softmax_cross_entropy(z, CLASSES),
                                (_rng.standard_normal((4, 3)),))],
+    "softmax_cross_entropy_backward": [
+        (lambda g, z: _cross_entropy_backward(g, z, None, "mean"), (np.array(0.7), _rng.standard_normal((4, 3)))),
+        (lambda g, z: _cross_entropy_backward(g, z, np.array([0.5, 2.0, 1.5]), "none"),
+         (_rng.standard_normal(4), _rng.standard_normal((4, 3))))],
     "conv": [(lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1),
               (_rng.standard_normal((2, 2, 7)), _rng.standard_normal((3, 2, 3)), B3)),
              (lambda x, w: F.conv2d(x, w, padding=(1, 0)),
@@ -126,6 +140,17 @@ PRIMITIVE_CASES = {
         g, shape=(2, 2, 5, 6), kernel=(3, 3), stride=(2, 2), padding=((1, 1), (1, 1)),
         count_include_pad=False), (_rng.standard_normal((2, 2, 3, 3)),))],
 }
+
+
+def _cross_entropy_backward(g, z, class_weights, reduction):
+    """The adjoint primitive, with the probabilities its forward reads computed from z."""
+    probs = primitives.softmax.forward(z.data, axis=1)
+    return primitives.softmax_cross_entropy_backward(g, z, targets=CLASSES, class_weights=class_weights,
+                                                     reduction=reduction, probs=probs)
+
+
+# rows that still run on NumPy arrays only (the convolution helper converts them next)
+FIRST_ORDER_ONLY: set = set()        # every row is differentiable (the convolution and pooling families too)
 
 
 def test_every_primitive_has_a_vjp_row_and_a_gradcheck_case():
@@ -161,6 +186,22 @@ def test_primitive_gradcheck(name, case):
     ops_used = {node.op for node in toposort(fn(*leaves), follow="all")}
     assert name in ops_used, f"the case for {name} runs only {sorted(ops_used - {None})}"
     assert cr.gradcheck(fn, *inputs, **TOL)
+
+
+def test_only_the_declared_primitives_are_first_order_only():
+    declared = {name for name, p in primitives.PRIMITIVES.items() if p.once_differentiable}
+    assert declared == FIRST_ORDER_ONLY
+
+
+@pytest.mark.parametrize("name, case", [(name, i) for name in PRIMITIVE_CASES
+                                        for i in range(len(PRIMITIVE_CASES[name]))])
+def test_primitive_gradgradcheck(name, case):
+    fn, inputs = PRIMITIVE_CASES[name][case]
+    if name in FIRST_ORDER_ONLY:
+        with pytest.raises(RuntimeError, match=f"The VJP of '{name}' is not differentiable"):
+            cr.autograd.gradgradcheck(fn, *inputs, **TOL2)
+        return
+    assert cr.autograd.gradgradcheck(fn, *inputs, **TOL2)
 
 
 # -- random shapes ----------------------------------------------------------------------------

@@ -186,3 +186,13 @@ def test_single_float32_linear_layer():
     out = W @ x + layer.bias.data.astype(np.float64)
     np.testing.assert_allclose(result.grads["weight"], np.outer(out - target, x), rtol=1e-12)
     assert layer.weight.data.dtype == np.float32 and result.sizes == [3, 2]
+
+
+@pytest.mark.parametrize("x, target, param", [([np.nan, 0.1], [0.01, 0.99], "'x'"),
+                                              ([0.05, 0.1], [0.01, np.inf], "'target'")])
+def test_a_non_finite_example_is_the_callers_mistake_not_a_bug(x, target, param):
+    model, _, _ = classic_example()
+    with pytest.raises(ValueError) as info:
+        cr.explain(model, x, target)
+    assert param in str(info.value) and "finite" in str(info.value)
+    assert "bug" not in str(info.value)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from nn_testing import f64, gradcheck_module
 
+import chainrule
 from chainrule import nn
 from chainrule.nn import functional as F
 
@@ -27,6 +28,9 @@ CASES = [  # (module, NumPy reference)
     (nn.Softmax(), lambda v: np.exp(v) / np.exp(v).sum(-1, keepdims=True)),
     (nn.Softmax(dim=0), lambda v: np.exp(v) / np.exp(v).sum(0, keepdims=True)),
     (nn.LogSoftmax(), lambda v: v - np.log(np.exp(v).sum(-1, keepdims=True))),
+    (nn.Hardtanh(), lambda v: np.clip(v, -1, 1)),
+    (nn.Hardtanh(-0.5, 2.0), lambda v: np.clip(v, -0.5, 2.0)),
+    (nn.Heaviside(), lambda v: (v > 0).astype(float)),     # its true gradient: 0
 ]
 
 
@@ -37,7 +41,8 @@ def test_activation_forward_and_gradient(module, reference):
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu",
-                                  "softplus", "softmax", "identity"])
+                                  "softplus", "softmax", "identity", "hardtanh", "heaviside",
+                                  "straight_through"])
 def test_functional_and_module_agree(name):
     module = nn.get_activation(name)
     assert isinstance(module, nn.ACTIVATIONS[name])
@@ -63,3 +68,53 @@ def test_registry_errors_list_the_valid_names():
     assert nn.get_activation("leaky_relu", negative_slope=0.3).negative_slope == 0.3
     with pytest.raises(ValueError, match="'approximate' parameter of GELU"):
         nn.GELU("fast")
+
+
+# -- step activations: nothing flows through the step; the straight-through estimator -------
+
+STEP_INPUT = np.array([-3.0, -1.0, -0.4, 0.0, 0.3, 1.0, 2.5])
+
+
+@pytest.mark.parametrize("module, surrogate_slope", [
+    (nn.Heaviside(), np.zeros(7)),                                       # the true derivative
+    (nn.StraightThrough(), np.ones(7)),                                  # Bengio et al. 2013
+    (nn.StraightThrough(clipped=True), (np.abs(STEP_INPUT) <= 1) * 1.0),  # hard-tanh's slope
+])
+def test_step_forward_and_the_gradient_each_passes_back(module, surrogate_slope):
+    x = f64(STEP_INPUT).requires_grad_()
+    y = module(x)
+    np.testing.assert_array_equal(y.data, [0, 0, 0, 0, 1, 1, 1])         # H(0) = 0
+    weights = np.arange(1.0, 8.0)
+    (y * f64(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad, weights * surrogate_slope)
+
+
+def test_straight_through_forward_is_exact_even_far_from_zero():
+    x = chainrule.tensor(np.array([-3e7, 3e7, 1e-8], dtype=np.float32), requires_grad=True)
+    np.testing.assert_array_equal(nn.StraightThrough()(x).data, [0.0, 1.0, 1.0])
+
+
+def _train(activation, X, y, epochs=60):
+    model = nn.MLP([2, 16, 2], activation=activation, rng=0)
+    first = model[0].weight.data.copy()
+    chainrule.fit(model, "cross_entropy", chainrule.optim.Adam(model.parameters(), lr=0.05),
+                  (X, y), epochs=epochs, batch_size=None, verbose=0)
+    return model, first
+
+
+def test_nothing_below_a_step_learns_and_the_straight_through_estimator_trains_it():
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 8, dtype=np.float32)
+    y = np.array([0, 1, 1, 0] * 8)
+    step, first = _train("heaviside", X, y)
+    np.testing.assert_array_equal(step[0].weight.data, first)          # zero gradient: frozen
+    straight, first = _train("straight_through", X - 0.5, y)
+    assert not np.array_equal(straight[0].weight.data, first)
+    assert chainrule.evaluate(straight, (X - 0.5, y))["accuracy"] == 1.0  # it learns XOR
+
+
+def test_bad_bounds_and_flags_get_the_one_voice():
+    with pytest.raises(ValueError, match="'max_val' parameter of Hardtanh must be a float > "
+                                         "min_val"):
+        nn.Hardtanh(1.0, -1.0)
+    with pytest.raises(TypeError, match="'clipped' parameter of StraightThrough must be a bool"):
+        nn.StraightThrough(clipped="yes")

@@ -249,18 +249,20 @@ def test_convnet_builds_the_papers_cnn_and_reads_flat_or_shaped_rows(tmp_path):
     model = nn.ConvNet((1, 40), channels=[25, 25, 25], out=10, kernel_size=[5, 3, 3], stride=2,
                        padding=1, rng=0)
     kinds = [type(m).__name__ for m in model]
-    assert kinds == ["Conv1d", "ReLU"] * 3 + ["Flatten", "Linear"]
+    assert kinds == ["Unflatten"] + ["Conv1d", "ReLU"] * 3 + ["Flatten", "Linear"]
     assert sum(p.size for p in model.parameters()) == 5210 and model[-1].in_features == 125
     x = rng.standard_normal((3, 40)).astype(np.float32)
     np.testing.assert_array_equal(model(chainrule.tensor(x)).data,
                                   model(chainrule.tensor(x.reshape(3, 1, 40))).data)
     lenet = nn.ConvNet((1, 28, 28), channels=[32, 64], out=10, padding=1, pool=2, hidden=[128],
                        dropout=0.2, batch_norm=True, rng=0)
-    assert [type(m).__name__ for m in lenet][:5] == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d"]
+    assert [type(m).__name__ for m in lenet][1:6] == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d"]
     assert lenet[-4].in_features == 64 * 7 * 7
     path = tmp_path / "convnet.safetensors"
     chainrule.save(model, path)
-    np.testing.assert_array_equal(chainrule.load(path)(chainrule.tensor(x)).data, model(chainrule.tensor(x)).data)
+    loaded = chainrule.load(path)
+    assert type(loaded) is nn.ConvNet and loaded.input_shape == (1, 40) and str(loaded) == str(model)
+    np.testing.assert_array_equal(loaded(chainrule.tensor(x)).data, model(chainrule.tensor(x)).data)
     assert gradcheck_module(nn.ConvNet((2, 5), channels=[3], out=2, pool=2, hidden=[4], rng=0),
                             rng.standard_normal((2, 10)))
 

@@ -96,6 +96,26 @@ def test_levenberg_marquardt_resume_is_bitwise():
     assert_bitwise(straight, resumed)
 
 
+@pytest.mark.parametrize("cls, kw", [(optim.HessianFree, dict(damping=0.5, cg_max_iter=8)),
+                                     (optim.NewtonCG, dict(cg_max_iter=8))],
+                         ids=["HessianFree", "NewtonCG"])
+def test_second_order_resume_is_bitwise(cls, kw):
+    """The damping, the warm start of CG and the counters travel in the state_dict."""
+    x = cr.tensor(np.linspace(-2, 2, 25)[:, None], dtype=np.float64)
+    y = cr.tensor(np.sin(x.data), dtype=np.float64)
+
+    def closure_for(params, k):
+        def closure():
+            output = tanh_forward(params, x)
+            return output, ((output - y) ** 2).mean()
+        return closure
+    make = lambda params: cls(params, **kw)             # noqa: E731
+    straight = run(tanh_net(2), make, closure_for, 8)
+    resumed = run(tanh_net(2), make, closure_for, 8, resume_at=3)
+    assert_bitwise(straight, resumed)
+    assert not np.array_equal(straight[0], tanh_net(2)[0].data)
+
+
 def test_state_dict_uses_integer_indices_and_copies():
     a, b = make_params()
     opt = optim.Adam([{"params": [a]}, {"params": [b], "lr": 0.5}])

@@ -47,6 +47,10 @@ CASES = [
                                                   "(0, 1)", "2.0"]),
     (optim.LevenbergMarquardt, dict(mu_inc=0.5), ["'mu_inc' parameter", "(1, inf)"]),
     (optim.LevenbergMarquardt, dict(mu=-1.0), ["'mu' parameter", "(0, inf)"]),
+    (optim.HessianFree, dict(damping=0.0), ["'damping' parameter of HessianFree", "(0, inf)"]),
+    (optim.HessianFree, dict(init_decay=1.5), ["'init_decay' parameter", "[0, 1]", "1.5"]),
+    (optim.HessianFree, dict(cg_max_iter=0), ["'cg_max_iter' parameter", "[1, inf)"]),
+    (optim.NewtonCG, dict(max_ls=0), ["'max_ls' parameter of NewtonCG", "[1, inf)"]),
 ]
 
 
@@ -95,6 +99,11 @@ def test_batch_methods_need_one_group_and_a_closure():
         optim.ConjugateGradient([a]).step(None)
     with pytest.raises(TypeError, match="'closure' parameter of LevenbergMarquardt.step"):
         optim.LevenbergMarquardt([a]).step(lambda: 3.0)
+    with pytest.raises(TypeError, match=r"'closure' parameter of HessianFree.step must be a "
+                                        r"function returning \(output, loss\)"):
+        optim.HessianFree([a]).step(lambda: (a * a).sum())      # the loss alone: no output
+    with pytest.raises(ValueError, match="'closure' parameter of NewtonCG.step"):
+        optim.NewtonCG([a]).step(None)
 
 
 @pytest.mark.parametrize("make, match", [

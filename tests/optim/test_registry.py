@@ -6,7 +6,8 @@ from chainrule.training import inputs
 
 STEP_KINDS = {"sgd": "plain", "adam": "plain", "adamw": "plain", "rmsprop": "plain",
               "adagrad": "plain", "rprop": "plain", "cg": "closure", "scg": "closure",
-              "lbfgs": "closure", "lm": "residuals"}
+              "lbfgs": "closure", "lm": "residuals", "hf": "output_and_loss",
+              "newton_cg": "output_and_loss"}
 
 
 def test_the_registry_lists_every_optimizer():

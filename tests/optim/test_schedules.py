@@ -137,3 +137,17 @@ def test_scheduler_drives_a_real_optimizer():
         opt.step()
         scheduler.step()
     np.testing.assert_allclose(w.data, 4.0 - (0.5 + 0.25 + 0.125 + 0.0625))
+
+
+def test_bold_driver_keeps_the_values_of_a_gradient_recorded_with_create_graph():
+    w = Parameter(np.array([1.0]), dtype=np.float64)
+    opt = optim.SGD([w], lr=2.5)            # diverges: the second step is rejected
+    driver = schedules.BoldDriver(opt)
+    for _ in range(2):
+        opt.zero_grad()
+        loss = (w * w).sum() * 0.5
+        loss.backward(create_graph=True)    # w.grad is a Tensor on a graph of its own
+        driver.step(loss)
+        opt.step()
+    assert driver.rejections == 1
+    assert isinstance(w.grad, np.ndarray) and w.grad.shape == (1,)

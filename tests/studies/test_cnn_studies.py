@@ -16,7 +16,7 @@ CNN = ('model = [{label = "MLP", hidden = [8]}, {label = "CNN", type = "cnn", in
 def test_a_cnn_cell_trains_a_convnet_and_counts_its_parameters(study_file):
     study = S.load(study_file(seeds=1, epochs=30, factors=CNN))
     (_, mlp), (_, cnn) = study.cells()
-    assert cnn["model"]["type"] == "cnn" and mlp["model"]["type"] == "mlp"
+    assert cnn["model"]["type"] == "cnn" and "type" not in mlp["model"]      # MLP configs as before
     result = run_trial(cnn, seed=0)["metrics"]
     # Conv1d(1, 3, 2, padding=1): 4 -> 5 positions, max pool 2 -> 2; Linear(3 * 2, 3)
     assert result["parameters"] == 3 * 1 * 2 + 3 + 6 * 3 + 3
@@ -24,8 +24,11 @@ def test_a_cnn_cell_trains_a_convnet_and_counts_its_parameters(study_file):
     assert run_trial(mlp, seed=0)["metrics"]["parameters"] == 4 * 8 + 8 + 8 * 3 + 3
 
 
-def test_an_input_shape_that_does_not_hold_the_features_fails_the_trial_clearly(study_file):
+def test_an_input_shape_that_does_not_hold_the_features_is_refused_before_any_trial(study_file, tmp_path):
     study = S.load(study_file(seeds=1, factors=CNN.replace("input_shape = [1, 4]", "input_shape = [2, 3]")))
+    with pytest.raises(ValueError, match=r"model.input_shape' parameter of study spec .* whose 4 values "
+                                         r"are the data set's features. Got \[2, 3\] instead"):
+        runner.check_ready(study, tmp_path / "out")
     with pytest.raises(ValueError, match=r"model.input_shape = \[2, 3\] must hold the data set's 4 features"):
         run_trial(study.cells()[1][1], seed=0)
 

@@ -59,14 +59,22 @@ def test_killed_study_resumes_without_redoing_finished_trials(tmp_path, study_fi
     assert again["skipped"] == total and again["done"] == 0
 
 
-def test_failing_trial_is_recorded_and_the_study_goes_on(tmp_path, study_file):
-    bad = study_file(factors='"dataset.train_size" = [10, 5000]')
+def test_failing_trial_is_recorded_and_the_study_goes_on(tmp_path, study_file, monkeypatch):
+    from chainrule.studies import trial
+    run_trial = trial.run_trial
+
+    def fails_for_seed_1(config, seed):               # jobs=1: trials run in this process
+        if seed == 1:
+            raise ValueError("seed 1 is unlucky")
+        return run_trial(config, seed)
+
+    monkeypatch.setattr(trial, "run_trial", fails_for_seed_1)
     out = tmp_path / "out"
-    counts = runner.run(S.load(bad), out, jobs=1, progress=False)
+    counts = runner.run(S.load(study_file()), out, jobs=1, progress=False)
     assert counts["done"] == 2 and counts["failed"] == 2
     with Store(out) as store:
         failed = [r for r in store.trials("tiny") if r["status"] == "failed"]
-    assert all("train_size = 5000" in r["error"] for r in failed)
+    assert all("seed 1 is unlucky" in r["error"] for r in failed)
     paths = report.build(out)
     assert "failed" in (out / "tiny" / "table.md").read_text()
     assert out / "index.html" in paths

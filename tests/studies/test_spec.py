@@ -65,7 +65,7 @@ def test_unknown_optimizer_option_lists_that_optimizers_arguments(study_file):
 
 def test_wrong_typed_level_names_the_level(study_file):
     message = error_of(study_file(factors='"optimizer.lr" = [0.01, "fast"]'))
-    assert 'factors."optimizer.lr"[1]' in message and "a number" in message and "'fast'" in message
+    assert 'factors."optimizer.lr"[1]' in message and "a finite number" in message and "'fast'" in message
     message = error_of(study_file(factors='"model.activation" = ["relu", "swish"]'))
     assert 'factors."model.activation"[1]' in message
     assert "'sigmoid'" in message and "'swish'" in message          # choices and what was got

@@ -1,7 +1,8 @@
 """Full-batch training with the classic batch methods, through the same ``fit``.
 
 CG, SCG and L-BFGS get ``step(closure)`` once per epoch over the whole training set;
-Levenberg–Marquardt gets a closure returning residuals. Each must drive the training
+Levenberg–Marquardt gets a closure returning residuals; Hessian-free and Newton-CG one
+returning the output and the loss with their graph. Each must drive the training
 loss well down; the History counts every closure call in ``evaluations``.
 """
 import numpy as np
@@ -89,3 +90,17 @@ def test_rprop_irprop_plus_gets_the_loss(blobs):
                      (X, y), epochs=20, verbose=0)
     assert history.params["step_kind"] == "plain"
     assert history["loss"][-1] < 0.2 * history["loss"][0]
+
+
+@pytest.mark.parametrize("name", ["hf", "newton_cg"])
+def test_second_order_methods_train_digits_through_fit(name, digits):
+    X_train, X_test, y_train, y_test = digits
+    model = nn.MLP([64, 32, 10], activation="tanh", rng=0)
+    opt = optim.get(name, model.parameters(), cg_max_iter=20)
+    history = cr.fit(model, "cross_entropy", opt, (X_train, y_train), val=(X_test, y_test),
+                     epochs=12, metrics=["accuracy"], verbose=0)
+    assert history.params["step_kind"] == "output_and_loss"
+    assert history.params["steps"] == 1                       # full batch by default
+    assert history["loss"][-1] < 0.1 * history["loss"][0]
+    assert history["val_accuracy"][-1] > 0.9
+    assert opt.global_state["cg_iters"] > 12                  # several products per step

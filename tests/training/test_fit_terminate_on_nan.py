@@ -107,10 +107,11 @@ def test_exploding_update_is_reported_as_update(blobs):
     assert all(np.isfinite(p.data).all() for p in model.parameters())
 
 
-def test_without_the_callback_training_goes_on(blobs):
+def test_with_terminate_on_nan_off_training_goes_on(blobs):
     X, y = blobs
     model = nn.MLP([2, 8, 3], rng=0)
     history = cr.fit(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), (X, y),
-                     epochs=4, batch_size=16, verbose=0, callbacks=[_PlantNaN(2, 0)])
+                     epochs=4, batch_size=16, verbose=0, callbacks=[_PlantNaN(2, 0)],
+                     terminate_on_nan=False)
     assert history.stop_reason == "max_epochs"
     assert np.isnan(history["loss"][1])

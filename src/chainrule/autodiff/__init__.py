@@ -1,10 +1,13 @@
 """The reverse-mode autodiff engine: Tensor, primitives, VJP table, gradient checking.
 
-``tensor.py`` (Tensor), ``graph.py`` (Primitive, defvjp, toposort, backward),
+``tensor.py`` (Tensor), ``graph.py`` (Primitive, defvjp, toposort, the first-order
+backward), ``autograd.py`` (``grad`` and the recorded backward: higher derivatives),
 ``primitives.py`` (the built-in primitives, ``PRIMITIVES``), ``vjps.py`` (their VJPs, one
-row each), ``ops.py`` (the public tensor functions), ``gradcheck.py``, ``extend.py`` (add
-your own primitive), ``kernels.py`` (NumPy or Numba kernels), ``memory.py`` (freed memory
-kept for the next step).
+row each, written on ``namespace.py`` so that each is differentiable), ``ops.py`` (the
+public tensor functions), ``gradcheck.py`` (``gradcheck``, ``gradgradcheck``),
+``extend.py`` (add your own primitive), ``conv_kernels.py`` and ``pool_kernels.py`` (the
+convolution and pooling kernels), ``kernels.py`` (NumPy or Numba kernels), ``memory.py``
+(freed memory kept for the next step).
 """
 from . import memory  # noqa: F401  (keeps freed memory for the next step, at import)
 from . import graph
@@ -12,7 +15,9 @@ from .tensor import Tensor, tensor, as_tensor
 from .graph import no_grad, enable_grad, is_grad_enabled, Primitive, defvjp
 from . import primitives, ops
 from . import vjps  # noqa: F401  (registers the VJP row of every primitive)
-from .gradcheck import gradcheck, GradcheckError
+from . import autograd
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 
 __all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "is_grad_enabled",
-           "Primitive", "defvjp", "primitives", "ops", "gradcheck", "GradcheckError"]
+           "Primitive", "defvjp", "primitives", "ops", "autograd", "gradcheck", "gradgradcheck",
+           "GradcheckError"]

@@ -12,6 +12,11 @@ Contract
   chain of 100,000 ops works) and calls the VJPs from the output back to the leaves.
   Without ``retain_graph=True`` it then frees what it walked: each result forgets its
   inputs and constants but keeps its primitive, and :func:`is_released` says so.
+* Two loops walk the graph. This module's is the first-order one, on NumPy arrays (the
+  fast path). ``backward(create_graph=True)`` and ``autograd.grad`` use the loop of
+  ``autograd.py``, which can call the same VJP rows on tensors, so that the gradients it
+  returns are recorded too and can be differentiated again (``namespace.py`` says how a
+  row serves both).
 
 Invariant: after ``backward``, every leaf ``x`` that requires grad holds
 ``x.grad += d(sum(grad * root)) / dx`` -- gradients *accumulate*, and a node used
@@ -45,6 +50,7 @@ Tensor = None   # set by tensor.py once the class exists (the two modules need e
 
 class _GradMode(threading.local):
     enabled = True
+    vjp_of = None        # the primitive whose VJP runs on tensors right now (autograd.py)
 
 
 _mode = _GradMode()
@@ -106,9 +112,12 @@ class Primitive:
     VJPs need (softmax cross-entropy's probabilities): its forward returns
     ``(output, saved)`` and, when the graph is recorded, its VJPs receive ``name=saved``
     as one more constant (read-only: a second backward sees it again).
+
+    ``once_differentiable`` (set by ``defvjp``): the VJPs work on NumPy arrays only, so a
+    second derivative through this primitive raises an error that names it.
     """
 
-    __slots__ = ("name", "forward", "vjps", "doc", "saves")
+    __slots__ = ("name", "forward", "vjps", "doc", "saves", "once_differentiable")
 
     def __init__(self, name: str, forward, doc: str | None = None, saves: str | None = None):
         self.name = name
@@ -116,6 +125,7 @@ class Primitive:
         self.vjps = None        # indexable by input position (see defvjp); None until registered
         self.doc = doc or (forward.__doc__ if forward is not None else None)
         self.saves = saves
+        self.once_differentiable = False
 
     def __call__(self, *inputs, **constants):
         for arg in inputs:
@@ -137,19 +147,35 @@ class Primitive:
         return f"Primitive({self.name!r})"
 
 
-def defvjp(primitive: Primitive, *vjps, variadic=None) -> Primitive:
+def defvjp(primitive: Primitive, *vjps, variadic=None,
+           once_differentiable: bool = False) -> Primitive:
     """Register the VJPs of ``primitive``: one per input, in order (``None``: not differentiable).
 
     A primitive with any number of inputs (``concatenate``) passes one function as
     ``variadic=vjp`` instead: it serves every input and receives the input's position as
     the keyword ``argnum``, i.e. ``vjp(g, ans, *arrays, argnum=i, **constants)``.
+
+    ``once_differentiable=True`` (PyTorch's name) declares VJPs written for NumPy arrays
+    only: first derivatives work, and a second derivative through the primitive raises an
+    error naming it instead of a silently wrong answer. Rows written on the array namespace
+    (``namespace.py``) are differentiable to any order and leave it False.
     """
     if variadic is not None:
         if vjps:
             raise TypeError("defvjp: give either one VJP per input or variadic=, not both.")
         vjps = _Variadic(variadic)
     primitive.vjps = vjps
+    primitive.once_differentiable = bool(once_differentiable)
     return primitive
+
+
+def not_differentiable(name: str, why: str) -> RuntimeError:
+    """The error for a second derivative through a primitive whose VJP row cannot give one."""
+    return RuntimeError(
+        f"The VJP of {name!r} is not differentiable: a second derivative through it is not "
+        f"supported ({why}). Differentiate once only (create_graph=False), or write the row "
+        f"with operators and the functions of xp = chainrule.autodiff.namespace.namespace(g) "
+        f"so that it runs on tensors too (see chainrule.autodiff.extend).")
 
 
 class _Variadic:
@@ -186,6 +212,7 @@ def unbroadcast(g, shape, dtype):
     """Sum ``g`` over the axes that broadcasting added or stretched, to get back ``shape``.
 
     This is the one place where broadcasting is undone; VJPs may return broadcast shapes.
+    ``g`` is an array, or a tensor in a recorded backward pass (it uses only what both have).
     """
     if g.shape != shape:
         extra = g.ndim - len(shape)
@@ -195,7 +222,7 @@ def unbroadcast(g, shape, dtype):
         if stretched:
             g = g.sum(axis=stretched, keepdims=True)
         if g.shape != shape:              # a scalar gradient for an array input, say
-            g = np.broadcast_to(g, shape)
+            g = g.broadcast_to(shape) if isinstance(g, Tensor) else np.broadcast_to(g, shape)
     if g.dtype != dtype:
         g = g.astype(dtype)
     return g
@@ -206,6 +233,8 @@ FOLLOW = ("requires_grad", "all")
 
 def toposort(root, follow: str = "requires_grad") -> list:
     """The nodes ``root`` depends on, each after all of its inputs (``root`` last).
+
+    ``root`` may also be a list of roots (``autograd.grad`` of several outputs).
 
     ``follow="requires_grad"`` walks only inputs that require grad: what ``backward``
     needs. ``follow="all"`` walks every input, data and constants included: what a
@@ -221,7 +250,7 @@ def toposort(root, follow: str = "requires_grad") -> list:
         check_choice("follow", follow, FOLLOW, "toposort")
     everything = follow == "all"
     order, seen = [], set()
-    stack = [(root, False)]
+    stack = [(r, False) for r in reversed(root)] if isinstance(root, list) else [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -256,8 +285,24 @@ def is_released(node) -> bool:
     return node._inputs is _RELEASED
 
 
-def backward(root, grad=None, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf), weighted by ``grad``, into every leaf's ``.grad``."""
+def released_error() -> RuntimeError:
+    return RuntimeError(
+        "backward() went through a part of the graph a second time, but its saved "
+        "values were already freed. Pass retain_graph=True to the first backward() "
+        "if you need to call it twice.")
+
+
+def backward(root, grad=None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf), weighted by ``grad``, into every leaf's ``.grad``.
+
+    ``create_graph=True`` records the backward pass itself (``autograd.backward``), so
+    that the gradients, tensors then, can be differentiated again; ``retain_graph``
+    defaults to ``create_graph``, as in PyTorch.
+    """
+    if create_graph:
+        from .autograd import backward as recorded_backward
+        return recorded_backward(root, grad, retain_graph, create_graph=True)
     if not root.requires_grad:
         raise RuntimeError(
             "backward() was called on a tensor that does not require grad: no input of the "
@@ -291,10 +336,7 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
             _accumulate_leaf(node, g)
         parents = node._inputs
         if parents is _RELEASED:
-            raise RuntimeError(
-                "backward() went through a part of the graph a second time, but its saved "
-                "values were already freed. Pass retain_graph=True to the first backward() "
-                "if you need to call it twice.")
+            raise released_error()
         vjps = primitive.vjps
         if vjps is None:
             raise NotImplementedError(f"The primitive {primitive.name!r} has no registered VJP.")
@@ -328,6 +370,8 @@ def _accumulate_leaf(node, g) -> None:
     if node.grad is None:
         node.grad = g           # owned: the loop above copies shared buffers for leaves
     else:
+        # NOTE: after backward(create_graph=True) .grad is a tensor; ``+=`` then falls back
+        # to Tensor.__add__ and adds out of place, as PyTorch does in that case.
         node.grad += g
 
 

@@ -14,7 +14,9 @@ is ``pool_gather``, whose gradient is ``pool_scatter`` again: no maximum is reco
 divisor of average pooling is the window size, or with ``count_include_pad=False`` the
 number of window positions inside the input.
 
-Arrays are channels-last inside, as in ``conv_kernels.py``. Windows that tile the input
+Each kernel takes its primitive's arguments in the primitive's order, all positional (the
+array namespace of ``namespace.py`` calls them so). Arrays are channels-last inside, as in
+``conv_kernels.py``. Windows that tile the input
 (kernel == stride, no padding, no dilation) are read through a reshape; other windows
 through a strided view of a padded copy. Each kernel offset is one vectorised pass over
 the output (four for 2x2 windows), never a loop over pixels; with the Numba backend, max
@@ -117,9 +119,9 @@ def pool_scatter(g, indices, shape, kernel, stride, padding, dilation):
 
 # -- average pooling ------------------------------------------------------------------------------
 
-def avg_pool(x, kernel, stride, padding, dilation, count_include_pad):
+def avg_pool(x, kernel, stride, padding, count_include_pad):
     """The mean of each window of x (N, C, *S)."""
-    geom = geometry(kernel, stride, padding, dilation)
+    geom = geometry(kernel, stride, padding, (1,) * len(kernel))
     x_cl = lift(x)
     out_size = geom.out_size(x_cl.shape[1:3])
     windows = _windows(x_cl, geom, out_size, 0.0)
@@ -131,9 +133,9 @@ def avg_pool(x, kernel, stride, padding, dilation, count_include_pad):
     return lower(out, x.ndim - 2)
 
 
-def avg_pool_transpose(g, shape, kernel, stride, padding, dilation, count_include_pad):
+def avg_pool_transpose(g, shape, kernel, stride, padding, count_include_pad):
     """The adjoint of ``avg_pool``: each g[p] / divisor(p) spread over its window."""
-    geom = geometry(kernel, stride, padding, dilation)
+    geom = geometry(kernel, stride, padding, (1,) * len(kernel))
     g_cl = lift(g)
     n, c = shape[:2]
     h, w = (1, *shape[2:]) if len(shape) == 3 else shape[2:]

@@ -227,6 +227,31 @@ def getitem(x, *, index):
 
 
 @_primitive
+def getitem_backward(g, *, index, shape):
+    """The adjoint of ``getitem``: zeros of ``shape`` with ``g`` added at ``index``.
+
+    Repeated integer indices accumulate (``np.add.at``); a basic index (ints, slices,
+    ``None``, ``...``) is one slice assignment. The kernel is :func:`scatter_add`.
+    """
+    return scatter_add(g, index, shape)
+
+
+def scatter_add(g, index, shape):
+    """The kernel of ``getitem_backward``, arguments positional (the fast path calls it)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+@_primitive
 def concatenate(*xs, axis):
     """Any number of inputs: its VJP row is variadic (``defvjp(..., variadic=...)``)."""
     return np.concatenate(xs, axis=axis)
@@ -269,6 +294,42 @@ def softmax_cross_entropy(logits, *, targets, class_weights, reduction):
         return losses.sum(), probs
     denominator = weights.sum() if class_weights is not None else len(targets)
     return losses.sum() / losses.dtype.type(denominator), probs
+
+
+@_primitive
+def softmax_cross_entropy_backward(g, logits, *, targets, class_weights, reduction, probs):
+    """The adjoint of ``softmax_cross_entropy``: g times w_t (softmax(z) - onehot(t)), per row.
+
+    ``probs`` is softmax(logits), saved by the forward; ``logits`` is an input so that a
+    second derivative reaches it. The scale per row is ``g_i w_i`` ("none"), ``g w_i``
+    ("sum") or ``g w_i / sum(w)`` ("mean"), with w = 1 without class weights. The kernel
+    is :func:`cross_entropy_gradient`.
+    """
+    return cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs)
+
+
+def cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs):
+    """The kernel of ``softmax_cross_entropy_backward``, arguments positional.
+
+    NOTE: the first-order fast path calls it directly (``namespace.NUMPY``): a keyword call
+    through the primitive's signature costs a few hundred nanoseconds a training step.
+    """
+    grad = probs.copy()          # a copy: a second backward with retain_graph reads probs again
+    n = len(targets)
+    grad[np.arange(n), targets] -= 1
+    if class_weights is None:
+        # every row's scale is the same g / N ("mean") or g ("sum"): one scalar multiply
+        if reduction == "none":
+            grad *= g[:, None]
+        else:
+            dtype = logits.dtype.type
+            grad *= g * (dtype(1) / dtype(n or 1)) if reduction == "mean" else g
+        return grad
+    scale = class_weights[targets]
+    if reduction == "mean":
+        scale = scale / scale.sum().astype(logits.dtype)
+    grad *= (scale * g)[:, None] if reduction == "none" else (scale * g)[:, None].astype(logits.dtype)
+    return grad
 
 
 # -- nn: convolution and pooling ----------------------------------------------------------
@@ -334,14 +395,13 @@ def pool_scatter(g, *, indices, shape, kernel, stride, padding, dilation):
 def avg_pool(x, *, kernel, stride, padding, count_include_pad):
     """Mean over each ``kernel`` window of x (N, C, *S); with ``count_include_pad`` the
     padding's zeros count in the divisor."""
-    return pool_kernels.avg_pool(x, kernel, stride, padding, (1,) * len(kernel), count_include_pad)
+    return pool_kernels.avg_pool(x, kernel, stride, padding, count_include_pad)
 
 
 @_primitive
 def avg_pool_transpose(g, *, shape, kernel, stride, padding, count_include_pad):
     """The adjoint of ``avg_pool``: each g[p] / divisor spread evenly over its window."""
-    return pool_kernels.avg_pool_transpose(g, shape, kernel, stride, padding, (1,) * len(kernel),
-                                           count_include_pad)
+    return pool_kernels.avg_pool_transpose(g, shape, kernel, stride, padding, count_include_pad)
 
 
 __all__ = ["PRIMITIVES", *PRIMITIVES]

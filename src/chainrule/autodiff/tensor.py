@@ -1,8 +1,9 @@
 """``Tensor``: a NumPy array that remembers how it was computed.
 
-A tensor holds ``data`` (a NumPy array), ``grad`` (a NumPy array or ``None``) and,
-when it is the output of a recorded primitive, that primitive, its inputs and its
-constants (read-only: ``primitive``, ``inputs``, ``constants``). Every operator below is a
+A tensor holds ``data`` (a NumPy array), ``grad`` (a NumPy array or ``None``; a tensor
+after ``backward(create_graph=True)``, as in PyTorch) and, when it is the output of a
+recorded primitive, that primitive, its inputs and its constants (read-only:
+``primitive``, ``inputs``, ``constants``). Every operator below is a
 thin call into ``ops.py``; the primitives are in ``primitives.py``, their gradients in
 ``vjps.py``.
 
@@ -50,14 +51,21 @@ class Tensor:
 
     # -- autograd -----------------------------------------------------------------------
 
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    def backward(self, grad=None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Accumulate the gradient of this tensor into every leaf that requires grad.
 
         A scalar output needs no ``grad``; a non-scalar one needs an array of its shape
         (the vector in the vector-Jacobian product). The graph is freed afterwards
         unless ``retain_graph=True``.
+
+        ``create_graph=True`` records the backward pass too: each leaf's ``.grad`` is then
+        a tensor on the graph (added to what it held), which can be differentiated again;
+        ``retain_graph`` defaults to ``create_graph``. Optimizers read such a ``.grad``'s
+        data. To get gradients without touching ``.grad``, use
+        :func:`chainrule.autograd.grad`.
         """
-        graph.backward(self, grad, retain_graph)
+        graph.backward(self, grad, retain_graph, create_graph)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and self.data.dtype.kind not in "fc":
@@ -150,6 +158,10 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if graph._mode.vjp_of is not None:
+            # NumPy was called on a tensor inside a VJP row that runs on tensors: the array
+            # it would get has no graph, and the second derivative would be silently wrong.
+            raise graph.not_differentiable(graph._mode.vjp_of, "it calls NumPy on a tensor")
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __repr__(self) -> str:
@@ -203,6 +215,15 @@ class Tensor:
     def __ge__(self, other): return _compare(np.greater_equal, self, other)
     def __eq__(self, other): return _compare(np.equal, self, other)
     def __ne__(self, other): return _compare(np.not_equal, self, other)
+
+    # bitwise logic (on boolean masks: and, or, xor, not), not differentiable either
+    def __and__(self, other): return _compare(np.bitwise_and, self, other)
+    def __rand__(self, other): return _compare(np.bitwise_and, self, other)
+    def __or__(self, other): return _compare(np.bitwise_or, self, other)
+    def __ror__(self, other): return _compare(np.bitwise_or, self, other)
+    def __xor__(self, other): return _compare(np.bitwise_xor, self, other)
+    def __rxor__(self, other): return _compare(np.bitwise_xor, self, other)
+    def __invert__(self): return Tensor._from_op(np.invert(self.data), None, (), None)
 
     # -- methods mirroring ops ----------------------------------------------------------
 

@@ -2,10 +2,18 @@
 
 Row format: ``defvjp(primitive, vjp_for_input_0, vjp_for_input_1, ...)`` where each VJP is
 ``lambda g, ans, *inputs, **constants: gradient``. ``g`` is dL/d(output), ``ans`` the
-output, ``inputs`` the forward inputs (arrays). A VJP may return a gradient in the
-broadcast shape; ``graph.unbroadcast`` sums it back to the input's shape. A primitive
-with any number of inputs has one row ``defvjp(primitive, variadic=vjp)``, whose VJP is
-told the input's position as ``argnum``.
+output, ``inputs`` the forward inputs. A VJP may return a gradient in the broadcast
+shape; ``graph.unbroadcast`` sums it back to the input's shape. A primitive with any
+number of inputs has one row ``defvjp(primitive, variadic=vjp)``, whose VJP is told the
+input's position as ``argnum``.
+
+Every row is differentiable: it is written with operators and with the functions of
+``xp = namespace(g)`` (``namespace.py``), so the same code runs on NumPy arrays in a
+first-order backward pass and on tensors when the backward pass is itself recorded
+(``create_graph=True``); there ``ans`` is the output node and ``inputs`` are the input
+tensors, so derivatives flow through them too. Adjoints with a kernel of their own are
+primitives with rows of their own (``getitem_backward``, ``softmax_cross_entropy_backward``).
+The convolution and pooling families are closed under differentiation in the same way.
 
 For y = f(x) the VJP computes g . dy/dx without forming the Jacobian: for elementwise f
 it is g * f'(x), for y = x @ w it is g @ w^T, and so on. The sections follow
@@ -16,8 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import conv_kernels, primitives
+from . import primitives
 from .graph import defvjp
+from .namespace import namespace
 
 # -- arithmetic ---------------------------------------------------------------------------
 
@@ -30,10 +39,11 @@ def _matmul_vjp(g, x, y, wrt):
         g = g[..., None]
     if x.ndim == 1:
         g = g[..., None, :]
+    xp = namespace(g)
     if wrt == 0:
-        out = g @ np.swapaxes(y_matrix, -1, -2)
+        out = g @ xp.swapaxes(y_matrix, -1, -2)
         return out[..., 0, :] if x.ndim == 1 else out
-    out = np.swapaxes(x_matrix, -1, -2) @ g
+    out = xp.swapaxes(x_matrix, -1, -2) @ g
     return out[..., :, 0] if y.ndim == 1 else out
 
 
@@ -57,21 +67,21 @@ defvjp(primitives.log,      lambda g, ans, x: g / x)
 defvjp(primitives.tanh,     lambda g, ans, x: g * (1 - ans * ans))
 defvjp(primitives.sigmoid,  lambda g, ans, x: g * (ans * (1 - ans)))
 defvjp(primitives.relu,     lambda g, ans, x: g * (ans > 0))
-defvjp(primitives.softplus, lambda g, ans, x: g * -np.expm1(-ans))   # sigmoid(x) = 1 - e^-softplus(x)
-defvjp(primitives.abs,      lambda g, ans, x: g * np.sign(x))
+defvjp(primitives.softplus, lambda g, ans, x: g * -namespace(g).expm1(-ans))   # sigmoid(x) = 1 - e^-softplus(x)
+defvjp(primitives.abs,      lambda g, ans, x: g * namespace(g).sign(x))
 defvjp(primitives.clip,     lambda g, ans, x, low, high: g * ((x >= (-np.inf if low is None else low))
                                                               & (x <= (np.inf if high is None else high))))
 defvjp(primitives.maximum,  lambda g, ans, x, y: g * ((x > y) + 0.5 * (x == y)),
                             lambda g, ans, x, y: g * ((y > x) + 0.5 * (x == y)))
 defvjp(primitives.minimum,  lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
                             lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)))
-defvjp(primitives.where,    lambda g, ans, x, y, condition: np.where(condition, g, 0),
-                            lambda g, ans, x, y, condition: np.where(condition, 0, g))
+defvjp(primitives.where,    lambda g, ans, x, y, condition: namespace(g).where(condition, g, 0),
+                            lambda g, ans, x, y, condition: namespace(g).where(condition, 0, g))
 defvjp(primitives.cast,     lambda g, ans, x, dtype: g.astype(x.dtype))
-defvjp(primitives.erf,      lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * np.exp(-x * x))
+defvjp(primitives.erf,      lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * namespace(g).exp(-x * x))
 # NOTE: where the clamp is active the true derivative is 0, but PyTorch keeps the 1/x slope
 # bounded instead (1/max(x, 1e-12)); we follow it so a saturated probability still learns.
-defvjp(primitives.clamped_log, lambda g, ans, x, low: g / np.maximum(x, 1e-12))
+defvjp(primitives.clamped_log, lambda g, ans, x, low: g / namespace(g).maximum(x, 1e-12))
 
 # -- reductions ---------------------------------------------------------------------------
 
@@ -79,9 +89,9 @@ defvjp(primitives.clamped_log, lambda g, ans, x, low: g / np.maximum(x, 1e-12))
 def _restore_reduced(g, x, axis, keepdims):
     """Put back the reduced axes of ``g`` (size 1) so it broadcasts against ``x``."""
     if axis is None or keepdims:
-        return g if keepdims or axis is not None else np.reshape(g, (1,) * x.ndim)
+        return g if keepdims or axis is not None else namespace(g).reshape(g, (1,) * x.ndim)
     axes = axis if isinstance(axis, tuple) else (axis,)
-    return np.expand_dims(g, tuple(a % x.ndim for a in axes))
+    return namespace(g).expand_dims(g, tuple(a % x.ndim for a in axes))
 
 
 def _extremum_vjp(g, ans, x, axis, keepdims):
@@ -93,33 +103,21 @@ def _extremum_vjp(g, ans, x, axis, keepdims):
 
 
 defvjp(primitives.sum,      lambda g, ans, x, axis, keepdims:
-       np.broadcast_to(_restore_reduced(g, x, axis, keepdims), x.shape))
+       namespace(g).broadcast_to(_restore_reduced(g, x, axis, keepdims), x.shape))
 defvjp(primitives.max,      _extremum_vjp)
 defvjp(primitives.min,      _extremum_vjp)
 defvjp(primitives.logsumexp, lambda g, ans, x, axis, keepdims:
-       _restore_reduced(g, x, axis, keepdims) * np.exp(x - _restore_reduced(ans, x, axis, keepdims)))
-defvjp(primitives.log_softmax, lambda g, ans, x, axis: g - np.exp(ans) * g.sum(axis=axis, keepdims=True))
+       _restore_reduced(g, x, axis, keepdims)
+       * namespace(g).exp(x - _restore_reduced(ans, x, axis, keepdims)))
+defvjp(primitives.log_softmax, lambda g, ans, x, axis:
+       g - namespace(g).exp(ans) * g.sum(axis=axis, keepdims=True))
 defvjp(primitives.softmax,  lambda g, ans, x, axis: ans * (g - (g * ans).sum(axis=axis, keepdims=True)))
 
 # -- shapes -------------------------------------------------------------------------------
 
 
 def _transpose_vjp(g, ans, x, axes):
-    return g.transpose(None if axes is None else np.argsort(axes))
-
-
-def _getitem_vjp(g, ans, x, index):
-    out = np.zeros_like(x)
-    if _is_basic_index(index):
-        out[index] = g
-    else:
-        np.add.at(out, index, g)          # repeated indices accumulate
-    return out
-
-
-def _is_basic_index(index) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+    return namespace(g).transpose(g, None if axes is None else tuple(np.argsort(axes)))
 
 
 def _concatenate_vjp(g, ans, *xs, axis, argnum):
@@ -133,7 +131,8 @@ def _concatenate_vjp(g, ans, *xs, axis, argnum):
 defvjp(primitives.reshape,  lambda g, ans, x, shape: g.reshape(x.shape))
 defvjp(primitives.transpose, _transpose_vjp)
 defvjp(primitives.broadcast_to, lambda g, ans, x, shape: g)          # unbroadcast sums it back
-defvjp(primitives.getitem,  _getitem_vjp)
+defvjp(primitives.getitem,  lambda g, ans, x, index: namespace(g).getitem_backward(g, index, x.shape))
+defvjp(primitives.getitem_backward, lambda g, ans, x, index, shape: g[index])
 defvjp(primitives.concatenate, variadic=_concatenate_vjp)
 
 # -- fused fast paths ---------------------------------------------------------------------
@@ -150,37 +149,55 @@ def _linear_vjp_weight(g, ans, x, w, b):
 
 
 def _linear_vjp_bias(g, ans, x, w, b):
-    return np.add.reduce(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
+    return namespace(g).sum(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
 
 
 def _softmax_cross_entropy_vjp(g, ans, logits, targets, class_weights, reduction, probs):
-    # d/dz_i of w_t (logsumexp(z) - z_t) is w_t (softmax(z)_i - [i == t]); the forward
-    # saved softmax(z) (a copy here: a second backward with retain_graph reads it again)
-    grad = probs.copy()
-    n = len(targets)
-    grad[np.arange(n), targets] -= 1
-    if class_weights is None:
-        # every row's scale is the same g / N ("mean") or g ("sum"): one scalar multiply
-        if reduction == "none":
-            grad *= g[:, None]
-        else:
-            dtype = logits.dtype.type
-            grad *= g * (dtype(1) / dtype(max(n, 1))) if reduction == "mean" else g
-        return grad
-    scale = class_weights[targets]
-    if reduction == "mean":
-        scale = scale / scale.sum().astype(logits.dtype)
-    grad *= (scale * g)[:, None] if reduction == "none" else (scale * g)[:, None].astype(logits.dtype)
-    return grad
+    return namespace(g).softmax_cross_entropy_backward(g, logits, targets, class_weights,
+                                                       reduction, probs)
+
+
+def _row_scale(targets, class_weights, reduction, dtype) -> np.ndarray:
+    """w_t per row of the cross-entropy, divided by sum(w) for "mean" (w = 1 without weights)."""
+    scale = np.ones(len(targets), dtype) if class_weights is None else class_weights[targets]
+    return scale / scale.sum().astype(dtype) if reduction == "mean" else scale
+
+
+def _softmax_cross_entropy_backward_vjp_g(v, ans, g, logits, targets, class_weights, reduction,
+                                          probs):
+    # ans_ij = c_i (p_ij - onehot_ij) with c_i = g_i s_i (or g s_i): d/dg is a row dot with v.
+    # NOTE: p is recomputed from the logits, not read from the saved probs, so that a
+    # derivative of this row (third order) still sees p's dependence on the logits.
+    p = namespace(v).softmax(logits, axis=1)
+    onehot = np.zeros(logits.shape, logits.dtype)
+    onehot[np.arange(len(targets)), targets] = 1
+    rows = ((p - onehot) * v).sum(axis=1) * _row_scale(targets, class_weights, reduction,
+                                                        logits.dtype)
+    return rows if reduction == "none" else rows.sum()
+
+
+def _softmax_cross_entropy_backward_vjp_logits(v, ans, g, logits, targets, class_weights,
+                                               reduction, probs):
+    # d/dz_k of sum_j v_j c p_j is c p_k (v_k - sum_j v_j p_j): the softmax row, scaled
+    p = namespace(v).softmax(logits, axis=1)
+    c = g * _row_scale(targets, class_weights, reduction, logits.dtype)
+    w = v * c[:, None]
+    return p * (w - (w * p).sum(axis=1, keepdims=True))
 
 
 defvjp(primitives.linear,   _linear_vjp_input, _linear_vjp_weight, _linear_vjp_bias)
 defvjp(primitives.softmax_cross_entropy, _softmax_cross_entropy_vjp)
+defvjp(primitives.softmax_cross_entropy_backward, _softmax_cross_entropy_backward_vjp_g,
+       _softmax_cross_entropy_backward_vjp_logits)
 
 # -- nn: convolution and pooling ------------------------------------------------------------
-# Each VJP is another primitive of the family (the forwards are called on arrays here), so
-# the family is closed under differentiation: conv's adjoint in x is conv_transpose and in
-# w is conv_weight; max pooling's gradient is the scatter of g to the argmax it saved.
+# Each VJP is another primitive of the family, called through the namespace (its kernel on
+# arrays, the primitive on tensors), so the family is closed under differentiation: conv's
+# adjoint in x is conv_transpose and in w conv_weight, and conv_transpose's and
+# conv_weight's VJPs are conv, conv_transpose and conv_weight again; max pooling's gradient
+# scatters g to the argmax it saved (pool_scatter), whose adjoint is a gather (pool_gather);
+# average pooling and avg_pool_transpose are each other's adjoints. The adjoints that take
+# no bias get zeros.
 
 
 def _output_padding(x_shape, out_shape, kernel, stride, padding, dilation):
@@ -190,70 +207,47 @@ def _output_padding(x_shape, out_shape, kernel, stride, padding, dilation):
                  zip(x_shape[2:], out_shape[2:], kernel, stride, padding, dilation))
 
 
+def _zeros(channels, like):
+    return np.zeros(channels, like.dtype)
+
+
 def _conv_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups):
     extra = _output_padding(x.shape, g.shape, weight.shape[2:], stride, padding, dilation)
-    return primitives.conv_transpose.forward(g, weight, np.zeros(x.shape[1], g.dtype), stride=stride,
-                                             padding=padding, dilation=dilation, groups=groups,
-                                             output_padding=extra)
+    return namespace(g).conv_transpose(g, weight, _zeros(x.shape[1], g), stride, padding, dilation,
+                                       groups, extra)
 
 
 def _conv_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups):
-    return primitives.conv_weight.forward(x, g, kernel=weight.shape[2:], stride=stride,
-                                          padding=padding, dilation=dilation, groups=groups)
+    return namespace(g).conv_weight(x, g, weight.shape[2:], stride, padding, dilation, groups)
 
 
 def _conv_vjp_bias(g, ans, x, weight, bias, **geometry):
-    return conv_kernels.channel_sum(g)
+    return namespace(g).channel_sum(g)
 
 
 def _conv_transpose_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups,
                               output_padding):
-    return primitives.conv.forward(g, weight, np.zeros(x.shape[1], g.dtype), stride=stride,
-                                   padding=padding, dilation=dilation, groups=groups)
+    return namespace(g).conv(g, weight, _zeros(x.shape[1], g), stride, padding, dilation, groups)
 
 
 def _conv_transpose_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups,
                                output_padding):
-    return primitives.conv_weight.forward(g, x, kernel=weight.shape[2:], stride=stride,
-                                          padding=padding, dilation=dilation, groups=groups)
+    return namespace(g).conv_weight(g, x, weight.shape[2:], stride, padding, dilation, groups)
 
 
 def _conv_weight_vjp_input(h, ans, x, g, kernel, stride, padding, dilation, groups):
     # <h, conv_weight(x, g)> = <g, conv(x, h, 0)> = <x, conv_transpose(g, h, 0)>
     extra = _output_padding(x.shape, g.shape, kernel, stride, padding, dilation)
-    return primitives.conv_transpose.forward(g, h, np.zeros(x.shape[1], h.dtype), stride=stride,
-                                             padding=padding, dilation=dilation, groups=groups,
-                                             output_padding=extra)
+    return namespace(h).conv_transpose(g, h, _zeros(x.shape[1], h), stride, padding, dilation,
+                                       groups, extra)
 
 
 def _conv_weight_vjp_g(h, ans, x, g, kernel, stride, padding, dilation, groups):
-    return primitives.conv.forward(x, h, np.zeros(g.shape[1], h.dtype), stride=stride,
-                                   padding=padding, dilation=dilation, groups=groups)
+    return namespace(h).conv(x, h, _zeros(g.shape[1], h), stride, padding, dilation, groups)
 
 
 def _max_pool_vjp(g, ans, x, kernel, stride, padding, dilation, indices):
-    return primitives.pool_scatter.forward(g, indices=indices, shape=x.shape, kernel=kernel,
-                                           stride=stride, padding=padding, dilation=dilation)
-
-
-def _pool_gather_vjp(g, ans, x, indices, kernel, stride, padding, dilation):
-    return primitives.pool_scatter.forward(g, indices=indices, shape=x.shape, kernel=kernel,
-                                           stride=stride, padding=padding, dilation=dilation)
-
-
-def _pool_scatter_vjp(h, ans, g, indices, shape, kernel, stride, padding, dilation):
-    return primitives.pool_gather.forward(h, indices=indices, kernel=kernel, stride=stride,
-                                          padding=padding, dilation=dilation)
-
-
-def _avg_pool_vjp(g, ans, x, kernel, stride, padding, count_include_pad):
-    return primitives.avg_pool_transpose.forward(g, shape=x.shape, kernel=kernel, stride=stride,
-                                                 padding=padding, count_include_pad=count_include_pad)
-
-
-def _avg_pool_transpose_vjp(h, ans, g, shape, kernel, stride, padding, count_include_pad):
-    return primitives.avg_pool.forward(h, kernel=kernel, stride=stride, padding=padding,
-                                       count_include_pad=count_include_pad)
+    return namespace(g).pool_scatter(g, indices, x.shape, kernel, stride, padding, dilation)
 
 
 defvjp(primitives.conv,     _conv_vjp_input, _conv_vjp_weight, _conv_vjp_bias)
@@ -261,7 +255,11 @@ defvjp(primitives.conv_transpose, _conv_transpose_vjp_input, _conv_transpose_vjp
        _conv_vjp_bias)
 defvjp(primitives.conv_weight, _conv_weight_vjp_input, _conv_weight_vjp_g)
 defvjp(primitives.max_pool, _max_pool_vjp)
-defvjp(primitives.pool_gather, _pool_gather_vjp)
-defvjp(primitives.pool_scatter, _pool_scatter_vjp)
-defvjp(primitives.avg_pool, _avg_pool_vjp)
-defvjp(primitives.avg_pool_transpose, _avg_pool_transpose_vjp)
+defvjp(primitives.pool_gather, lambda g, ans, x, indices, kernel, stride, padding, dilation:
+       namespace(g).pool_scatter(g, indices, x.shape, kernel, stride, padding, dilation))
+defvjp(primitives.pool_scatter, lambda h, ans, g, indices, shape, kernel, stride, padding, dilation:
+       namespace(h).pool_gather(h, indices, kernel, stride, padding, dilation))
+defvjp(primitives.avg_pool, lambda g, ans, x, kernel, stride, padding, count_include_pad:
+       namespace(g).avg_pool_transpose(g, x.shape, kernel, stride, padding, count_include_pad))
+defvjp(primitives.avg_pool_transpose, lambda h, ans, g, shape, kernel, stride, padding, count_include_pad:
+       namespace(h).avg_pool(h, kernel, stride, padding, count_include_pad))

@@ -1,4 +1,5 @@
-"""Data: real data sets offline, synthetic ones, batching, splits, preprocessing, imbalance.
+"""Data: real data sets offline, synthetic ones, batching, splits, preprocessing, imbalance,
+augmentation (seeded transforms of the training batches, ``fit(augment=...)``).
 
 ``load(name)`` returns a :class:`Dataset` from the plain-dict registry ``DATASETS``
 (``chainrule datasets list`` shows it); nothing here touches the network.
@@ -9,6 +10,9 @@ from .idx import read_idx, write_idx, ChecksumError
 from .batching import batches, DataLoader, num_batches
 from .splits import Split, train_val_test_split, kfold
 from .preprocessing import PREPROCESSORS, Prepared, prepare, make_pipeline, one_hot
+from .augmentation import (AUGMENTATIONS, Compose, GaussianNoise, MixedTargets, Mixup,
+                           RandomCrop, RandomHorizontalFlip, RandomScale, RandomShift, Transform,
+                           make_augmentation)
 from .imbalance import make_imbalanced, class_weights, random_oversample, random_undersample
 from . import synthetic
 
@@ -16,4 +20,6 @@ __all__ = ["Dataset", "DATASETS", "DatasetSpec", "load", "missing", "options", "
            "read_idx", "write_idx", "ChecksumError", "batches", "DataLoader", "num_batches",
            "Split", "train_val_test_split", "kfold", "PREPROCESSORS", "Prepared", "prepare",
            "make_pipeline", "one_hot", "make_imbalanced", "class_weights",
-           "random_oversample", "random_undersample", "synthetic"]
+           "random_oversample", "random_undersample", "synthetic", "AUGMENTATIONS",
+           "Transform", "Compose", "GaussianNoise", "RandomShift", "RandomScale", "RandomCrop",
+           "RandomHorizontalFlip", "Mixup", "MixedTargets", "make_augmentation"]

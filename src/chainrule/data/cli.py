@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 import numpy as np
 
@@ -48,17 +47,8 @@ def _list(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     from .datasets import DATASETS, load, options
 
-    if args.name not in DATASETS:
-        try:
-            options(args.name)              # the one-voice error, listing the valid names
-        except ValueError as error:
-            print(error, file=sys.stderr)
-            return 2
-    try:
-        dataset = load(args.name)
-    except FileNotFoundError as error:
-        print(f"{args.name}: {error}")
-        return 1
+    options(args.name)             # an unknown name: the one-voice error, listing the valid names
+    dataset = load(args.name)      # files absent: FileNotFoundError says where to put them
     spec = DATASETS[args.name]
     lines = [f"{dataset.name}: {spec.description}",
              f"  source:    {spec.source}",

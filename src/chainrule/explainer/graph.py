@@ -1,15 +1,21 @@
-"""Draw the computational graph behind a tensor as Graphviz DOT text.
+"""Draw the computational graph behind a tensor: Graphviz DOT text, or SVG without Graphviz.
 
 Contract
 --------
 ``draw_graph(output, params=None, model=None, show_grads=True, collapse=None,
-max_nodes=80, rankdir="LR") -> str`` walks the graph that produced ``output``
-(every input of every primitive, including inputs that need no gradient) and
-returns DOT text with one node per tensor and one edge per use, drawn from input
-to result. Nodes show the op name (or the parameter's name, or ``input``) and the
+max_nodes=80, rankdir="LR", format="dot", show_values=False) -> str`` walks the graph
+that produced ``output`` (every input of every primitive, including inputs that need
+no gradient) and returns DOT text with one node per tensor and one edge per use, drawn
+from input to result. Nodes show the op name (or the parameter's name, or ``input``) and the
 shape; with ``show_grads`` a tensor that holds a ``.grad`` (leaves after backward,
 and intermediates that called ``retain_grad()``) also shows ``||grad||``, the
-Euclidean norm of its gradient.
+Euclidean norm of its gradient. ``show_values`` adds each tensor's value, and shows
+the gradient itself instead of its norm, for tensors of at most four numbers (the
+norm for larger ones).
+
+``format="svg"`` returns the same boxes and edges as an SVG picture, laid out in pure
+Python by ``svg_graph.py`` (a layered drawing of the DAG), so no Graphviz is needed;
+modules are not framed there (collapse them to see them as nodes).
 
 Modules: ``params={name: tensor}`` (``dict(model.named_parameters())``) or
 ``model=model`` label parameter leaves with their names and put each op that uses a
@@ -40,6 +46,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,11 +55,13 @@ from ..autodiff.graph import is_released, toposort
 from ..autodiff.tensor import Tensor
 
 RENDER_FORMATS = ("svg", "png", "pdf")
+GRAPH_FORMATS = ("dot", "svg")
 
 
 def draw_graph(output, params=None, model=None, modules=None, show_grads: bool = True,
-               collapse=None, max_nodes: int = 80, rankdir: str = "LR") -> str:
-    """Graphviz DOT text of the computational graph that produced ``output``.
+               collapse=None, max_nodes: int = 80, rankdir: str = "LR", format: str = "dot",
+               show_values: bool = False) -> str:
+    """The computational graph that produced ``output``, as Graphviz DOT text or SVG.
 
     Parameters
     ----------
@@ -75,7 +84,13 @@ def draw_graph(output, params=None, model=None, modules=None, show_grads: bool =
         Above this many nodes, a graph whose modules are known is collapsed into modules
         (one without modules is drawn in full).
     rankdir : "LR" or "TB"
-        Graphviz layout direction: left to right or top to bottom.
+        Layout direction: left to right or top to bottom.
+    format : "dot" or "svg"
+        ``"dot"``: Graphviz DOT text (``render`` draws it with Graphviz). ``"svg"``: an
+        ``<svg>`` element laid out in pure Python, ready for a web page or a file.
+    show_values : bool
+        Show the value of every tensor (and the gradient itself) when it has at most four
+        numbers; larger ones show ``||value||`` (and ``||grad||``).
 
     Examples
     --------
@@ -90,6 +105,7 @@ def draw_graph(output, params=None, model=None, modules=None, show_grads: bool =
         check_choice("collapse", collapse, ["modules"], owner="draw_graph")
     check_number("max_nodes", max_nodes, "draw_graph", low=1, integer=True)
     check_choice("rankdir", rankdir, ["LR", "TB"], owner="draw_graph")
+    check_choice("format", format, GRAPH_FORMATS, owner="draw_graph")
     if is_released(output):
         raise RuntimeError(
             "draw_graph: backward() already freed this graph, so the inputs of each op are "
@@ -111,16 +127,15 @@ def draw_graph(output, params=None, model=None, modules=None, show_grads: bool =
         owners.update(modules.assign(nodes))
     if collapse is None and len(nodes) > max_nodes and owners:
         collapse = "modules"                        # too big to read op by op
-    lines = ["digraph chainrule {",
-             f"  graph [rankdir={rankdir}, fontname=Helvetica, fontsize=11];",
-             "  node [fontname=Helvetica, fontsize=10];",
-             "  edge [color=gray40, arrowsize=0.7];"]
+    labels = _Labels(names, output, show_grads, show_values)
     if collapse == "modules":
-        lines += _collapsed_body(nodes, owners, names, module_types, output, show_grads)
+        drawing = _collapsed_drawing(nodes, owners, module_types, labels)
     else:
-        lines += _full_body(nodes, owners, names, module_types, output, show_grads)
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        drawing = _full_drawing(nodes, owners, module_types, labels)
+    if format == "svg":
+        from .svg_graph import to_svg
+        return to_svg(drawing, rankdir)
+    return _dot(drawing, rankdir)
 
 
 def render(dot: str, path, format: str | None = None) -> str:
@@ -243,80 +258,130 @@ def _assign_modules(nodes, names) -> dict:
     return modules
 
 
-# -- drawing ------------------------------------------------------------------------------
+# -- drawing: the graph as boxes and edges, then written as DOT (here) or SVG (svg_graph) --
 
 
-def _full_body(nodes, modules, names, module_types, output, show_grads) -> list:
-    ids = {id(n): f"n{i}" for i, n in enumerate(nodes)}
-    clusters: dict[str, list] = {}
-    free = []
-    for node in nodes:
-        line = f"    {ids[id(node)]} [{_node_attrs(node, names, output, show_grads)}];"
-        if id(node) in modules:
-            clusters.setdefault(modules[id(node)], []).append(line)
+@dataclass
+class Box:
+    """One box of the picture: a tensor, or a whole module when collapsed."""
+
+    key: str                       # "n3" (tensor number 3) or "m0" (module number 0)
+    lines: list                    # the title first, then shape, value, gradient
+    kind: str                      # param, leaf, op, constant, input or module
+    cluster: str | None = None     # the module path a tensor is drawn inside (full drawing)
+    output: bool = False           # the tensor that was drawn
+
+
+@dataclass
+class Drawing:
+    boxes: list                    # Box, in the graph's topological order
+    edges: list                    # (key, key), from input to result
+    cluster_titles: dict = field(default_factory=dict)    # module path -> "0: Linear"
+
+
+class _Labels:
+    """The text lines of a tensor's box (the same for DOT and SVG)."""
+
+    def __init__(self, names, output, show_grads, show_values):
+        self.names, self.output = names, output
+        self.show_grads, self.show_values = show_grads, show_values
+
+    def kind(self, node) -> str:
+        if id(node) in self.names:
+            return "param"
+        if node.primitive is not None:
+            return "op"
+        if node.requires_grad:
+            return "leaf"
+        return "constant" if node.data.size == 1 else "input"
+
+    def box(self, key, node, cluster=None) -> Box:
+        kind = self.kind(node)
+        if kind == "param":
+            title = self.names[id(node)]
+        elif kind == "op":
+            title = node.op + _constants(node)
+        elif kind == "constant":
+            title = f"{node.data.item():.4g}"
         else:
-            free.append(line.strip())
-    lines = ["  " + line for line in free]
-    for k, (path, members) in enumerate(clusters.items()):
-        title = _module_title(path, module_types)
-        lines.append(f"  subgraph cluster_{k} {{")
-        lines.append(f'    label="{_escape(title)}"; style="rounded,dashed"; color=gray50;')
-        lines += members
-        lines.append("  }")
-    for node in nodes:
-        for parent in node.inputs:
-            lines.append(f"  {ids[id(parent)]} -> {ids[id(node)]};")
-    return lines
+            title = kind                            # "leaf" or "input"
+        lines = [title]
+        if kind != "constant":
+            lines.append(_shape(node.data.shape))
+            if self.show_values:
+                lines.append(_array_text("value", node.data))
+        if self.show_grads and node.grad is not None:
+            lines.append(_array_text("grad", node.grad) if self.show_values
+                         else f"||grad|| = {_norm(node.grad):.4g}")
+        if is_released(node):
+            lines.append("(inputs freed by backward)")
+        return Box(key, lines, kind, cluster, node is self.output)
 
 
-def _collapsed_body(nodes, modules, names, module_types, output, show_grads) -> list:
-    key = {}                                  # id(node) -> DOT id of what represents it
-    module_ids = {}
-    lines = []
+def _full_drawing(nodes, modules, module_types, labels) -> Drawing:
+    keys = {id(n): f"n{i}" for i, n in enumerate(nodes)}
+    boxes = [labels.box(keys[id(node)], node, modules.get(id(node))) for node in nodes]
+    edges = [(keys[id(parent)], keys[id(node)]) for node in nodes for parent in node.inputs]
+    titles = {}
+    for box in boxes:
+        if box.cluster is not None and box.cluster not in titles:
+            titles[box.cluster] = _module_title(box.cluster, module_types)
+    return Drawing(boxes, edges, titles)
+
+
+def _collapsed_drawing(nodes, modules, module_types, labels) -> Drawing:
+    key = {}                                  # id(node) -> key of the box that stands for it
+    module_keys = {}
+    boxes = []
     for i, node in enumerate(nodes):
         path = modules.get(id(node))
         if path is None:
             key[id(node)] = f"n{i}"
-            lines.append(f"  n{i} [{_node_attrs(node, names, output, show_grads)}];")
+            boxes.append(labels.box(f"n{i}", node))
         else:
-            if path not in module_ids:
-                module_ids[path] = f"m{len(module_ids)}"
-            key[id(node)] = module_ids[path]
-    for path, dot_id in module_ids.items():
-        label = _module_label(path, nodes, modules, names, module_types, show_grads)
-        lines.append(f'  {dot_id} [label="{_escape(label)}", shape=box3d, style=filled, '
-                     f'fillcolor="#dbe9f6"];')
+            module_keys.setdefault(path, f"m{len(module_keys)}")
+            key[id(node)] = module_keys[path]
+    for path, module_key in module_keys.items():
+        lines = _module_lines(path, nodes, modules, labels, module_types)
+        boxes.append(Box(module_key, lines, "module"))
     edges = []
     for node in nodes:
         for parent in node.inputs:
             edge = (key[id(parent)], key[id(node)])
             if edge[0] != edge[1] and edge not in edges:
                 edges.append(edge)
-    lines += [f"  {a} -> {b};" for a, b in edges]
-    return lines
+    return Drawing(boxes, edges)
 
 
-def _node_attrs(node, names, output, show_grads) -> str:
-    if id(node) in names:
-        title, style = names[id(node)], 'shape=box, style=filled, fillcolor="#cfe2f3"'
-    elif node.primitive is not None:
-        title, style = node.op + _constants(node), "shape=box, style=rounded"
-    elif node.requires_grad:
-        title, style = "leaf", 'shape=box, style=filled, fillcolor="#cfe2f3"'
-    elif node.data.size == 1:
-        title, style = f"{node.data.item():.4g}", 'shape=plaintext'
-    else:
-        title, style = "input", 'shape=box, style=filled, fillcolor="#eeeeee"'
-    lines = [title]
-    if not (node.primitive is None and not node.requires_grad and node.data.size == 1):
-        lines.append(_shape(node.data.shape))
-    if show_grads and node.grad is not None:
-        lines.append(f"||grad|| = {_norm(node.grad):.4g}")
-    if is_released(node):
-        lines.append("(inputs freed by backward)")
-    if node is output:
-        style += ", penwidth=2"
-    return f'label="{_escape(chr(10).join(lines))}", {style}'
+_DOT_STYLES = {
+    "param": 'shape=box, style=filled, fillcolor="#cfe2f3"',
+    "leaf": 'shape=box, style=filled, fillcolor="#cfe2f3"',
+    "op": "shape=box, style=rounded",
+    "constant": "shape=plaintext",
+    "input": 'shape=box, style=filled, fillcolor="#eeeeee"',
+    "module": 'shape=box3d, style=filled, fillcolor="#dbe9f6"',
+}
+
+
+def _dot(drawing: Drawing, rankdir: str) -> str:
+    def node_line(box):
+        bold = ", penwidth=2" if box.output else ""
+        return (f'{box.key} [label="{_escape(chr(10).join(box.lines))}", '
+                f'{_DOT_STYLES[box.kind]}{bold}];')
+
+    lines = ["digraph chainrule {",
+             f"  graph [rankdir={rankdir}, fontname=Helvetica, fontsize=11];",
+             "  node [fontname=Helvetica, fontsize=10];",
+             "  edge [color=gray40, arrowsize=0.7];"]
+    lines += ["  " + node_line(box) for box in drawing.boxes if box.cluster is None]
+    for k, (path, title) in enumerate(drawing.cluster_titles.items()):
+        lines.append(f"  subgraph cluster_{k} {{")
+        lines.append(f'    label="{_escape(title)}"; style="rounded,dashed"; color=gray50;')
+        lines += ["    " + node_line(box) for box in drawing.boxes if box.cluster == path]
+        lines.append("  }")
+    lines += [f"  {a} -> {b};" for a, b in drawing.edges]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _constants(node) -> str:
@@ -332,18 +397,18 @@ def _module_title(path, module_types) -> str:
     return f"{shown}: {kind}" if kind else shown
 
 
-def _module_label(path, nodes, modules, names, module_types, show_grads) -> str:
+def _module_lines(path, nodes, modules, labels, module_types) -> list:
     lines = [_module_title(path, module_types)]
     ops = [n.op for n in nodes if modules.get(id(n)) == path and n.primitive is not None]
     if ops:
         lines.append("ops: " + ", ".join(dict.fromkeys(ops)))
     for node in nodes:
-        if modules.get(id(node)) == path and id(node) in names:
-            text = f"{names[id(node)]} {_shape(node.data.shape)}"
-            if show_grads and node.grad is not None:
+        if modules.get(id(node)) == path and id(node) in labels.names:
+            text = f"{labels.names[id(node)]} {_shape(node.data.shape)}"
+            if labels.show_grads and node.grad is not None:
                 text += f"  ||grad|| = {_norm(node.grad):.3g}"
             lines.append(text)
-    return "\n".join(lines)
+    return lines
 
 
 def _shape(shape) -> str:
@@ -352,6 +417,15 @@ def _shape(shape) -> str:
 
 def _norm(grad) -> float:
     return float(np.linalg.norm(np.asarray(grad, dtype=np.float64)))
+
+
+def _array_text(name, array) -> str:
+    """``value = 0.5``, ``grad = [0.1, -0.2]``; ``||value|| = 3.2`` beyond four numbers."""
+    array = np.asarray(array, dtype=np.float64)
+    if array.size > 4:
+        return f"||{name}|| = {_norm(array):.4g}"
+    numbers = [f"{v:.4g}" for v in array.ravel()]
+    return f"{name} = {numbers[0] if array.ndim == 0 else '[' + ', '.join(numbers) + ']'}"
 
 
 def _escape(text: str) -> str:

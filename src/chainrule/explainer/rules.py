@@ -2,7 +2,8 @@
 
 Each activation has its value ``out = f(net)`` and its derivative ``dout/dnet = f'(net)``
 written in the form a textbook gives (in terms of ``out`` where that is the usual form).
-Each loss has ``E(out, target)`` and ``dE/dout``. These are written independently of the
+Each loss has ``E(out, target)`` and ``dE/dout`` (``bce``: binary cross-entropy on sigmoid
+outputs, whose delta at the output is ``out - target``). These are written independently of the
 engine on purpose: ``explain`` checks them against ``backward()`` every time.
 """
 from __future__ import annotations
@@ -87,7 +88,26 @@ LOSSES = {
                     lambda o, t: float(np.mean((t - o) ** 2)),
                     lambda o, t: 2.0 * (o - t) / o.size, "2 (out - target) / K",
                     lambda o, t: ((t - o) ** 2).mean()),
+    # binary cross-entropy on sigmoid outputs (the training view's loss); logs and the
+    # division clamped exactly as nn.BCELoss does, so that a saturated output stays finite
+    "bce": LossRule("E = -sum_k (target_k ln out_k + (1 - target_k) ln(1 - out_k))",
+                    lambda o, t: -float(np.sum(t * _clamped_log(o)
+                                               + (1 - t) * _clamped_log(1 - o))),
+                    lambda o, t: -t / np.maximum(o, 1e-12) + (1 - t) / np.maximum(1 - o, 1e-12),
+                    "(out - target) / (out (1 - out))",
+                    lambda o, t: _bce_engine(o, t)),
 }
+
+
+def _clamped_log(p):
+    """max(ln p, -100), as PyTorch's binary cross-entropy: 0 ln 0 counts as 0."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(p), -100.0)
+
+
+def _bce_engine(out, target):
+    from ..nn.functional import binary_cross_entropy
+    return binary_cross_entropy(out, target, reduction="sum")
 
 
 def loss_of(loss) -> tuple[str, LossRule]:

@@ -38,6 +38,9 @@ Usage::
     result = chainrule.explain(model, x, target, lr=0.5)
     print(result)                          # tables; result.render("markdown"), .to_dict()
     result.error                           # 0.298371109...
+
+The web pages draw these same numbers: ``record.step_record(result)`` arranges the rows
+above (formatted by ``tables.fmt``, as the tables are) for ``html.py``.
 """
 from __future__ import annotations
 
@@ -91,6 +94,9 @@ class Explanation:
     final_weights: dict            # parameter name -> array after `steps` updates
     tables: list = field(default_factory=list)
     format: str = "text"
+    activations: list = field(default_factory=list)   # ACTIVATIONS key of each layer
+    loss_formula: str = ""                             # E = ..., as in the tables
+    loss_grad_text: str = ""                           # dE/dout of an output, as in the tables
 
     @property
     def final_error(self) -> float:
@@ -182,7 +188,9 @@ def explain(model, x, target, loss="half_sse", lr: float = 0.5, steps: int = 1,
         error=float(first["error"]), forward=forward_rows, backward=backward_rows,
         weights=weight_rows, grads=first["grads"], engine_grads=engine_grads,
         check_max_abs_diff=max_diff, errors=errors, final_output=current["outs"][-1],
-        final_weights=_named_weights(layers), format=format)
+        final_weights=_named_weights(layers), format=format,
+        activations=[layer.activation for layer in layers], loss_formula=loss_rule.formula,
+        loss_grad_text=loss_rule.grad_text)
     result.tables = _tables(result, layers, names, loss_rule)
     return result
 
@@ -234,6 +242,8 @@ def _example(param, value, size) -> np.ndarray:
     if array.shape != (size,):
         raise invalid(param, "explain", f"one example of shape ({size},) or (1, {size})", array,
                       "explain shows a single example; pick one row of your data.")
+    if not np.isfinite(array).all():
+        raise invalid(param, "explain", "finite values (no NaN or inf)", array.tolist())
     return array.copy()
 
 
@@ -314,16 +324,22 @@ def _update(layers, grads, lr, update_bias) -> None:
 
 def _engine_check(model, layers, x, target, loss_rule):
     """Output and parameter gradients from the model's own forward and ``backward()``."""
-    from ..nn.module import functional_call
     params = {}
     for layer in layers:
         params[layer.weight_name] = tensor(layer.weight, requires_grad=True, dtype=np.float64)
         if layer.has_bias:
             params[layer.bias_name] = tensor(layer.bias, requires_grad=True, dtype=np.float64)
-    out = functional_call(model, params, tensor(x[None, :], dtype=np.float64))
-    target_t = tensor(target[None, :], dtype=np.float64)
-    loss_rule.engine(out, target_t).backward()
+    out, error = engine_error(model, params, x, target, loss_rule)
+    error.backward()
     return out.data[0], {name: t.grad.reshape(t.shape) for name, t in params.items()}
+
+
+def engine_error(model, params, x, target, loss_rule):
+    """``(output, E)`` as tensors: the model's own forward on one example, with ``params``
+    (name -> float64 Tensor) in place of its parameters, then the loss on the engine."""
+    from ..nn.module import functional_call
+    out = functional_call(model, params, tensor(x[None, :], dtype=np.float64))
+    return out, loss_rule.engine(out, tensor(target[None, :], dtype=np.float64))
 
 
 def _compare(grads, engine_grads, out, engine_out) -> float:

@@ -5,6 +5,8 @@
 ``genetic.py``     ``GeneticAlgorithm``: selection, crossover, mutation, elitism
 ``swarm.py``       ``ParticleSwarm``: inertia, cognitive and social weights; global or ring
 ``evolution.py``   ``OpenAIES``: mirrored Gaussian perturbations, rank shaping, Adam
+``cma_es.py``      ``CMAES``: covariance matrix adaptation through the ``cmaes`` package
+                   (the ``cmaes`` extra)
 ``search.py``      ``minimize(fn, strategy)`` and ``fit(model, loss, strategy, train)``:
                    budgets in generations, evaluations or seconds; a ``History`` like fit's
 =================  ==========================================================================
@@ -21,14 +23,15 @@ Usage::
                      metrics=["accuracy"], max_time=5.0)
 """
 from .evolution import OpenAIES, centered_ranks, gradient_estimate
+from .cma_es import CMAES
 from ..optim.flat import FlatView, parameters_to_vector, vector_to_parameters
 from .genetic import CROSSOVERS, SELECTIONS, GeneticAlgorithm
 from .search import fit, minimize
 from .strategy import Strategy
 from .swarm import TOPOLOGIES, ParticleSwarm
 
-STRATEGIES = {"ga": GeneticAlgorithm, "pso": ParticleSwarm, "es": OpenAIES}
+STRATEGIES = {"ga": GeneticAlgorithm, "pso": ParticleSwarm, "es": OpenAIES, "cmaes": CMAES}
 
-__all__ = ["Strategy", "GeneticAlgorithm", "ParticleSwarm", "OpenAIES", "STRATEGIES",
+__all__ = ["Strategy", "GeneticAlgorithm", "ParticleSwarm", "OpenAIES", "CMAES", "STRATEGIES",
            "SELECTIONS", "CROSSOVERS", "TOPOLOGIES", "FlatView", "parameters_to_vector",
            "vector_to_parameters", "centered_ranks", "gradient_estimate", "fit", "minimize"]

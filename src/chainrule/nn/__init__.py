@@ -12,9 +12,9 @@ PyTorch's vocabulary on chainrule's engine::
 model only from these, so loading a file never runs code from it.
 """
 from . import functional, init
-from .activations import (ACTIVATIONS, ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax,
-                          Softplus, Tanh, get_activation)
-from .containers import ModuleDict, ModuleList, Sequential
+from .activations import (ACTIVATIONS, ELU, GELU, Hardtanh, Heaviside, LeakyReLU, LogSoftmax,
+                          ReLU, Sigmoid, Softmax, Softplus, StraightThrough, Tanh, get_activation)
+from .containers import ModuleDict, ModuleList, Residual, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .convnet import ConvNet
 from .layers import Dropout, Dropout1d, Dropout2d, Flatten, Identity, Linear, Unflatten
@@ -30,22 +30,23 @@ from .regularization import PenalisedLoss, l1_penalty, l2_penalty
 
 # type name -> class, for every built-in module that chainrule.load may rebuild
 LAYERS = {cls.__name__: cls for cls in (
-    Sequential, ModuleList, ModuleDict, MLP, ConvNet,
+    Sequential, ModuleList, ModuleDict, MLP, ConvNet, Residual,
     Linear, Identity, Flatten, Unflatten, Dropout, Dropout1d, Dropout2d,
     BatchNorm1d, BatchNorm2d, LayerNorm,
     Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
     MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
     Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softplus, Softmax, LogSoftmax,
+    Hardtanh, Heaviside, StraightThrough,
     MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss,
 )}
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP", "ConvNet", "Linear",
-    "Identity",
-    "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "BatchNorm1d", "BatchNorm2d",
+    "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
     "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
+    "Residual", "Hardtanh", "Heaviside", "StraightThrough",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "NLLLoss", "ACTIVATIONS", "get_activation", "LOSSES", "get_loss", "LAYERS", "l1_penalty",
     "l2_penalty", "PenalisedLoss", "functional", "init", "functional_call", "IncompatibleKeys",

@@ -6,7 +6,7 @@ validation message listing the valid names.
 """
 from __future__ import annotations
 
-from .._validation import check_choice, check_number
+from .._validation import check_choice, check_number, invalid
 from . import functional as F
 from .layers import Identity
 from .module import Module
@@ -117,11 +117,55 @@ class LogSoftmax(Module):
         return f"dim={self.dim}"
 
 
+class Hardtanh(Module):
+    """y = min(max(x, min_val), max_val) (PyTorch's ``Hardtanh``); slope 1 between the bounds."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+        super().__init__()
+        self.min_val = float(check_number("min_val", min_val, "Hardtanh"))
+        self.max_val = float(check_number("max_val", max_val, "Hardtanh"))
+        if not self.min_val < self.max_val:
+            raise invalid("max_val", "Hardtanh", f"a float > min_val = {self.min_val}", max_val)
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class Heaviside(Module):
+    """y = 1 for x > 0, else 0; its gradient is 0 almost everywhere, so nothing below learns."""
+
+    def forward(self, x):
+        return F.heaviside(x)
+
+
+class StraightThrough(Module):
+    """The step forward; backward the identity's derivative, or hard-tanh's with ``clipped``.
+
+    See :func:`chainrule.nn.functional.straight_through` (Bengio et al., 2013).
+    """
+
+    def __init__(self, clipped: bool = False):
+        super().__init__()
+        if not isinstance(clipped, bool):
+            raise invalid("clipped", "StraightThrough", "a bool", clipped, exc=TypeError)
+        self.clipped = clipped
+
+    def forward(self, x):
+        return F.straight_through(x, self.clipped)
+
+    def extra_repr(self) -> str:
+        return f"clipped={self.clipped}"
+
+
 # name -> activation module class (sklearn's ACTIVATIONS, with PyTorch's modules)
 ACTIVATIONS = {
     "identity": Identity, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU,
     "leaky_relu": LeakyReLU, "elu": ELU, "gelu": GELU, "softplus": Softplus,
-    "softmax": Softmax,
+    "softmax": Softmax, "hardtanh": Hardtanh, "heaviside": Heaviside,
+    "straight_through": StraightThrough,
 }
 
 

@@ -1,4 +1,5 @@
-"""Containers: ``Sequential`` (a pipeline), ``ModuleList`` and ``ModuleDict`` (registered collections).
+"""Containers: ``Sequential`` (a pipeline), ``ModuleList`` and ``ModuleDict`` (registered
+collections), and ``Residual`` (a skip connection around a module).
 
 Their children are named ``"0"``, ``"1"``, ... (or by their dict keys), which gives the
 state-dict names ``"0.weight"``, ``"layers.2.bias"`` and so on. ``chainrule.save``
@@ -163,6 +164,49 @@ class ModuleDict(Module):
     @classmethod
     def from_config(cls, config: dict, children: dict | None = None) -> "ModuleDict":
         return cls(children or {})
+
+
+class Residual(Module):
+    """A skip connection: ``y = x + body(x)``, or ``y = projection(x) + body(x)``.
+
+    He, Zhang, Ren & Sun, *Deep Residual Learning for Image Recognition* (CVPR 2016),
+    https://arxiv.org/abs/1512.03385, eq. (1) and, with a projection W_s for when
+    ``body`` changes the shape, eq. (2). The backward pass adds the identity to the body's
+    Jacobian, dy/dx = I + d body/dx, so the gradient reaches the layers below undiminished
+    however deep the stack: the cure for vanishing gradients that a plain deep stack lacks.
+
+    ``body`` and ``projection`` are any modules (``projection`` is typically
+    ``nn.Linear(in, out, bias=False)``); ``chainrule.save`` records them as children. Example::
+
+        block = nn.Residual(nn.Sequential(nn.Linear(32, 32), nn.BatchNorm1d(32), nn.ReLU()))
+        nn.MLP([64, 32, 32, 32, 10], batch_norm=True, residual=True)   # such blocks, stacked
+    """
+
+    saves_children = True
+
+    def __init__(self, body: Module, projection: Module | None = None):
+        super().__init__()
+        self.body = _check_module(body, "Residual")
+        self.projection = None if projection is None else _check_module(projection, "Residual")
+
+    def forward(self, x):
+        out = self.body(x)
+        shortcut = x if self.projection is None else self.projection(x)
+        if tuple(out.shape) != tuple(shortcut.shape):
+            which = "x" if self.projection is None else "projection(x)"
+            raise invalid("body", "Residual", f"a module whose output has the shape of {which}, "
+                          f"{tuple(shortcut.shape)}", tuple(out.shape),
+                          "Pass projection=nn.Linear(in_features, out_features, bias=False) to "
+                          "map x to the body's output shape.")
+        return shortcut + out
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict, children: dict | None = None) -> "Residual":
+        children = children or {}
+        return cls(children["body"], children.get("projection"))
 
 
 def _check_module(module, owner: str) -> Module:

@@ -2,7 +2,7 @@
 
 Layout, for a ``d``-dimensional ``input_shape`` (C, L) or (C, H, W)::
 
-    x (N, *input_shape), or flat rows (N, C*L) / (N, C*H*W), viewed as (N, *input_shape)
+    x (N, *input_shape), or flat rows (N, C*L) / (N, C*H*W) through Unflatten(1, input_shape)
     for each block i:  Conv{d}d(c_{i-1}, channels[i], kernel_size[i], stride[i], padding[i])
                        -> [BatchNorm{d}d] -> activation -> [MaxPool{d}d(pool[i])]
     Flatten -> Linear -> activation -> [Dropout] ... -> Linear(out)      (the head: ``hidden``)
@@ -19,13 +19,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_number, invalid
-from ..autodiff import ops
+from collections import OrderedDict
+
 from ..random import own_rng
 from .activations import ACTIVATIONS, get_activation
 from .containers import Sequential
 from .conv import Conv1d, Conv2d
-from .layers import Dropout, Flatten, Linear
-from .module import Module
+from .layers import Dropout, Flatten, Linear, Unflatten
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import MaxPool1d, MaxPool2d
 
@@ -67,8 +67,8 @@ class ConvNet(Sequential):
         check_number("out", out, owner, low=1, integer=True)
         check_choice("activation", activation, ACTIVATIONS, owner)
         check_number("dropout", dropout, owner, low=0.0, high=1.0, high_open=True)
-        self.input_shape = shape
         conv, norm, max_pool = _LAYERS[len(shape) - 1]
+        self.append(Unflatten(1, shape))
         generator = own_rng(rng)
         size, previous = list(shape[1:]), shape[0]
         for block, (c, k, s, p, q) in enumerate(zip(channels, kernels, strides, pads, pools), 1):
@@ -94,21 +94,26 @@ class ConvNet(Sequential):
             features = width
         self.append(Linear(features, int(out), rng=generator))
 
+    @property
+    def input_shape(self) -> tuple:
+        return self[0].unflattened_size
+
     def forward(self, x):
-        x = ops.reshape(x, (x.shape[0], *self.input_shape))     # flat rows or shaped samples
-        return super().forward(x)
+        layers = iter(self)
+        unflatten = next(layers)
+        if x.ndim == 2:                  # flat rows; shaped samples skip the Unflatten
+            x = unflatten(x)
+        for layer in layers:
+            x = layer(x)
+        return x
 
-    saves_children = False     # rebuilt from its config: the constructor makes the children
-
-    def get_config(self) -> dict:
-        return Module.get_config(self)
-
+    # NOTE: saved as its children, like Sequential: input_shape lives in the Unflatten, which
+    # stores no tensors, so chainrule.load's check of the declared sizes stays exact
     @classmethod
-    def from_config(cls, config: dict, children: dict | None = None) -> "ConvNet":
-        return cls(**config)
-
-    def extra_repr(self) -> str:
-        return f"input_shape={self.input_shape}"
+    def _from_children(cls, children: dict) -> "ConvNet":
+        model = cls.__new__(cls)
+        Sequential.__init__(model, OrderedDict(children))
+        return model
 
 
 def _ints(name: str, value, owner: str) -> tuple:

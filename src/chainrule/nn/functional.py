@@ -31,11 +31,11 @@ from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_
 linear = ops.linear
 
 __all__ = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus",
-           "softmax", "log_softmax", "linear", "dropout", "dropout1d", "dropout2d", "batch_norm",
-           "layer_norm", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
-           "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "mse_loss", "l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
+           "softmax", "log_softmax", "hardtanh", "heaviside", "straight_through", "linear",
+           "dropout", "dropout1d", "dropout2d", "batch_norm", "layer_norm", "conv1d", "conv2d",
+           "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "mse_loss", "l1_loss",
+           "huber_loss",           "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
 
 
 # -- activations -------------------------------------------------------------------------
@@ -98,6 +98,56 @@ def softmax(x, dim: int = -1):
 def log_softmax(x, dim: int = -1):
     """log softmax(x)_i = x_i - logsumexp(x) along ``dim``."""
     return ops.log_softmax(x, axis=dim)
+
+
+def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
+    """f(x) = min(max(x, min_val), max_val); f' = 1 between the bounds, 0 outside."""
+    check_number("min_val", min_val, "hardtanh")
+    check_number("max_val", max_val, "hardtanh")
+    if not min_val < max_val:
+        raise invalid("max_val", "hardtanh", f"a float > min_val = {min_val}", max_val)
+    return ops.clip(x, min_val, max_val)
+
+
+def _step_of(x: Tensor) -> Tensor:
+    """The constant H(x) = [x > 0] in x's dtype, outside the graph."""
+    dtype = x.dtype if x.dtype.kind == "f" else np.float32
+    return Tensor((x.data > 0).astype(dtype), dtype=dtype)
+
+
+def heaviside(x):
+    """The Heaviside step H(x) = 1 for x > 0, 0 otherwise; H'(x) = 0 for every x != 0.
+
+    Its derivative is zero almost everywhere (and undefined at 0), so backpropagation
+    through it carries nothing: every parameter below a step activation gets a zero
+    gradient and never learns. That is why the article says backpropagation needs
+    differentiable activations, and what :func:`straight_through` works around.
+
+    Written as ``0 * x + [x > 0]``: the graph keeps its path from ``x``, so ``backward``
+    gives exact zeros (not ``None``) to what lies below.
+    """
+    x = as_tensor(x)
+    return x * 0.0 + _step_of(x)
+
+
+def straight_through(x, clipped: bool = False):
+    """The straight-through estimator: H(x) forward, a surrogate derivative backward.
+
+    Forward it is the step :func:`heaviside`. Backward it pretends the unit was the
+    identity, dy/dx := 1 (Hinton's lectures, 2012, lecture 15b; Bengio, Léonard &
+    Courville, *Estimating or Propagating Gradients Through Stochastic Neurons for
+    Conditional Computation*, 2013, https://arxiv.org/abs/1308.3432). With
+    ``clipped=True`` it uses hard-tanh's derivative instead, dy/dx := 1 for |x| <= 1 and
+    0 beyond, which stops the gradient where the unit is far into saturation (Hubara,
+    Courbariaux, Soudry, El-Yaniv & Bengio, *Binarized Neural Networks*, 2016).
+
+    Written as ``s(x) - detach(s(x)) + [x > 0]`` with the surrogate ``s`` the identity or
+    hard-tanh: the first two terms cancel exactly in the forward pass and carry ``s``'s
+    derivative in the backward pass.
+    """
+    x = as_tensor(x)
+    surrogate = hardtanh(x) if clipped else x
+    return surrogate - surrogate.detach() + _step_of(x)
 
 
 # -- dropout and normalisation -----------------------------------------------------------

@@ -37,7 +37,9 @@ class _Loss(Module):
         self.reduction = check_choice("reduction", reduction, FL.REDUCTIONS, type(self).__name__)
 
     def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
+        """Every option that is set: ``HuberLoss(reduction='mean', delta=0.5)``."""
+        return ", ".join(f"{key}={value!r}" for key, value in self.get_config().items()
+                         if value is not None)
 
 
 class MSELoss(_Loss):
@@ -116,9 +118,6 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, input, target):
         return FL.cross_entropy(input, target, self.weight, self.reduction, self.label_smoothing)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
 
 
 class NLLLoss(_Loss):

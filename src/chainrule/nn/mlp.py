@@ -5,7 +5,7 @@ from .._validation import check_choice, check_number, invalid
 from ..random import own_rng
 from . import init as initializers
 from .activations import ACTIVATIONS, get_activation
-from .containers import Sequential
+from .containers import Residual, Sequential
 from .layers import Dropout, Linear
 from .module import Module
 from .normalization import BatchNorm1d
@@ -19,6 +19,11 @@ class MLP(Sequential):
     nothing (raw scores for ``CrossEntropyLoss`` / ``BCEWithLogitsLoss``). Every ``Linear``
     runs as one fused ``chainrule.linear`` node.
 
+    ``residual=True`` wraps every hidden block whose input and output widths agree in an
+    :class:`~chainrule.nn.Residual`, ``h <- h + block(h)``: with ``batch_norm=True`` this is
+    the residual-plus-normalisation network that keeps gradients alive at depth, against
+    the plain deep stack of ``residual=False``.
+
     ``init=None`` keeps ``Linear``'s default initialisation; a name from
     ``nn.init.INITIALIZERS`` re-initialises every weight with it (Xavier with the
     activation's ``calculate_gain``, Kaiming for the leaky-ReLU/ReLU family, LeCun and
@@ -28,11 +33,12 @@ class MLP(Sequential):
     Example::
 
         model = nn.MLP([64, 32, 10], activation="tanh", dropout=0.2, rng=0)
+        deep = nn.MLP([64] + [32] * 8 + [10], batch_norm=True, residual=True, rng=0)
     """
 
     def __init__(self, sizes, activation: str = "relu", dropout: float = 0.0,
                  batch_norm: bool = False, rng=None, output_activation: str | None = None,
-                 init: str | None = None):
+                 init: str | None = None, residual: bool = False):
         super().__init__()
         sizes = sizes if isinstance(sizes, (str, bytes)) else list(sizes) \
             if hasattr(sizes, "__iter__") else sizes
@@ -46,6 +52,8 @@ class MLP(Sequential):
         check_number("dropout", dropout, "MLP", low=0.0, high=1.0, high_open=True)
         if init is not None:
             check_choice("init", init, initializers.INITIALIZERS, "MLP")
+        if not isinstance(residual, bool):
+            raise invalid("residual", "MLP", "a bool", residual, exc=TypeError)
         self.sizes = [int(s) for s in sizes]
         generator = own_rng(rng)
         last = len(self.sizes) - 2
@@ -54,15 +62,18 @@ class MLP(Sequential):
             layer_activation = activation if i < last else output_activation
             if init is not None:
                 _initialise(linear, init, layer_activation, generator)
-            self.append(linear)
+            block = [linear]
             if i < last:
                 if batch_norm:
-                    self.append(BatchNorm1d(fan_out))
-                self.append(get_activation(activation))
+                    block.append(BatchNorm1d(fan_out))
+                block.append(get_activation(activation))
                 if dropout > 0:
-                    self.append(Dropout(dropout, rng=generator))
+                    block.append(Dropout(dropout, rng=generator))
             elif output_activation is not None:
-                self.append(get_activation(output_activation))
+                block.append(get_activation(output_activation))
+            if residual and i < last and fan_in == fan_out:
+                block = [Residual(Sequential(*block))]
+            self.extend(block)
 
     saves_children = False     # rebuilt from its config: the constructor makes the children
 

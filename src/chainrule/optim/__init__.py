@@ -12,12 +12,16 @@ ConjugateGradient          FR, PR+, HS, DY; restarts; strong-Wolfe/exact    requ
 ScaledConjugateGradient    Møller 1993, no line search                      required
 LBFGS                      two-loop recursion; strong-Wolfe line search     required
 LevenbergMarquardt         damped Gauss–Newton on residuals (trainlm)       returns residuals
+HessianFree                Martens 2010: CG on Gauss–Newton products, LM    (output, loss)
+NewtonCG                   Newton's step by CG on exact Hessian products    (output, loss)
 =========================  ===============================================  ==============
 
 All share :class:`Optimizer` (parameter groups, lazily created state, ``zero_grad``,
 ``step(closure)``, ``state_dict``, and the ``requires_closure`` / ``closure_returns``
 attributes that tell a training loop how to call ``step``); see ``optimizer.py`` for the
-contract. Adam's and SGD's updates run as one compiled pass when Numba is installed
+contract. The second-order methods get their curvature matrix-free from the engine's
+second derivatives (``curvature.py``: Hessian- and Gauss–Newton-vector products, linear
+CG). Adam's and SGD's updates run as one compiled pass when Numba is installed
 (``set_kernel_backend``, ``CHAINRULE_KERNELS``; see ``_kernels.py``).
 
 ``OPTIMIZERS`` selects them by name, for configs, studies and the scikit-learn
@@ -36,6 +40,9 @@ from .conjugate_gradient import ConjugateGradient
 from .scg import ScaledConjugateGradient
 from .lbfgs import LBFGS
 from .levenberg_marquardt import LevenbergMarquardt
+from .hessian_free import HessianFree
+from .newton_cg import NewtonCG
+from . import curvature
 from .clip import clip_grad_norm_, clip_grad_value_
 from . import schedules
 from . import line_search
@@ -45,7 +52,7 @@ from ._kernels import get_backend as get_kernel_backend, set_backend as set_kern
 OPTIMIZERS = {
     "sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
     "rprop": Rprop, "cg": ConjugateGradient, "scg": ScaledConjugateGradient, "lbfgs": LBFGS,
-    "lm": LevenbergMarquardt,
+    "lm": LevenbergMarquardt, "hf": HessianFree, "newton_cg": NewtonCG,
 }
 
 
@@ -78,5 +85,5 @@ def optimizer_class(name: str, owner: str = "chainrule.optim.get",
 
 __all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Rprop",
            "ConjugateGradient", "ScaledConjugateGradient", "LBFGS", "LevenbergMarquardt",
-           "OPTIMIZERS", "get", "optimizer_class", "clip_grad_norm_", "clip_grad_value_",
+           "HessianFree", "NewtonCG", "curvature", "OPTIMIZERS", "get", "optimizer_class", "clip_grad_norm_", "clip_grad_value_",
            "schedules", "line_search", "get_kernel_backend", "set_kernel_backend"]

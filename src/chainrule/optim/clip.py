@@ -21,7 +21,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     norm_type = float(norm_type)
     if not (norm_type == np.inf or norm_type > 0):
         raise invalid("norm_type", "clip_grad_norm_", "a number > 0 or inf", norm_type)
-    grads = [p.grad for p in as_params(parameters) if p.grad is not None]
+    # np.asarray: a .grad recorded by backward(create_graph=True) is clipped in its data
+    grads = [np.asarray(p.grad) for p in as_params(parameters) if p.grad is not None]
     if not grads:
         return np.float32(0.0)
     norms = np.array([np.linalg.norm(g.reshape(-1), ord=norm_type) for g in grads])
@@ -42,4 +43,5 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     check_number("clip_value", clip_value, "clip_grad_value_", low=0.0)
     for p in as_params(parameters):
         if p.grad is not None:
-            np.clip(p.grad, -clip_value, clip_value, out=p.grad)
+            grad = np.asarray(p.grad)
+            np.clip(grad, -clip_value, clip_value, out=grad)

@@ -99,7 +99,7 @@ class FlatView:
     def grad(self, dtype=np.float64) -> np.ndarray:
         """Every gradient as one vector; a parameter without gradient contributes zeros."""
         return np.concatenate([np.zeros(p.data.size, dtype) if p.grad is None
-                               else p.grad.reshape(-1) for p in self.params]).astype(
+                               else np.asarray(p.grad).reshape(-1) for p in self.params]).astype(
                                    dtype, copy=False)
 
     def unflatten(self, vector) -> dict[str, np.ndarray]:

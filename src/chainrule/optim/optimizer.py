@@ -25,8 +25,10 @@ reads instead of the class's name:
   gradients already computed; ``True`` for those that evaluate the loss several times per
   step and need ``step(closure)`` (CG, SCG, L-BFGS, Levenberg–Marquardt), which training
   loops also give the whole training set by default;
-* ``closure_returns``: what the closure returns, ``"loss"`` (the default) or
-  ``"residuals"`` (Levenberg–Marquardt: the residual tensor, no ``backward()``).
+* ``closure_returns``: what the closure returns, ``"loss"`` (the default),
+  ``"residuals"`` (Levenberg–Marquardt: the residual tensor, no ``backward()``) or
+  ``"output_and_loss"`` (Hessian-free, Newton-CG: the model's output and the loss computed
+  from it, with their graph, no ``backward()``: the method takes second derivatives).
 
 Usage::
 
@@ -49,6 +51,9 @@ from ..autodiff.graph import enable_grad
 from ..autodiff.tensor import Tensor
 
 
+_ARRAY = np.ndarray
+
+
 class _Required:
     """Marker for a hyperparameter without default (every group must then set it)."""
 
@@ -68,7 +73,7 @@ class Optimizer:
     """
 
     requires_closure: bool = False      # step() needs a closure that re-evaluates the loss
-    closure_returns: str = "loss"       # what that closure returns: "loss" or "residuals"
+    closure_returns: str = "loss"       # "loss", "residuals" or "output_and_loss"
 
     def __init__(self, params, defaults: dict[str, Any]):
         self.defaults = dict(defaults)
@@ -130,6 +135,8 @@ class Optimizer:
             for p in group["params"]:
                 if set_to_none or p.grad is None:
                     p.grad = None
+                elif isinstance(p.grad, Tensor):       # recorded by create_graph=True
+                    p.grad = np.zeros_like(p.data)
                 else:
                     p.grad[...] = 0
 
@@ -144,10 +151,17 @@ class Optimizer:
         raise NotImplementedError
 
     def _params_with_grad(self, group):
-        """The group's parameters that have a gradient, with their (lazily created) state."""
+        """The group's parameters that have a gradient, with their (lazily created) state.
+
+        The gradient is an array; after ``backward(create_graph=True)`` it is read from the
+        ``.grad`` tensor's data.
+        """
         for p in group["params"]:
-            if p.grad is not None:
-                yield p, p.grad, self.state.setdefault(p, {})
+            grad = p.grad
+            if grad is not None:
+                if grad.__class__ is not _ARRAY and isinstance(grad, Tensor):   # cheap test first
+                    grad = grad.data
+                yield p, grad, self.state.setdefault(p, {})
 
     # -- checkpoints ----------------------------------------------------------------------
 

@@ -299,7 +299,9 @@ class BoldDriver:
                     group["lr"] = min(group["lr"] * self.increase, self.max_lr)
             self.previous_loss = current
             self.saved_params = [p.data.copy() for p in self._params()]
-            self.saved_grads = [None if p.grad is None else p.grad.copy() for p in self._params()]
+            # a gradient recorded with create_graph=True is a Tensor: keep its values
+            self.saved_grads = [None if p.grad is None else np.array(getattr(p.grad, "data", p.grad))
+                                for p in self._params()]
         else:
             self.rejections += 1
             for group in groups:

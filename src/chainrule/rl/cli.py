@@ -5,8 +5,9 @@
     chainrule rl cartpole --algo es --episodes 3000 --out runs/es
 
 Training stops when the mean return of the last 100 episodes reaches 475 (gymnasium's
-"solved") or the budget ends; the final policy then plays ``--eval-episodes`` fresh
-episodes. Written to ``--out``: ``cartpole_<algo>_seed<N>.png`` (the return curve),
+"solved") or the budget ends (ES spends it in whole generations: 20 candidates and the
+mean, 21 episodes each, so --episodes rounds down to a multiple of 21); the final policy
+then plays ``--eval-episodes`` fresh episodes. Written to ``--out``: ``cartpole_<algo>_seed<N>.png`` (the return curve),
 ``.json`` (the History) and ``.csv``.
 """
 from __future__ import annotations
@@ -15,6 +16,10 @@ import argparse
 import importlib.util
 import sys
 from pathlib import Path
+
+from .._validation import number_argument
+
+POSITIVE = number_argument(integer=True, low=1)
 
 
 def register(subparsers) -> None:
@@ -27,13 +32,14 @@ def register(subparsers) -> None:
     p.add_argument("--algo", choices=["reinforce", "a2c", "es"], default="reinforce",
                    help="REINFORCE with a learned baseline, advantage actor-critic, or an "
                         "evolution strategy (default reinforce)")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, actions and env")
-    p.add_argument("--episodes", type=int, default=None,
+    p.add_argument("--seed", type=number_argument(integer=True, low=0), default=0,
+                   help="seed of weights, actions and env")
+    p.add_argument("--episodes", type=POSITIVE, default=None,
                    help="training-episode budget (default 3000 unless --env-steps is given)")
-    p.add_argument("--env-steps", type=int, default=None, help="environment-step budget")
-    p.add_argument("--target", type=float, default=475.0,
+    p.add_argument("--env-steps", type=POSITIVE, default=None, help="environment-step budget")
+    p.add_argument("--target", type=number_argument(), default=475.0,
                    help="stop at this mean return over the last 100 episodes (default 475)")
-    p.add_argument("--eval-episodes", type=int, default=100,
+    p.add_argument("--eval-episodes", type=POSITIVE, default=100,
                    help="fresh episodes played by the final policy (default 100)")
     p.add_argument("--out", default="rl_results", help="output directory (default rl_results)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -52,6 +58,8 @@ def _cartpole(args) -> int:
     episodes = args.episodes if args.episodes or args.env_steps else 3000
     window = 10 if args.algo == "es" else cartpole.WINDOW     # ES: one policy episode a generation
     agent = cartpole.make_agent(args.algo, args.seed)
+    if args.algo == "es" and episodes is not None:
+        episodes = _whole_generations(agent, episodes, asked=args.episodes is not None)
     total, unit = (args.env_steps, "step") if args.env_steps else (episodes, "episode")
     bar = tqdm(total=total, unit=unit, desc=f"{args.algo} seed {args.seed}",
                disable=args.no_progress, dynamic_ncols=True)
@@ -85,6 +93,21 @@ def _cartpole(args) -> int:
             f"{scores.mean():.1f} +- {scores.std():.1f}")
     print(f"wrote {stem}.png, .json, .csv")
     return 0
+
+
+def _whole_generations(agent, episodes: int, asked: bool) -> int:
+    """An ES budget in whole generations (each plays every candidate and the mean)."""
+    generation = agent.n_envs * (agent.strategy.population_size + 1)
+    if episodes < generation:
+        raise ValueError(f"--algo es plays {generation} episodes per generation "
+                         f"({agent.strategy.population_size} candidates and the mean); "
+                         f"--episodes {episodes} is less than one: give at least {generation}.")
+    whole = episodes - episodes % generation
+    if whole != episodes and asked:
+        print(f"chainrule rl cartpole: --algo es runs whole generations of {generation} "
+              f"episodes: {whole} episodes ({whole // generation} generations) of the "
+              f"{episodes} asked.", file=sys.stderr)
+    return whole
 
 
 def plot_returns(history, path, target: float | None = None, title: str = ""):

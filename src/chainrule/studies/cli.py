@@ -5,7 +5,13 @@
     chainrule study run my_study.toml --seeds 5 --jobs 2 --out results
     chainrule study run learning_rate --scheduler tcp://10.0.0.5:8786
     chainrule study report results
-    chainrule reproduce [--quick] [--seeds N] [--out DIR] [--jobs N]
+    chainrule reproduce [--quick] [--seeds N] [--out DIR] [--jobs N] [--only NAME ...]
+
+Errors: a bad argument, spec or output folder stops a command before any trial runs (one
+line, exit code 2; see ``chainrule.cli``). Once trials run, nothing stops the others: a
+failed trial is recorded, a study that cannot run or report is named on stderr and the
+next one goes on (``reproduce`` runs every study it can, then writes every report it can);
+the exit code is then 1.
 """
 from __future__ import annotations
 
@@ -13,6 +19,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
+from .._validation import number_argument
+from .options import MAX_SEEDS
 
 DEFAULT_OUT = "results"
 
@@ -50,15 +59,33 @@ def register(subparsers) -> None:
     p.add_argument("--quick", action="store_true",
                    help="fewer seeds and epochs (each spec's [quick] section)")
     p.add_argument("--scheduler", metavar="ADDR", default=None, help="a Dask scheduler address")
-    p.add_argument("--only", nargs="*", metavar="NAME", help="run only these built-in studies")
+    p.add_argument("--only", nargs="+", metavar="NAME",
+                   help="run only these built-in studies (names or numbers, see 'study list')")
     p.set_defaults(handler=_reproduce)
 
 
 def _run_options(p) -> None:
-    p.add_argument("--seeds", type=int, default=None, help="seeds per cell (overrides the spec)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    p.add_argument("--seeds", type=number_argument(integer=True, low=1, high=MAX_SEEDS),
+                   default=None, help="seeds per cell (overrides the spec)")
+    p.add_argument("--jobs", type=number_argument(integer=True, low=1), default=None,
+                   help="worker processes (default: all cores)")
+    p.add_argument("--out", type=_folder, default=DEFAULT_OUT,
+                   help=f"output directory, created if missing (default {DEFAULT_OUT})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _folder(text: str) -> str:
+    """``--out``: a folder, or a path where one can be made (not a file such as /dev/null)."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder; give a folder "
+                                         "(it is created if missing)")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise argparse.ArgumentTypeError(f"{text!r} lies under the file {str(parent)!r}")
+            break
+    return text
 
 
 def _list(args) -> int:
@@ -74,59 +101,88 @@ def _list(args) -> int:
 def _show(args) -> int:
     import json
 
-    from .runner import trials
     from .spec import find, load
+    from .trial import check_data
     path = find(args.name)
     study = load(path, quick=args.quick)
+    check_data(study)                        # what every cell needs of its data set
     print(path.read_text().rstrip())
-    print(f"\n# resolved: {len(study.cells())} cells x {study.seeds} seeds = "
-          f"{len(trials(study))} trials")
+    print(f"\n# resolved: {study.n_cells} cells x {study.seeds} seeds = "
+          f"{study.n_cells * study.seeds} trials")
     print("# base config: " + json.dumps(study.base, sort_keys=True))
     return 0
 
 
 def _run(args) -> int:
-    from . import report, runner
+    from . import runner
     from .spec import load
     study = load(args.spec, quick=args.quick, seeds=args.seeds)
+    runner.check_ready(study, args.out, args.scheduler)
     counts = runner.run(study, args.out, jobs=args.jobs, scheduler=args.scheduler,
                         progress=not args.no_progress)
     print(_counts(study.name, counts))
-    report.build(args.out)
-    print(f"report: {Path(args.out) / 'index.html'}")
-    return 1 if counts["failed"] else 0
+    reported = _build_report(args)
+    return 1 if counts["failed"] or reported else 0
 
 
 def _report(args) -> int:
+    return _build_report(args, count=True)
+
+
+def _build_report(args, count: bool = False) -> int:
+    """Write every report it can; each study it cannot, and each damaged row, on stderr."""
     from . import report
-    paths = report.build(args.out)
-    print(f"wrote {len(paths)} files; open {Path(args.out) / 'index.html'}")
-    return 0
+    written = report.build(args.out, debug=getattr(args, "debug", False))
+    for problem in written.problems:
+        print(f"chainrule: {' '.join(problem.split())}", file=sys.stderr)
+    index = Path(args.out) / "index.html"
+    print(f"wrote {len(written)} files; open {index}" if count else f"report: {index}")
+    return 1 if written.problems else 0
 
 
 def _reproduce(args) -> int:
-    from . import report, runner
-    from .spec import find, load, preset_paths
+    from . import runner
+    from .spec import load, preset_paths
     paths = preset_paths()
-    if args.only:
-        specs = [load(find(name), quick=args.quick, seeds=args.seeds) for name in args.only]
-        positions = [paths.index(find(name)) + 1 for name in args.only]
-    else:
-        specs = [load(path, quick=args.quick, seeds=args.seeds) for path in paths]
-        positions = list(range(1, len(specs) + 1))
-    start, failed = time.perf_counter(), 0
-    for position, study in zip(positions, specs):
+    chosen = [_builtin(name, paths) for name in args.only] if args.only else paths
+    specs = [(paths.index(path) + 1, load(path, quick=args.quick, seeds=args.seeds))
+             for path in chosen]
+    for _, study in specs:                       # everything that can be checked, first
+        runner.check_ready(study, args.out, args.scheduler)
+    start, failed, stopped = time.perf_counter(), 0, []
+    for position, study in specs:
         study_start = time.perf_counter()
-        counts = runner.run(study, args.out, jobs=args.jobs, scheduler=args.scheduler,
-                            progress=not args.no_progress, position=position)
+        try:
+            counts = runner.run(study, args.out, jobs=args.jobs, scheduler=args.scheduler,
+                                progress=not args.no_progress, position=position)
+        except Exception as error:               # noqa: BLE001 - the next study goes on
+            if getattr(args, "debug", False):
+                raise
+            stopped.append(study.name)
+            print(f"chainrule reproduce: study '{study.name}' stopped "
+                  f"({type(error).__name__}: {' '.join(str(error).split())}); going on with the "
+                  f"next study.", file=sys.stderr, flush=True)
+            continue
         failed += counts["failed"]
         print(_counts(study.name, counts) + f" in {time.perf_counter() - study_start:.1f} s",
               flush=True)
-    report.build(args.out)
+    reported = _build_report(args)
     elapsed = time.perf_counter() - start
-    print(f"reproduce{' --quick' if args.quick else ''}: {len(specs)} studies in {elapsed:.1f} s; "
-          f"report: {Path(args.out) / 'index.html'}")
-    return 1 if failed else 0
+    print(f"reproduce{' --quick' if args.quick else ''}: {len(specs) - len(stopped)} of "
+          f"{len(specs)} studies ran in {elapsed:.1f} s")
+    return 1 if failed or stopped or reported else 0
+
+
+def _builtin(name: str, paths: list[Path]) -> Path:
+    """A built-in study's file, by name or number; ``--only`` takes nothing else."""
+    from .options import SpecError
+    from .spec import find
+    path = find(name)
+    if path not in paths:
+        raise SpecError(f"--only takes built-in study names or numbers (see 'chainrule study "
+                        f"list'); {name!r} is a file. Run a file with: chainrule study run "
+                        f"{name} --out DIR")
+    return path
 
 
 def _counts(name: str, counts: dict) -> str:

@@ -42,9 +42,29 @@ def optimizer_params(name: str) -> dict:
             or p.kind is p.KEYWORD_ONLY}
 
 
+def optimizer_problem(settings: dict) -> str | None:
+    """What the optimizer says of its settings, built over a stand-in parameter; ``None``
+    when it accepts them (its own checks, in its own words: a negative ``lr``...)."""
+    import numpy as np
+
+    from ..nn import Parameter
+    kwargs = {k: v for k, v in settings.items() if k != "name"}     # as trial.run_trial passes
+    try:
+        optimizer_class(settings["name"])([Parameter(np.zeros(1, np.float32))], **kwargs)
+    except (TypeError, ValueError) as error:
+        return " ".join(str(error).split())
+    return None
+
+
 def dataset_names() -> list[str]:
     from .. import data
     return list(data.DATASETS)
+
+
+def dataset_options(name: str) -> list[str]:
+    """The keyword options ``data.load(name, ...)`` takes."""
+    from ..data import datasets
+    return list(datasets.options(name))
 
 
 @functools.lru_cache(maxsize=None)
@@ -61,9 +81,17 @@ def activation_names() -> list[str]:
     return list(activations.ACTIVATIONS)
 
 
-def loss_names() -> list[str]:
+def loss_names(task: str | None = None) -> list[str]:
+    """The registry's losses (those of one task, if given)."""
     from ..nn import losses
-    return list(losses.LOSSES)
+    return [k for k, v in losses.LOSSES.items()
+            if task is None or getattr(v, "task", None) in (None, task)]
+
+
+def loss_task(name: str) -> str | None:
+    """The task a registry loss declares (``"classification"`` or ``"regression"``)."""
+    from ..nn import losses
+    return getattr(losses.LOSSES.get(name), "task", None)
 
 
 def default_loss(task: str) -> str:
@@ -97,6 +125,24 @@ def default_metric(task: str) -> str:
 
 def metric_goal(name: str) -> str:
     return "max" if name.split("_")[-1] in MAXIMISE else "min"
+
+
+# The range of each metric a "fit" trial records, by the last word of its name: a mean of
+# these values cannot leave it, so neither may its confidence interval (stats.summarize).
+UNIT_INTERVAL = ("accuracy", "precision", "recall", "f1", "reached")
+NON_NEGATIVE = ("loss", "mse", "epochs", "time", "evaluations", "target")
+
+
+def metric_bounds(name: str) -> tuple[float | None, float | None] | None:
+    """``(low, high)`` of a metric's values (``None`` for an open side), or ``None``."""
+    last = name.split("_")[-1]
+    if last in UNIT_INTERVAL:
+        return (0.0, 1.0)
+    if last == "r2":
+        return (None, 1.0)
+    if last in NON_NEGATIVE and name in COMMON_METRICS + REGRESSION_METRICS:
+        return (0.0, None)
+    return None
 
 
 # ----------------------------------------------------------------------------- data
@@ -144,7 +190,7 @@ def make_model(architecture: dict, n_in: int, n_out: int, seed: int):
     that views each row of ``n_in`` features as one sample of ``input_shape``."""
     from .. import nn
     a = architecture
-    if a["type"] == "mlp":
+    if a.get("type", "mlp") == "mlp":                # (an MLP's config has no CNN options)
         return nn.MLP([n_in, *a["hidden"], n_out], activation=a["activation"],
                       dropout=a["dropout"], batch_norm=a["batch_norm"], rng=seed)
     shape = tuple(a["input_shape"])

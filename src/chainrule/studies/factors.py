@@ -9,12 +9,17 @@ A factor is an option's dotted key and its levels::
     "trial.algo" = ["reinforce", "a2c"]                        # an option of a kind's [trial]
 
 Either form may be a table ``{levels = [...], labels = [...]}`` to name the levels; a table
-level's ``label`` names it, else the label is the level written out. A table level that names
-another optimizer starts from that optimizer's defaults (``apply``).
+level's ``label`` names it, else the label is the level written out (with the digits that
+tell distinct numbers apart). A table level that names another optimizer starts from that
+optimizer's defaults (``apply``).
+
+Invariant: a factor's levels are distinct, and so are their labels (a cell is found by its
+labels: two levels with one label would be merged into one row of the report).
 """
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +64,7 @@ def parse_factor(key: str, given: Any, where: str) -> Factor:
     if labels is None:
         labels = [str(lv.get("label") or short(level_body(key, lv))) if isinstance(lv, dict)
                   else short(lv) for lv in levels]
-    return Factor(key, levels, [str(label) for label in labels])
+    return _distinct(Factor(key, levels, [str(label) for label in labels]), where)
 
 
 def parse_trial_factor(key: str, given: Any, where: str, kind: str) -> Factor:
@@ -70,7 +75,30 @@ def parse_trial_factor(key: str, given: Any, where: str, kind: str) -> Factor:
     levels, labels = _levels_and_labels(f'factors."{key}"', given, where)
     for i, level in enumerate(levels):
         check_trial_value(kind, key.split(".", 1)[1], level, f'factors."{key}"[{i}]', where)
-    return Factor(key, levels, [str(x) for x in (labels or map(short, levels))])
+    return _distinct(Factor(key, levels, [str(x) for x in (labels or map(short, levels))]),
+                     where)
+
+
+def _distinct(factor: Factor, where: str) -> Factor:
+    """Refuse a level or a label given twice (see the module docstring)."""
+    factor_key = f'factors."{factor.key}"'
+    seen: dict = {}
+    for i, level in enumerate(factor.levels):
+        body = level_body(factor.key, level) if isinstance(level, dict) else level
+        text = json.dumps(body, sort_keys=True)
+        if text in seen:
+            raise SpecError(say(f"{factor_key}[{i}]", where, f"a level other than level "
+                                f"[{seen[text]}] (each level once; this one is given twice)",
+                                level))
+        seen[text] = i
+    first: dict = {}
+    for i, label in enumerate(factor.labels):
+        if label in first:
+            raise SpecError(say(f"{factor_key}[{i}]", where, f"a label other than that of level "
+                                f"[{first[label]}] (a cell is found by its labels; this one is "
+                                f"given twice)", label))
+        first[label] = i
+    return factor
 
 
 def _levels_and_labels(factor_key: str, given: Any, where: str) -> tuple[list, list | None]:

@@ -6,6 +6,9 @@ figure of each). Each takes the spec and its finished records and returns a ``Se
 the table (every value ``mean ± std`` over seeds, with a 95% CI column and ``n``) and
 sentences generated from the same numbers -- which differences are significant by the
 stated test (see ``records``). Nothing here is pre-written about the outcome.
+
+A study without factors has one cell, labelled "all runs", and every layout fills it.
+Intervals of bounded metrics are clipped to the metric's range, and a note says so.
 """
 from __future__ import annotations
 
@@ -18,8 +21,9 @@ import numpy as np
 from scipy import stats as sp
 
 from . import stats
-from .records import (TEST_NOTE, best_and_tests, cells, curves, factor_name, groups, name,
-                      show_p, significance_sentence, values)
+from .records import (TEST_NOTE, best_and_tests, cell_label, cells, curves, factor_name,
+                      factor_names, groups, name, row_labels, show_p, significance_sentence,
+                      summary, values)
 from .spec import Spec
 
 
@@ -29,9 +33,9 @@ class Table:
     rows: list[list[str]]
 
     def markdown(self) -> str:
-        lines = ["| " + " | ".join(self.header) + " |",
+        lines = ["| " + " | ".join(map(_cell, self.header)) + " |",
                  "|" + "|".join("---" for _ in self.header) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in self.rows]
+        lines += ["| " + " | ".join(map(_cell, r)) + " |" for r in self.rows]
         return "\n".join(lines)
 
     def html(self) -> str:
@@ -39,6 +43,11 @@ class Table:
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
                        for r in self.rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(text) -> str:
+    """A Markdown table cell: a '|' would end the cell and a newline the row."""
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 @dataclass
@@ -54,14 +63,14 @@ def levels(spec: Spec, records: list[dict]) -> Section:
     """Rows = cells (factor levels); columns = the report's metrics, CI of the primary, n."""
     metrics, primary, goal = spec.report["metrics"], spec.report["primary"], spec.report["goal"]
     grouped = cells(spec, records)
-    header = [factor_name(spec, f.key) for f in spec.factors]
+    header = factor_names(spec)
     header += [name(m) for m in metrics] + [f"95% CI ({name(primary)})", "n seeds"]
     rows = []
     for cell, runs in grouped.items():
-        row = list(cell)
-        row += [stats.summarize(values(runs, m)).show() for m in metrics]
-        summary = stats.summarize(values(runs, primary))
-        rows.append(row + [summary.show_ci(), str(summary.n)])
+        row = row_labels(cell)
+        row += [summary(runs, m).show() for m in metrics]
+        primary_summary = summary(runs, primary)
+        rows.append(row + [primary_summary.show_ci(), str(primary_summary.n)])
     section = Section(Table(header, rows))
     # Compare the levels of the first factor within each combination of the others.
     for group_key, group in groups(spec, grouped).items():
@@ -74,8 +83,8 @@ def levels(spec: Spec, records: list[dict]) -> Section:
         lead = f"{where[:1].upper()}{where[1:]}: " if group_key else ""
         n = min(len(runs) for runs in group.values() if runs)
         section.notes.append(lead + significance_sentence(
-            name(primary), best[0], stats.summarize(values(group[best], primary)), tests,
-            lambda c: c[0], n))
+            name(primary), cell_label(best), summary(group[best], primary), tests, cell_label,
+            n))
         trend = _trend(spec, group, primary)
         if trend:
             section.notes.append(trend)
@@ -130,13 +139,13 @@ def _grad_norm_table(spec: Spec, grouped):
         rows.append((cell, np.array([f for f in first if len(f) == len(first[0])], dtype=float)))
     if not rows:
         return None
-    header = [factor_name(spec, f.key) for f in spec.factors]
+    header = factor_names(spec)
     header += [f"Layer {i + 1}" for i in range(depth)] + ["Layer 1 / last layer"]
     table_rows = []
     for cell, norms in rows:
         mean = np.exp(np.log(np.maximum(norms, 1e-300)).mean(axis=0))  # geometric mean over seeds
         per_layer = [f"{v:.2e}" for v in mean] + [""] * (depth - len(mean))
-        table_rows.append(list(cell) + per_layer + [f"{mean[0] / mean[-1]:.2e}"])
+        table_rows.append(row_labels(cell) + per_layer + [f"{mean[0] / mean[-1]:.2e}"])
     return ("Gradient norm of each layer's parameters in the first epoch (GradientMonitor; "
             "geometric mean over seeds; layer 1 is nearest the input)", Table(header, table_rows))
 
@@ -149,22 +158,22 @@ def _grad_notes(grouped) -> list[str]:
         ratios = [np.log10(f[0] / f[-1]) for f in firsts if f and f[-1] > 0 and f[0] > 0]
         if len(ratios) >= 2:
             test = sp.ttest_1samp(ratios, 0.0)
-            summary = stats.summarize(ratios)
+            log_ratio = stats.summarize(ratios)
             if test.pvalue < stats.ALPHA:
-                kind = "smaller" if summary.mean < 0 else "larger"
-                ratio = 10 ** abs(summary.mean)
+                kind = "smaller" if log_ratio.mean < 0 else "larger"
+                ratio = 10 ** abs(log_ratio.mean)
                 shown = f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.2f}"
-                notes.append(f"{cell[0]}: the first layer's gradient is {shown}x "
+                notes.append(f"{cell_label(cell)}: the first layer's gradient is {shown}x "
                              f"{kind} than the last layer's (one-sample t-test on log10 ratio, "
                              f"p {show_p(test.pvalue)}).")
             else:
-                notes.append(f"{cell[0]}: first- and last-layer gradient norms are not "
+                notes.append(f"{cell_label(cell)}: first- and last-layer gradient norms are not "
                              f"significantly different (p {show_p(test.pvalue)}).")
         for key, what in (("dead_relu_first", "of the ReLU units were dead (zero for a whole "
                            "batch)"), ("saturation_first", "of the units were saturated "
                                        "(derivative below about 0.01)")):
             share = stats.summarize(values(runs, key))
-            if share.n:
+            if share.n and notes:
                 notes[-1] += f" In the first epoch {share.mean:.1%} {what}, on average."
     return notes
 
@@ -178,7 +187,8 @@ def epochs(spec: Spec, records: list[dict]) -> Section:
     header = ["Epoch", "Training Loss", "Validation Loss", "95% CI (Validation Loss)", "n seeds"]
     rows = []
     for epoch in show:
-        train, val = (stats.summarize(series[k][:, epoch - 1]) for k in ("loss", "val_loss"))
+        train, val = (stats.summarize(series[k][:, epoch - 1], bounds=(0.0, None))
+                      for k in ("loss", "val_loss"))
         rows.append([str(epoch), train.show(), val.show(), val.show_ci(), str(val.n)])
     section = Section(Table(header, rows))
     if not n_epochs:
@@ -219,12 +229,12 @@ def metrics(spec: Spec, records: list[dict]) -> Section:
     runs = [r for group in cells(spec, records).values() for r in group]
     rows = []
     for metric in spec.report["metrics"]:
-        summary = stats.summarize(values(runs, metric))
-        rows.append([name(metric), summary.show(), summary.show_ci(), str(summary.n)])
+        metric_summary = summary(runs, metric)
+        rows.append([name(metric), metric_summary.show(), metric_summary.show_ci(),
+                     str(metric_summary.n)])
     section = Section(Table(["Metric", "Value", "95% CI", "n seeds"], rows))
-    widths = {name(m): stats.summarize(values(runs, m)) for m in spec.report["metrics"]}
-    widths = {k: (summary.high - summary.low) / 2 for k, summary in widths.items()
-              if summary.n >= 2}
+    widths = {name(m): summary(runs, m) for m in spec.report["metrics"]}
+    widths = {k: (s.high - s.low) / 2 for k, s in widths.items() if s.n >= 2}
     if widths:
         widest = max(widths, key=widths.get)
         section.notes.append(f"Over {len(runs)} seeds the least certain score is {widest} "
@@ -243,7 +253,7 @@ def metrics(spec: Spec, records: list[dict]) -> Section:
 def per_class(spec: Spec, records: list[dict]) -> Section:
     """Per-class precision, recall and F1, one block of rows per cell (e.g. weighting)."""
     grouped = cells(spec, records)
-    header = ["Class"] + [factor_name(spec, f.key) for f in spec.factors]
+    header = ["Class"] + factor_names(spec)
     header += ["Training Samples", "Precision", "Recall", "F1-score", "95% CI (F1)", "n seeds"]
     rows, per = [], {}
     for cell, runs in grouped.items():
@@ -254,12 +264,12 @@ def per_class(spec: Spec, records: list[dict]) -> Section:
                      for k in ("precision", "recall", "f1", "support")}
         labels = scores[0]["labels"]
         for i, label in enumerate(labels):
-            f1 = stats.summarize(per[cell]["f1"][:, i])
-            rows.append([str(label)] + list(cell) + [
+            f1 = stats.summarize(per[cell]["f1"][:, i], bounds=UNIT)
+            rows.append([str(label)] + row_labels(cell) + [
                 f"{np.mean(per[cell]['support'][:, i]):.0f}",
-                stats.summarize(per[cell]["precision"][:, i]).show(),
-                stats.summarize(per[cell]["recall"][:, i]).show(), f1.show(), f1.show_ci(),
-                str(f1.n)])
+                stats.summarize(per[cell]["precision"][:, i], bounds=UNIT).show(),
+                stats.summarize(per[cell]["recall"][:, i], bounds=UNIT).show(), f1.show(),
+                f1.show_ci(), str(f1.n)])
     section = Section(Table(header, rows))
     if len(per) == 2:
         (a, scores_a), (b, scores_b) = per.items()
@@ -274,14 +284,15 @@ def per_class(spec: Spec, records: list[dict]) -> Section:
                      for i, (label, p) in enumerate(zip(labels, adjusted)) if p < stats.ALPHA]
             still = [str(label) for label, p in zip(labels, adjusted) if not p < stats.ALPHA]
             shown = metric.upper() if metric == "f1" else metric.capitalize()
-            text = f"{shown}, {b[0]} vs {a[0]}: "
+            text = f"{shown}, {cell_label(b)} vs {cell_label(a)}: "
             text += ("significant change for " + ", ".join(moved) if moved else
                      "no class changes significantly")
             text += (f"; no significant change for {', '.join(still)}." if moved and still else ".")
             section.notes.append(text)
         macro = [stats.summarize(scores["f1"].mean(axis=1)) for scores in (scores_a, scores_b)]
         test = stats.paired_t(scores_b["f1"].mean(axis=1), scores_a["f1"].mean(axis=1))
-        section.notes.append(f"Macro F1: {a[0]} {macro[0].show()}, {b[0]} {macro[1].show()} "
+        section.notes.append(f"Macro F1: {cell_label(a)} {macro[0].show()}, {cell_label(b)} "
+                             f"{macro[1].show()} "
                              f"(paired t-test, p {show_p(test.p)}).")
     section.notes.append("Per-class tests: paired t-tests over seeds, Holm-adjusted over the "
                          "classes; two-sided, alpha = 0.05.")
@@ -292,24 +303,24 @@ def convergence(spec: Spec, records: list[dict]) -> Section:
     """Per algorithm: how often it reached the target, and the time, epochs and gradient
     evaluations it took (over the runs that reached it), plus the final training loss."""
     grouped = cells(spec, records)
-    header = [factor_name(spec, f.key) for f in spec.factors]
+    header = factor_names(spec)
     header += ["Reached Target", "Convergence Time (s)", "Epochs", "Gradient Evaluations",
                "Final Training Loss", "95% CI (Time)"]
     rows, reached = [], OrderedDict()
     for cell, runs in grouped.items():
         hit = [r for r in runs if r["metrics"].get("reached")]
         reached[cell] = hit
-        time = stats.summarize(values(hit, "time_to_target"))
-        rows.append(list(cell) + [f"{len(hit)}/{len(runs)}", time.show(),
-                                  stats.summarize(values(hit, "epochs_to_target")).show(),
-                                  stats.summarize(values(hit, "evaluations_to_target")).show(),
-                                  stats.summarize(values(runs, "train_loss")).show(4),
-                                  time.show_ci()])
+        time = summary(hit, "time_to_target")
+        rows.append(row_labels(cell) + [f"{len(hit)}/{len(runs)}", time.show(),
+                                        summary(hit, "epochs_to_target").show(),
+                                        summary(hit, "evaluations_to_target").show(),
+                                        summary(runs, "train_loss").show(4), time.show_ci()])
     section = Section(Table(header, rows))
     target = spec.base["training"]["target_loss"]
-    always = [c[0] for c, runs in grouped.items() if runs and len(reached[c]) == len(runs)]
-    never = [c[0] for c, runs in grouped.items() if runs and not reached[c]]
-    partly = [f"{c[0]} ({len(reached[c])}/{len(runs)})" for c, runs in grouped.items()
+    always = [cell_label(c) for c, runs in grouped.items()
+              if runs and len(reached[c]) == len(runs)]
+    never = [cell_label(c) for c, runs in grouped.items() if runs and not reached[c]]
+    partly = [f"{cell_label(c)} ({len(reached[c])}/{len(runs)})" for c, runs in grouped.items()
               if runs and 0 < len(reached[c]) < len(runs)]
     section.notes.append(f"Target training loss {target}: reached in every run by "
                          f"{', '.join(always) or 'no algorithm'}"
@@ -321,11 +332,11 @@ def convergence(spec: Spec, records: list[dict]) -> Section:
         best, tests = best_and_tests(complete, metric, "min")
         if best is not None:
             n = min(len(runs) for runs in complete.values())
-            best_summary = stats.summarize(values(complete[best], metric))
             section.notes.append("Among the algorithms that always reached it: "
                                  + significance_sentence(name(metric).split(" (")[0].lower(),
-                                                         best[0], best_summary, tests,
-                                                         lambda c: c[0], n))
+                                                         cell_label(best),
+                                                         summary(complete[best], metric),
+                                                         tests, cell_label, n))
     section.notes.append(TEST_NOTE + " Times are wall-clock seconds on the machine that ran "
                          "the study, with every trial limited to one BLAS thread.")
     return section
@@ -337,7 +348,7 @@ def distribution(spec: Spec, records: list[dict]) -> Section:
     shown = spec.report["metrics"]
     header = ["Statistic"] + [name(m) for m in shown]
     cols = [np.array(values(runs, m)) for m in shown]
-    summaries = [stats.summarize(c) for c in cols]
+    summaries = [summary(runs, m) for m in shown]
     quantiles = [stats.quantiles(c) for c in cols]
     rows = [["Restarts (n)"] + [str(s.n) for s in summaries],
             ["Mean ± std"] + [s.show(4) for s in summaries],
@@ -365,6 +376,17 @@ def distribution(spec: Spec, records: list[dict]) -> Section:
                              f"rank-correlated across restarts (Spearman rho = {rho:.2f}, "
                              f"p {show_p(p)}).")
     return section
+
+
+UNIT = (0.0, 1.0)              # the range of a per-class precision, recall or F1
+
+
+def clipped_note(section: Section) -> list[str]:
+    """The note that explains the mark of a clipped interval, if a table of ``section`` has one."""
+    tables = [section.table] + [table for _, table in section.tables]
+    marked = any(stats.CLIPPED_MARK in cell for table in tables for row in table.rows
+                 for cell in row)
+    return [stats.CLIPPED_NOTE] if marked else []
 
 
 # layout name -> the function that fills its table; the one list of layouts

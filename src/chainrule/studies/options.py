@@ -8,6 +8,12 @@ the type of each one's default decides what a value may be (``check_like``). A s
 ``kind`` runs another package's trials, whose ``[trial]`` options that kind declares
 (``components.TRIAL_KINDS``).
 
+``check_cell`` checks one cell's whole config, where options meet: the optimizer's own
+checks on its values (it is built over a stand-in parameter), fractions that leave
+training rows, a loss of the data set's task, the data set's own options. Numbers must be
+finite, and ``MAX_SEEDS`` and ``MAX_TRIALS`` bound what a spec may ask for (a study is
+enumerated in memory).
+
 Invariant: every error is a ``SpecError`` that names the file, the key and what is valid
 (the choices, where there is a list of them, with the closest one as the fix), in the one
 template of ``chainrule._validation``.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -23,6 +30,11 @@ from .._validation import message
 from . import components
 
 CLASS_WEIGHTS = ("none", "balanced")
+MAX_SEEDS = 1000             # seeds per cell
+MAX_TRIALS = 20_000          # cells x seeds: every trial is enumerated in memory
+MAX_EPOCHS = 1_000_000
+MAX_UNITS = 100_000          # units in one hidden layer
+MAX_PARAMETERS = 50_000_000  # weights of one trial's network (200 MB in float32)
 
 
 class SpecError(ValueError):
@@ -36,6 +48,7 @@ class Option:
     default: Any = None
     choices: Callable[[], list] | tuple | None = None
     low: float | None = None
+    high: float | None = None
 
     def valid_choices(self) -> list:
         if self.choices is None:
@@ -49,6 +62,9 @@ def layout_names() -> list[str]:
     from .layouts import LAYOUTS
     return list(LAYOUTS)
 
+
+# [model] options that only type = "cnn" reads (an MLP cell's config leaves them out)
+CNN_ONLY = ("type", "input_shape", "channels", "kernel_size", "stride", "padding", "pool")
 
 SECTIONS: dict[str, dict[str, Option]] = {
     "dataset": {
@@ -66,7 +82,7 @@ SECTIONS: dict[str, dict[str, Option]] = {
     },
     "model": {
         "type": Option("choice", "mlp", ("mlp", "cnn")),   # nn.MLP, or nn.ConvNet then a head
-        "hidden": Option("ints", [64], low=1),           # hidden layer sizes (cnn: of the head)
+        "hidden": Option("ints", [64], low=1, high=MAX_UNITS),   # (cnn: the head's hidden layers)
         "activation": Option("choice", "relu", components.activation_names),
         "dropout": Option("fraction", 0.0),
         "batch_norm": Option("bool", False),
@@ -84,7 +100,7 @@ SECTIONS: dict[str, dict[str, Option]] = {
     },
     "training": {
         "loss": Option("choice?", None, components.loss_names),
-        "epochs": Option("int", 30, low=1),
+        "epochs": Option("int", 30, low=1, high=MAX_EPOCHS),
         "batch_size": Option("int?", None, low=1),   # absent: full batch
         "l1": Option("number", 0.0, low=0),
         "l2": Option("number", 0.0, low=0),
@@ -143,10 +159,11 @@ def check_value(option: Option, value: Any, key: str, where: str) -> Any:
                 raise SpecError(say(key, where, "one of " + quote(choices)
                                     + (" (or a list of them)" if kind == "steps" else ""),
                                     item, choices))
-    if option.low is not None:
-        values = value if isinstance(value, list) else [value]
-        if any(v < option.low for v in values):
-            raise SpecError(say(key, where, f"{expected} >= {option.low:g}", value))
+    values = value if isinstance(value, list) else [value]
+    if option.low is not None and any(v < option.low for v in values):
+        raise SpecError(say(key, where, f"{expected} >= {option.low:g}", value))
+    if option.high is not None and any(v > option.high for v in values):
+        raise SpecError(say(key, where, f"{expected} <= {option.high:g}", value))
     return value
 
 
@@ -155,10 +172,10 @@ def check_like(default: Any, value: Any, key: str, where: str) -> Any:
     if isinstance(default, bool):
         ok, expected = isinstance(value, bool), "a boolean (true or false)"
     elif isinstance(default, (int, float)) and default is not None:
-        ok, expected = _is_number(value), "a number"
+        ok, expected = _is_finite(value), "a finite number"
     elif isinstance(default, tuple):
-        ok, expected = (isinstance(value, list) and all(map(_is_number, value)),
-                        f"a list of {len(default)} numbers")
+        ok, expected = (isinstance(value, list) and all(map(_is_finite, value)),
+                        f"a list of {len(default)} finite numbers")
         value = tuple(value) if ok else value
     else:                                         # None or other defaults: any TOML scalar
         ok, expected = True, ""
@@ -219,15 +236,68 @@ def check_trial_value(kind: str, option: str, value: Any, key: str, where: str) 
     return check_like(trial_kind.options[option], value, key, where)
 
 
+# ----------------------------------------------------------------------------- one cell
+
+def check_cell(config: dict, labels: dict, where: str) -> None:
+    """The checks that need a whole cell's config (see the module docstring)."""
+    cell = f"cell {labels}: " if labels else ""
+    if "kind" in config and not components.trial_kind(config["kind"]).uses_dataset:
+        return
+    dataset, training = config["dataset"], config["training"]
+    if dataset["test_size"] + dataset["val_size"] >= 1:
+        raise SpecError(say(f"{cell}dataset.test_size + dataset.val_size", where,
+                            "less than 1, to leave rows to train on",
+                            dataset["test_size"] + dataset["val_size"]))
+    known = components.dataset_options(dataset["name"])
+    for key in dataset["options"]:
+        check_key(key, known, where, f"the options of data set {dataset['name']!r}",
+                  f"{cell}dataset.options.")
+    classes = dataset["classes"]
+    if classes is not None and (len(classes) < 2 or len(set(classes)) != len(classes)
+                                or min(classes) < 0):
+        raise SpecError(say(f"{cell}dataset.classes", where, "two or more distinct class "
+                            "labels >= 0", classes))
+    imbalance = dataset["imbalance"]
+    if imbalance is not None and not all(0 < r <= 1 for r in imbalance):
+        raise SpecError(say(f"{cell}dataset.imbalance", where, "fractions in (0, 1], one per "
+                            "kept class", imbalance))
+    if imbalance is not None and classes is not None and len(imbalance) != len(classes):
+        raise SpecError(say(f"{cell}dataset.imbalance", where, f"{len(classes)} fractions, "
+                            "one per class of dataset.classes", imbalance))
+    task = components.dataset_task(dataset["name"])
+    for key in ("classes", "imbalance", "class_weight"):
+        value = (training if key == "class_weight" else dataset)[key]
+        if task == "regression" and value not in (None, "none"):
+            raise SpecError(say(f"{cell}{'training' if key == 'class_weight' else 'dataset'}."
+                                f"{key}", where, f"unset for a regression set such as "
+                                f"{dataset['name']!r} (it concerns classes)", value))
+    loss_task = components.loss_task(training["loss"])
+    if loss_task not in (None, task):
+        raise SpecError(say(f"{cell}training.loss", where, f"a {task} loss (data set "
+                            f"{dataset['name']!r} is a {task} set): one of "
+                            + quote(components.loss_names(task)), training["loss"],
+                            components.loss_names(task)))
+    if "kind" in config:
+        return
+    problem = components.optimizer_problem(config["optimizer"])
+    if problem is not None:
+        raise SpecError(message(f"{cell}optimizer", where, "settings that its optimizer accepts",
+                                config["optimizer"], problem))
+
+
 # ----------------------------------------------------------------------------- checks
 
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _is_finite(v) -> bool:
+    return _is_number(v) and math.isfinite(v)
+
+
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-    "number": (_is_number, "a number"),
+    "number": (_is_finite, "a finite number"),
     "fraction": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
     "bool": (lambda v: isinstance(v, bool), "a boolean (true or false)"),
     "str": (lambda v: isinstance(v, str), "a string"),
@@ -237,7 +307,8 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "table": (lambda v: isinstance(v, dict), "a table"),
     "ints": (lambda v: isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool)
                                                    for x in v), "a list of integers"),
-    "numbers": (lambda v: isinstance(v, list) and all(map(_is_number, v)), "a list of numbers"),
+    "numbers": (lambda v: isinstance(v, list) and all(map(_is_finite, v)),
+                "a list of finite numbers"),
     "strs": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
              "a list of strings"),
 }
@@ -255,8 +326,8 @@ def check_key(key: str, valid, where: str, what: str, prefix: str = "", full: st
                             + quote(valid), key, valid))
 
 
-def check_int(value, key, where, low=None) -> int:
-    return check_value(Option("int", low=low), value, key, where)
+def check_int(value, key, where, low=None, high=None) -> int:
+    return check_value(Option("int", low=low, high=high), value, key, where)
 
 
 def expect(ok: bool, key: str, where: str, expected: str, got: Any) -> None:
@@ -278,9 +349,11 @@ def quote(items) -> str:
 
 
 def short(value: Any) -> str:
-    """A level's printable label when the spec gives none."""
+    """A level's printable label when the spec gives none: ``0.001`` for 1e-3, and as many
+    digits as it takes to tell distinct numbers apart (``0.1000001``, not ``0.1``)."""
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, float):
-        return f"{value:g}"
+        text = f"{value:g}"
+        return text if float(text) == value else repr(value)
     return str(value)

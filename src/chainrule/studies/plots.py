@@ -4,7 +4,7 @@
 match): the figure that goes with that table.
 
 Every plot shows the spread over seeds: error bars are 95% confidence intervals of the
-mean (Student's t), bands are ± one standard deviation.
+mean (Student's t, clipped to the metric's range), bands are ± one standard deviation.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import stats  # noqa: E402
-from .records import cells, curves, factor_name, groups, name, values  # noqa: E402
+from .records import (cell_label, cells, curves, factor_name, groups, name,  # noqa: E402
+                      summary, values)
 from .spec import Spec  # noqa: E402
 
 
@@ -33,11 +34,18 @@ def draw(spec: Spec, records: list[dict], path) -> None:
     plt.close(fig)
 
 
-def _ci(vals) -> tuple[float, float]:
-    """The mean and the half-width of its 95% CI (0 with fewer than two values)."""
-    summary = stats.summarize(vals)
-    half = (summary.high - summary.mean) if summary.n >= 2 else 0.0
-    return summary.mean, half
+def _ci(s: stats.Summary) -> tuple[float, tuple[float, float]]:
+    """The mean and how far its 95% CI reaches below and above it (0 with fewer than two
+    values); a clipped interval is asymmetric."""
+    if s.n < 2:
+        return s.mean, (0.0, 0.0)
+    return s.mean, (s.mean - s.low, s.high - s.mean)
+
+
+def _bars(summaries) -> tuple[list[float], np.ndarray]:
+    """Means and the (2, n) error-bar array of matplotlib (below, above)."""
+    means, reach = zip(*[_ci(s) for s in summaries])
+    return list(means), np.array(reach, dtype=float).T
 
 
 def _has_grad_norms(records) -> bool:
@@ -56,14 +64,15 @@ def _levels(spec: Spec, runs, axes) -> None:
     for number, (group_key, group) in enumerate(by_others.items()):
         label = ", ".join(f"{factor_name(spec, k)} = {v}" for k, v in group_key) or None
         group_cells = list(group)
-        means, halves = zip(*[_ci(values(group[c], primary)) for c in group_cells])
+        means, halves = _bars([summary(group[c], primary) for c in group_cells])
         if numeric:
             xs = [dict(zip(factor.labels, factor.levels))[c[0]] for c in group_cells]
             ax.errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=label)
         else:
             xs = np.arange(len(group_cells)) + (number - (len(by_others) - 1) / 2) * width
             ax.bar(xs, means, width=width, yerr=halves, capsize=3, label=label)
-            ax.set_xticks(np.arange(len(group_cells)), [c[0] for c in group_cells], rotation=20)
+            ax.set_xticks(np.arange(len(group_cells)), [cell_label(c) for c in group_cells],
+                          rotation=20)
     if numeric and factor and min(factor.levels) > 0 and max(factor.levels) / min(factor.levels) >= 100:
         ax.set_xscale("log")
     ax.set_xlabel(factor_name(spec, factor.key) if factor else "")
@@ -85,7 +94,7 @@ def _grad_norms(spec: Spec, grouped, ax) -> None:
         seeds_by_layer = np.array([n for n in norms if len(n) == len(norms[0])], dtype=float)
         geo = np.exp(np.log(np.maximum(seeds_by_layer, 1e-300)).mean(axis=0))
         marker, line = next(styles)          # distinct styles: curves may coincide
-        ax.plot(np.arange(1, geo.size + 1), geo, marker=marker, ls=line, label=cell[0])
+        ax.plot(np.arange(1, geo.size + 1), geo, marker=marker, ls=line, label=cell_label(cell))
     ax.set_yscale("log")
     ax.set_xlabel("layer (1 = nearest the input)")
     ax.set_ylabel("gradient norm, first epoch")
@@ -112,9 +121,9 @@ def _epochs(spec: Spec, runs, axes) -> None:
 def _metrics(spec: Spec, runs, axes) -> None:
     ax = axes[0]
     shown = spec.report["metrics"]
-    means, halves = zip(*[_ci(values(runs, m)) for m in shown])
+    means, halves = _bars([summary(runs, m) for m in shown])
     ax.bar([name(m) for m in shown], means, yerr=halves, capsize=4, color="tab:blue")
-    low = min(m - h for m, h in zip(means, halves) if math.isfinite(m))
+    low = min((m - h for m, h in zip(means, halves[0]) if math.isfinite(m)), default=0.0)
     ax.set_ylim(max(0.0, low - 0.1), 1.0)
     ax.set_ylabel("held-out test score (mean, 95% CI)")
     ax.grid(alpha=0.3, axis="y")
@@ -129,9 +138,11 @@ def _per_class(spec: Spec, runs, axes) -> None:
             if not scores:
                 continue
             by_class = np.array([s[metric] for s in scores], dtype=float)   # seeds x classes
-            means, halves = zip(*[_ci(by_class[:, i]) for i in range(by_class.shape[1])])
+            means, halves = _bars([stats.summarize(by_class[:, i], bounds=(0.0, 1.0))
+                                   for i in range(by_class.shape[1])])
             xs = np.arange(by_class.shape[1]) + (number - (len(grouped) - 1) / 2) * width
-            ax.bar(xs, means, width=width, yerr=halves, capsize=3, label=", ".join(cell))
+            ax.bar(xs, means, width=width, yerr=halves, capsize=3,
+                   label=", ".join(cell) or cell_label(cell))
             ax.set_xticks(np.arange(by_class.shape[1]), [str(c) for c in scores[0]["labels"]])
         ax.set_ylabel(f"test {metric} per class (mean, 95% CI)")
         ax.set_xlabel("class")
@@ -153,7 +164,8 @@ def _convergence(spec: Spec, runs, axes) -> None:
             history = median.get("history") or {}
             x, y = history.get(xkey) or [], history.get("loss") or []
             if x and y:                                    # the median run of each algorithm
-                ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), label=cell[0])
+                ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
+                        label=cell_label(cell))
         if target is not None:
             ax.axhline(target, color="k", ls="--", lw=1, label="target")
         if xkey == "evaluations":

@@ -2,8 +2,10 @@
 
 A record is one trial as the store keeps it (``{"cell", "seed", "metrics", "history", ...}``).
 ``cells`` groups a study's records by cell, in the spec's cell order; ``values`` and
-``curves`` read a metric or a per-epoch series from them; ``name`` and ``factor_name`` give
-the printed names; ``best_and_tests`` finds the best cell and tests every other cell
+``curves`` read a metric or a per-epoch series from them, and ``summary`` summarises a metric
+within its range (``components.metric_bounds``); ``name``, ``factor_name``, ``factor_names``
+and ``cell_label`` give the printed names (a study without factors has one cell, "all
+runs"); ``best_and_tests`` finds the best cell and tests every other cell
 against it, and ``significance_sentence`` says the outcome in words.
 
 The test: two cells that ran the same seeds are compared with a paired t-test over
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import stats
+from . import components, stats
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -46,6 +48,24 @@ def name(metric: str) -> str:
 
 def factor_name(spec: Spec, key: str) -> str:
     return spec.report["labels"].get(key) or key.split(".")[-1].replace("_", " ").title()
+
+
+ALL_RUNS = "all runs"        # the one cell of a study without factors
+
+
+def factor_names(spec: Spec) -> list[str]:
+    """The table's first columns: one per factor, or one "Cell" column without factors."""
+    return [factor_name(spec, f.key) for f in spec.factors] or ["Cell"]
+
+
+def row_labels(cell: tuple) -> list[str]:
+    """A cell's first cells in a table row (see ``factor_names``)."""
+    return list(cell) or [ALL_RUNS]
+
+
+def cell_label(cell: tuple) -> str:
+    """A cell named in a sentence or a legend: its first factor's level."""
+    return cell[0] if cell else ALL_RUNS
 
 
 # ----------------------------------------------------------------------------- grouping
@@ -92,6 +112,12 @@ def curves(runs: list[dict], key: str) -> np.ndarray:
     return out
 
 
+def summary(records: list[dict], metric: str) -> stats.Summary:
+    """``stats.summarize`` of a metric over records, its interval kept within the metric's
+    range."""
+    return stats.summarize(values(records, metric), bounds=components.metric_bounds(metric))
+
+
 def _number(v) -> float:
     return math.nan if v is None else float(v)
 
@@ -113,7 +139,7 @@ def compare(a: list[dict], b: list[dict], metric: str) -> stats.Test:
 
 def best_and_tests(group: "OrderedDict[tuple, list[dict]]", metric: str, goal: str):
     """The best cell by mean, and each other cell's Holm-adjusted test against it."""
-    means = {c: stats.summarize(values(runs, metric)).mean for c, runs in group.items() if runs}
+    means = {c: summary(runs, metric).mean for c, runs in group.items() if runs}
     means = {c: m for c, m in means.items() if math.isfinite(m)}
     if not means:
         return None, {}

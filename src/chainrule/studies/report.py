@@ -6,30 +6,47 @@ Layout of an output directory::
     studies.sqlite               every trial (see ``store``)
     <study>/table.md             the table in the article's layout, commentary, setting
     <study>/plot.png
-    report.md, index.html        all studies, in order
+    report.md, index.html        all studies, in order (index.html: see ``html.py``)
 
 Only the trials of the spec last run for each study are used (quick and full runs of the
 same study keep separate trials, as their configs differ).
+
+Invariant: one study never blocks another's report. A study whose table or figure cannot
+be built (a layout that raises, records it cannot read) gets a section that says so, with
+the error, and every other study is written as usual; ``build`` returns the paths it wrote
+with ``problems``, one line per study that failed and per damaged database row that was set
+aside (see ``store``). ``debug=True`` raises instead, for the traceback.
 """
 from __future__ import annotations
 
-import html
 import platform
 import time
 from pathlib import Path
 
 from . import layouts, plots
+from .html import index_page
+from .layouts import Section, Table
 from .records import factor_name
 from .runner import trials as enumerate_trials
 from .spec import Spec
 from .store import Store
 
 
-def build(out: str | Path, names: list[str] | None = None) -> list[Path]:
-    """Write every study's table and plot, ``report.md`` and ``index.html``; return the paths."""
+class Written(list):
+    """The paths ``build`` wrote, and ``problems``: one line per study whose report could
+    not be built and per damaged database row set aside."""
+
+    def __init__(self, paths=(), problems=()):
+        super().__init__(paths)
+        self.problems = list(problems)
+
+
+def build(out: str | Path, names: list[str] | None = None, *, debug: bool = False) -> Written:
+    """Write every study's table and plot, ``report.md`` and ``index.html``; return the paths
+    (with ``problems``, see the module docstring)."""
     out = Path(out)
-    written, parts = [], []
-    with Store(out) as store:
+    written, parts = Written(), []
+    with Store(out, create=False) as store:
         specs = store.specs()
         if not specs:
             raise FileNotFoundError(f"No study in {store.path}: run 'chainrule study run SPEC "
@@ -37,26 +54,36 @@ def build(out: str | Path, names: list[str] | None = None) -> list[Path]:
         for number, spec in enumerate(specs, start=1):
             if names and spec.name not in names:
                 continue
-            keys = {t.key for t in enumerate_trials(spec)}
-            records = store.trials(spec.name, keys=keys)
-            part = _study(spec, records, out, number)
+            try:
+                keys = {t.key for t in enumerate_trials(spec)}
+                part = _study(spec, store.trials(spec.name, keys=keys), out, number, debug)
+            except Exception as error:             # noqa: BLE001 - reported, others go on
+                if debug:
+                    raise
+                part = _broken(spec, out, number, error)
+                written.problems.append(f"study '{spec.name}': its report could not be built "
+                                        f"({_one_line(error)}); the other studies' reports were "
+                                        f"written. For the traceback: chainrule --debug study "
+                                        f"report {out}")
             parts.append(part)
-            written += [part["table_path"], part["plot_path"]]
-    (out / "report.md").write_text(_markdown(parts))
-    (out / "index.html").write_text(_html(parts))
-    return written + [out / "report.md", out / "index.html"]
+            written += [part["table_path"]] + ([part["plot_path"]] if part["plot"] else [])
+        written.problems[:0] = store.problems
+    (out / "report.md").write_text(_markdown(parts, written.problems))
+    (out / "index.html").write_text(index_page(parts, _header(), written.problems))
+    written += [out / "report.md", out / "index.html"]
+    return written
 
 
-def _study(spec: Spec, records: list[dict], out: Path, number: int) -> dict:
+def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool) -> dict:
     done = [r for r in records if r["status"] == "done"]
     failed = [r for r in records if r["status"] == "failed"]
     folder = out / spec.name
     folder.mkdir(parents=True, exist_ok=True)
     section = layouts.LAYOUTS[spec.report["layout"]](spec, done)
-    notes = list(section.notes)
+    notes = list(section.notes) + layouts.clipped_note(section)
     expected = len(enumerate_trials(spec))
     if failed:
-        first = failed[0]["error"].strip().splitlines()[-1]
+        first = (failed[0]["error"] or "unknown error").strip().splitlines()[-1]
         notes.append(f"{len(failed)} of {expected} trials failed and are left out "
                      f"(first error: {first}).")
     if len(done) + len(failed) < expected:
@@ -64,14 +91,38 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int) -> dict:
         reason = None if records else missing_data(spec.base)
         notes.append(f"Skipped: the data set is not installed. {reason}" if reason else
                      f"{expected - len(done) - len(failed)} of {expected} trials have not run yet.")
-    plot_path = folder / "plot.png"
+    plot_path, plotted = folder / "plot.png", False
     if done:
-        plots.draw(spec, done, plot_path)
+        try:
+            plots.draw(spec, done, plot_path)
+            plotted = True
+        except Exception as error:                 # noqa: BLE001 - the table still stands
+            if debug:
+                raise
+            notes.append(f"The figure could not be drawn ({_one_line(error)}).")
     part = {"spec": spec, "section": section, "notes": notes, "number": number,
-            "setting": _setting(spec, done), "plot_path": plot_path,
+            "setting": _setting(spec, done), "plot_path": plot_path, "plot": plotted,
             "table_path": folder / "table.md", "done": len(done), "expected": expected}
     part["table_path"].write_text(_study_markdown(part, image="plot.png"))
     return part
+
+
+def _broken(spec: Spec, out: Path, number: int, error: Exception) -> dict:
+    """The section of a study whose report raised: what went wrong, and what still stands."""
+    folder = out / spec.name
+    folder.mkdir(parents=True, exist_ok=True)
+    note = (f"The report of this study could not be built: {_one_line(error)}. Its trials are "
+            f"still in {out / 'studies.sqlite'}; the other studies are not affected. For the "
+            f"traceback run: chainrule --debug study report {out}")
+    part = {"spec": spec, "section": Section(Table([], [])), "notes": [note], "number": number,
+            "setting": "", "plot_path": folder / "plot.png", "plot": False,
+            "table_path": folder / "table.md", "done": 0, "expected": 0}
+    part["table_path"].write_text(_study_markdown(part, image="plot.png"))
+    return part
+
+
+def _one_line(error: Exception) -> str:
+    return f"{type(error).__name__}: " + " ".join(str(error).split())
 
 
 def _setting(spec: Spec, done: list[dict]) -> str:
@@ -122,14 +173,17 @@ def _setting(spec: Spec, done: list[dict]) -> str:
 
 def _study_markdown(part: dict, image: str) -> str:
     spec, section = part["spec"], part["section"]
-    lines = [f"## {part['number']}. {spec.title}", "", spec.description, "",
-             section.table.markdown(), ""]
+    lines = [f"## {part['number']}. {spec.title}", "", spec.description, ""]
+    if section.table.header:
+        lines += [section.table.markdown(), ""]
     for caption, table in section.tables:
         lines += [f"*{caption}*", "", table.markdown(), ""]
-    lines += [f"![{spec.title}]({image})", ""]
+    if part["plot"]:
+        lines += [f"![{spec.title}]({image})", ""]
     lines += [f"- {n}" for n in part["notes"]]
-    lines += ["", f"*Setting.* {part['setting']}", ""]
-    return "\n".join(lines)
+    if part["setting"]:
+        lines += ["", f"*Setting.* {part['setting']}"]
+    return "\n".join(lines + [""])
 
 
 def _header() -> str:
@@ -137,33 +191,10 @@ def _header() -> str:
             f"({platform.machine()}, {platform.system()}, Python {platform.python_version()}).")
 
 
-def _markdown(parts: list[dict]) -> str:
+def _markdown(parts: list[dict], problems: list[str]) -> str:
     lines = ["# chainrule studies", "", _header(), ""]
+    if problems:
+        lines += ["**Problems.**", ""] + [f"- {p}" for p in problems] + [""]
     for part in parts:
         lines.append(_study_markdown(part, image=f"{part['spec'].name}/plot.png"))
     return "\n".join(lines)
-
-
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;
-text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}img{max-width:100%}
-.setting{color:#555;font-size:.9em}section{border-top:1px solid #ddd;margin-top:2em}"""
-
-
-def _html(parts: list[dict]) -> str:
-    body = [f"<h1>chainrule studies</h1><p>{html.escape(_header())}</p><ol>"]
-    body += [f"<li><a href='#{p['spec'].name}'>{html.escape(p['spec'].title)}</a></li>"
-             for p in parts]
-    body.append("</ol>")
-    for p in parts:
-        spec, section = p["spec"], p["section"]
-        body.append(f"<section id='{spec.name}'><h2>{p['number']}. {html.escape(spec.title)}</h2>")
-        body.append(f"<p>{html.escape(spec.description)}</p>{section.table.html()}")
-        for caption, table in section.tables:
-            body.append(f"<p><em>{html.escape(caption)}</em></p>{table.html()}")
-        if p["done"]:
-            body.append(f"<img src='{spec.name}/plot.png' alt='{html.escape(spec.title)}'>")
-        body.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in p["notes"]) + "</ul>")
-        body.append(f"<p class='setting'>{html.escape(p['setting'])}</p></section>")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>chainrule studies</title>"
-            f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")

@@ -8,6 +8,13 @@ as it comes back, so an interrupted study loses only the trials in flight. A tri
 raises is stored as ``failed`` with its traceback and the study goes on; re-running retries
 only failed and missing trials.
 
+A worker process that dies (``kill -9``, the out-of-memory killer, a crash in native code)
+breaks joblib's process pool, which raises ``TerminatedWorkerError``. The trials that were
+running then are recorded as ``failed`` with that cause (each worker marks the trial it
+runs in a scratch folder, so the parent knows which they were), the pool is rebuilt and the
+trials not yet run go on. Before any worker starts, ``check_ready`` checks what would make
+every trial fail: the spec's data (``trial.check_data``), the database, the scheduler.
+
 Execution, no home-made scheduler:
 
 * local (default): ``joblib.Parallel`` with its process backend (loky), ``n_jobs`` workers;
@@ -28,6 +35,7 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -62,6 +70,23 @@ def trials(spec: Spec) -> list[Trial]:
             for labels, config in spec.cells() for seed in range(spec.seeds)]
 
 
+def fingerprint(spec: Spec) -> str:
+    """A short digest of every trial the spec describes (cells, configs, seeds): two runs
+    with one fingerprint ran the same trials, so numbers can be traced to a spec."""
+    keys = sorted(trial.key for trial in trials(spec))
+    return hashlib.sha1("\n".join(keys).encode()).hexdigest()[:12]
+
+
+def check_ready(spec: Spec, out: str | Path, scheduler=None) -> None:
+    """Raise, saying why, if the study cannot run at all: data that the spec's cells cannot
+    load, a database that cannot be opened, a scheduler that cannot be reached."""
+    from .trial import check_data
+    check_data(spec)
+    Store(out).close()
+    if isinstance(scheduler, str):
+        check_scheduler(scheduler)
+
+
 def run(spec: Spec, out: str | Path, *, jobs: int | None = None, scheduler=None,
         progress: bool = True, position: int | None = None) -> dict:
     """Run the trials not yet done; returns counts ``{"total", "skipped", "done", "failed"}``,
@@ -69,12 +94,15 @@ def run(spec: Spec, out: str | Path, *, jobs: int | None = None, scheduler=None,
     installed: then no trial runs, and the report says the study was skipped."""
     from tqdm.auto import tqdm
 
+    from .trial import check_data
+    check_data(spec)
     with Store(out) as store:
         store.save_spec(spec, position)
         todo_all = trials(spec)
         reason = components.missing_data(spec.base)
         if reason:
-            return {"total": len(todo_all), "skipped": 0, "done": 0, "failed": 0, "unavailable": reason}
+            return {"total": len(todo_all), "skipped": 0, "done": 0, "failed": 0,
+                    "unavailable": reason}
         finished = store.done_keys(spec.name)
         todo = [trial for trial in todo_all if trial.key not in finished]
         counts = {"total": len(todo_all), "skipped": len(todo_all) - len(todo), "done": 0,
@@ -84,8 +112,8 @@ def run(spec: Spec, out: str | Path, *, jobs: int | None = None, scheduler=None,
         jobs = _jobs(jobs, spec, len(todo))
         bar = tqdm(total=len(todo_all), initial=counts["skipped"], desc=spec.name, unit="trial",
                    disable=not progress, leave=True, dynamic_ncols=True)
-        with _backend(scheduler):
-            for record in _parallel(todo, jobs, scheduler):
+        with _backend(scheduler), tempfile.TemporaryDirectory(prefix="chainrule-") as running:
+            for record in _parallel(todo, jobs, scheduler, running):
                 store.put(record)
                 counts[record["status"]] += 1
                 bar.update(1)
@@ -94,8 +122,12 @@ def run(spec: Spec, out: str | Path, *, jobs: int | None = None, scheduler=None,
     return counts
 
 
-def run_one(trial: Trial) -> dict:
-    """Run one trial in this process, BLAS limited to one thread; never raises."""
+def run_one(trial: Trial, running: str | None = None) -> dict:
+    """Run one trial in this process, BLAS limited to one thread; never raises.
+
+    ``running``: a folder where the trial is marked (a file named by its key) while it runs,
+    so that the parent knows which trial a worker was running if the worker dies.
+    """
     import traceback
 
     from threadpoolctl import threadpool_limits
@@ -104,6 +136,9 @@ def run_one(trial: Trial) -> dict:
 
     record = {"key": trial.key, "study": trial.study, "cell": trial.cell, "seed": trial.seed,
               "config": trial.config, "started": time.time(), "worker": _worker_name()}
+    marker = None if running is None else Path(running) / trial.key
+    if marker is not None:
+        marker.write_text(record["worker"])
     start = time.perf_counter()
     try:
         with threadpool_limits(limits=1):
@@ -113,9 +148,22 @@ def run_one(trial: Trial) -> dict:
         record.update(status="done", metrics=result["metrics"], history=result["history"])
     except Exception:                                     # recorded, the study goes on
         record.update(status="failed", error=traceback.format_exc(limit=20))
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
     record["wall_time"] = time.perf_counter() - start
     record["finished"] = time.time()
     return record
+
+
+def lost_record(trial: Trial, cause: str) -> dict:
+    """The ``failed`` record of a trial whose worker process died while running it."""
+    return {"key": trial.key, "study": trial.study, "cell": trial.cell, "seed": trial.seed,
+            "config": trial.config, "status": "failed", "started": None,
+            "finished": time.time(), "wall_time": None, "worker": None,
+            "error": f"WorkerDied: the worker process running this trial died ({cause}): "
+                     f"killed (kill -9), out of memory, or a crash in native code. The pool was "
+                     f"rebuilt and the study went on; run the study again to retry this trial."}
 
 
 _WARM: set = set()
@@ -135,13 +183,44 @@ def _warm_up(config: dict) -> None:
     _WARM.add(key)
 
 
-def _parallel(todo: list[Trial], jobs: int, scheduler):
+# A pool that keeps dying before any trial starts (no marker written) is given up after this.
+MAX_BARREN_CRASHES = 3
+
+
+def _parallel(todo: list[Trial], jobs: int, scheduler, running: str):
+    """Records as they come back; the trials of a worker that died come back ``failed``."""
     if jobs == 1 and scheduler is None:                   # no worker processes to start
         yield from map(run_one, todo)
         return
     from joblib import Parallel, delayed
-    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", pre_dispatch="2*n_jobs")
-    yield from parallel(delayed(run_one)(trial) for trial in todo)
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+    marks = None if scheduler is not None else running     # Dask workers: other machines
+    left = {trial.key: trial for trial in todo}
+    barren = 0
+    while left:
+        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", pre_dispatch="2*n_jobs")
+        try:
+            for record in parallel(delayed(run_one)(trial, marks) for trial in list(left.values())):
+                left.pop(record["key"], None)
+                yield record
+        except TerminatedWorkerError as error:
+            codes = [line for line in str(error).splitlines() if "exit codes" in line]
+            cause = "joblib's TerminatedWorkerError" + (f"; {codes[0].strip()}" if codes else "")
+            lost = [key for key in _marked(running) if key in left]
+            barren = 0 if lost else barren + 1
+            if barren >= MAX_BARREN_CRASHES:              # give up: none of them can start
+                lost = list(left)
+            for key in lost:
+                yield lost_record(left.pop(key), cause)
+
+
+def _marked(running: str) -> list[str]:
+    """The trials marked as running, markers cleared (their workers are gone)."""
+    keys = []
+    for marker in Path(running).iterdir():
+        keys.append(marker.name)
+        marker.unlink(missing_ok=True)
+    return keys
 
 
 def _jobs(jobs: int | None, spec: Spec, n: int) -> int:
@@ -181,14 +260,42 @@ def _backend(scheduler):
 
 
 def _client(scheduler):
-    try:
-        from distributed import Client
-    except ImportError as error:
-        raise RuntimeError("Running on Dask needs dask.distributed: pip install "
-                           "'chainrule[dask]'.") from error
+    Client = _client_class()
     if isinstance(scheduler, Client):
         return scheduler, False
     return Client(scheduler, timeout="10s"), True
+
+
+def _client_class():
+    try:
+        from distributed import Client
+    except ImportError as error:
+        raise ImportError("Running on Dask needs dask.distributed: pip install "
+                          "'chainrule[dask]'.") from error
+    return Client
+
+
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Raise, saying why, unless dask.distributed is installed and ``address``
+    (``tcp://host:port``) accepts a connection: quick, where Dask's client retries for
+    seconds."""
+    import socket
+    from urllib.parse import urlparse
+    _client_class()
+    text = address if "://" in address else f"tcp://{address}"
+    try:
+        parsed = urlparse(text)
+        scheme, host, port = parsed.scheme, parsed.hostname, parsed.port
+    except ValueError:
+        scheme = host = port = None
+    if scheme not in ("tcp", "tls") or not host or not port:
+        raise ValueError(f"The --scheduler {address!r} is not a Dask scheduler address such as "
+                         f"tcp://10.0.0.5:8786.")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as error:
+        raise ConnectionError(f"Cannot reach the Dask scheduler at {address} ({error}). Is it "
+                              f"running ('dask scheduler'), and is the address right?") from None
 
 
 def check_dask(client, timeout: float = 10.0, modules=PROBE_MODULES) -> None:

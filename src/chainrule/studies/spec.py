@@ -25,6 +25,12 @@ This file reads a spec top to bottom: ``find`` and ``load`` (the file), ``parse`
 sections, the factors, the report), ``Spec.cells`` (one config per cell). The options and
 the checks on their values live in ``options``; factors and their levels in ``factors``.
 
+Everything that can be checked without the data is checked here, on every cell's whole
+config (``options.check_cell``), so that ``study show`` refuses what every trial would fail
+on; what needs the data (classes it has, rows it has) is ``trial.check_data``, which the
+runner calls before starting any worker. A study is bounded (``options.MAX_SEEDS``,
+``options.MAX_TRIALS``), and counted before its cells are enumerated.
+
 Invariant: every error names the file, the key and what is valid (the choices, where there
 is a list of them), in the one template of ``chainrule._validation``.
 """
@@ -33,16 +39,29 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import components
 from .factors import Factor, apply, check_optimizer_levels, parse_factor, parse_trial_factor
-from .options import (SECTIONS, TOP, SpecError, check_int, check_key, check_kind, check_report,
-                      check_section, expect, option_keys, quote, say)
+from .options import (CNN_ONLY, MAX_SEEDS, MAX_TRIALS, SECTIONS, TOP, SpecError, check_cell,
+                      check_int, check_key, check_kind, check_report, check_section, expect, option_keys,
+                      quote, say)
 
 PRESETS = Path(__file__).with_name("presets")
+
+
+def _mlp_without_cnn_options(config: dict) -> dict:
+    """An MLP cell's config without the ``[model]`` options that only a CNN reads, so that
+    its config, and the trial keys and fingerprints made from it, are what they were before
+    the CNN options existed: earlier results stay valid and are not run again."""
+    model = config.get("model")
+    if model and model.get("type") == "mlp":
+        for key in CNN_ONLY:
+            model.pop(key, None)
+    return config
 
 
 @dataclass
@@ -60,6 +79,11 @@ class Spec:
     quick: bool = False
     raw: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def n_cells(self) -> int:
+        """How many cells, counted without enumerating them."""
+        return math.prod(len(f.levels) for f in self.factors)
+
     def cells(self) -> list[tuple[dict, dict]]:
         """Every cell as ``(labels, config)``: labels map factor key -> level label."""
         out = []
@@ -69,7 +93,7 @@ class Spec:
             for factor, index in zip(self.factors, combo):
                 apply(config, factor.key, factor.levels[index])
                 labels[factor.key] = factor.labels[index]
-            out.append((labels, config))
+            out.append((labels, _mlp_without_cnn_options(config)))
         return out
 
     def to_json(self) -> str:
@@ -138,10 +162,10 @@ def parse(raw: dict, *, source: str = "<spec>", quick: bool = False,
     name = raw.get("name")
     expect(isinstance(name, str) and name.isidentifier(), "name", where,
            "an identifier such as 'learning_rate'", name)
-    n_seeds = check_int(raw.get("seeds", 5), "seeds", where, low=1)
-    min_seeds = check_int(raw.get("min_seeds", 1), "min_seeds", where, low=1)
+    n_seeds = check_int(raw.get("seeds", 5), "seeds", where, low=1, high=MAX_SEEDS)
+    min_seeds = check_int(raw.get("min_seeds", 1), "min_seeds", where, low=1, high=MAX_SEEDS)
     if seeds is not None:
-        n_seeds = check_int(seeds, "--seeds", where, low=1)
+        n_seeds = check_int(seeds, "--seeds", where, low=1, high=MAX_SEEDS)
     n_seeds = max(n_seeds, min_seeds)
     max_jobs = raw.get("max_jobs")
     if max_jobs is not None:
@@ -173,9 +197,33 @@ def parse(raw: dict, *, source: str = "<spec>", quick: bool = False,
                 description=" ".join(str(raw.get("description", "")).split()), base=base,
                 factors=factors, report=spec_report, max_jobs=max_jobs, source=source,
                 quick=quick, raw=raw)
+    if spec.n_cells * spec.seeds > MAX_TRIALS:
+        raise SpecError(say("factors", where, f"at most {MAX_TRIALS:,} trials (cells x seeds)",
+                            f"{spec.n_cells:,} cells x {spec.seeds} seeds"))
+    checked = set()
     for labels, config in spec.cells():          # whole configs: catches clashes between levels
+        text = json.dumps(config, sort_keys=True)
+        if text in checked:
+            continue
+        checked.add(text)
         check_section("optimizer", config["optimizer"], where, f"cell {labels}: optimizer.")
+        check_cell(config, labels if spec.factors else {}, where)
+    _check_layout(spec, where)
     return spec
+
+
+def _check_layout(spec: Spec, where: str) -> None:
+    """A layout that the study can fill: per-class scores need classes, the convergence
+    table needs a target loss in every cell."""
+    layout = spec.report["layout"]
+    if layout == "per_class" and "kind" not in spec.base and spec.task != "classification":
+        raise SpecError(say("report.layout", where, "a layout for a regression set (per_class "
+                            "needs a classification set)", layout))
+    if layout == "convergence" and any(config["training"]["target_loss"] is None
+                                       for _, config in spec.cells()):
+        raise SpecError(say("report.layout", where, "a layout other than 'convergence' unless "
+                            "every cell sets training.target_loss (the target it measures)",
+                            layout))
 
 
 # ----------------------------------------------------------------------------- helpers

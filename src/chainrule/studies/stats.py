@@ -19,6 +19,12 @@ Degenerate cases are decided, not left to NaN: with ``n < 2`` there is no test
 (``p = nan``); when every difference is the same number, ``p = 1`` if it is 0, else 0.
 NaN or infinite values (a diverged run) are dropped before summarising; ``n`` counts the
 finite values kept.
+
+Bounded metrics (accuracy in [0, 1], a loss >= 0): ``summarize(values, bounds=(low, high))``
+clips the t-interval to the metric's range, sets ``clipped`` and marks the interval with
+``CLIPPED_MARK``; the report says what the mark means (``CLIPPED_NOTE``). With few seeds and
+a large spread the t-interval of an accuracy can reach past 1 or below 0, which no mean of
+accuracies can.
 """
 from __future__ import annotations
 
@@ -30,6 +36,9 @@ from scipy import stats as _sp
 
 CONFIDENCE = 0.95
 ALPHA = 0.05
+CLIPPED_MARK = "†"
+CLIPPED_NOTE = (f"{CLIPPED_MARK} The 95% t-interval reached past the metric's range (an accuracy "
+                "above 1, a loss below 0) and is clipped to it.")
 
 
 @dataclass(frozen=True)
@@ -37,8 +46,9 @@ class Summary:
     n: int
     mean: float
     std: float
-    low: float        # 95% CI
+    low: float        # 95% CI (clipped to the metric's range when ``clipped``)
     high: float
+    clipped: bool = False
 
     def show(self, digits: int = 3) -> str:
         """``mean ± std`` for a table cell."""
@@ -51,7 +61,8 @@ class Summary:
     def show_ci(self, digits: int = 3) -> str:
         if self.n < 2:
             return "n/a"
-        return f"[{_fmt(self.low, digits)}, {_fmt(self.high, digits)}]"
+        mark = CLIPPED_MARK if self.clipped else ""
+        return f"[{_fmt(self.low, digits)}, {_fmt(self.high, digits)}]{mark}"
 
 
 def finite(values) -> np.ndarray:
@@ -59,8 +70,10 @@ def finite(values) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
-def summarize(values, confidence: float = CONFIDENCE) -> Summary:
-    """Mean, sample std (ddof=1) and the t-based confidence interval of the mean."""
+def summarize(values, confidence: float = CONFIDENCE,
+              bounds: tuple[float | None, float | None] | None = None) -> Summary:
+    """Mean, sample std (ddof=1) and the t-based confidence interval of the mean, clipped to
+    ``bounds = (low, high)`` (either may be ``None``) where it reaches past them."""
     x = finite(values)
     n = x.size
     if n == 0:
@@ -70,7 +83,14 @@ def summarize(values, confidence: float = CONFIDENCE) -> Summary:
         return Summary(1, mean, math.nan, math.nan, math.nan)
     std = float(x.std(ddof=1))
     half = float(_sp.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
-    return Summary(n, mean, std, mean - half, mean + half)
+    low, high = mean - half, mean + half
+    floor, ceiling = bounds or (None, None)
+    clipped = (floor is not None and low < floor) or (ceiling is not None and high > ceiling)
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
+    return Summary(n, mean, std, low, high, bool(clipped))
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,15 @@ epoch's training loss as ``fit`` logged it. Convergence metrics (``reached``,
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 
 import numpy as np
 
+from .._validation import message
 from . import components
+from .options import MAX_PARAMETERS, SpecError, say
 
 
 def run_trial(config: dict, seed: int) -> dict:
@@ -54,6 +57,66 @@ def run_trial(config: dict, seed: int) -> dict:
 
 
 # ----------------------------------------------------------------------------- data
+
+def check_data(spec) -> None:
+    """Raise a ``SpecError`` naming the file and the key if some cell's data cannot be
+    prepared: classes the data set lacks, more training rows than its split leaves,
+    options its loader refuses, a network too large for memory. Each distinct ``[dataset]``
+    of the spec is loaded, split and preprocessed once, here, before any worker starts. A
+    data set whose files are not installed is not an error: the runner skips the study and
+    its report says how to get them (``components.missing_data``)."""
+    if "kind" in spec.base and not components.trial_kind(spec.base["kind"]).uses_dataset:
+        return
+    if components.missing_data(spec.base):
+        return
+    where = f"study spec '{spec.source}'"
+    shapes: dict[str, tuple[int, int]] = {}
+    for labels, config in spec.cells():
+        settings = config["dataset"]
+        cell = f"cell {labels}: " if spec.factors else ""
+        text = json.dumps(settings, sort_keys=True)
+        if text not in shapes:
+            shapes[text] = _data_shape(settings, cell, where)
+        if "kind" not in config and config["model"].get("type") == "cnn":
+            shape, n_in = config["model"]["input_shape"], shapes[text][0]
+            if not shape or int(np.prod(shape)) != n_in:
+                raise SpecError(say(f"{cell}model.input_shape", where, f"the shape of one sample, "
+                                    f"(channels, length) or (channels, height, width), whose "
+                                    f"{n_in} values are the data set's features", shape))
+        elif "kind" not in config:
+            n_in, n_out = shapes[text]
+            sizes = [n_in, *config["model"]["hidden"], n_out]
+            weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+            if weights > MAX_PARAMETERS:
+                raise SpecError(say(f"{cell}model.hidden", where, f"layers small enough for at "
+                                    f"most {MAX_PARAMETERS:,} weights", f"{sizes}: {weights:,} "
+                                    "weights"))
+
+
+def _data_shape(settings: dict, cell: str, where: str) -> tuple[int, int]:
+    """``(inputs, outputs)`` of the network for these ``[dataset]`` settings, or a SpecError."""
+    task = components.dataset_task(settings["name"])
+    try:
+        dataset = components.load_dataset(settings["name"], settings["options"])
+    except (TypeError, ValueError, OSError) as error:
+        raise SpecError(message(f"{cell}dataset", where, "a data set that loads",
+                                settings["name"], " ".join(str(error).split()))) from None
+    if settings["classes"] is not None:
+        present = sorted(int(c) for c in np.unique(dataset.y))
+        if not set(settings["classes"]) <= set(present):
+            raise SpecError(say(f"{cell}dataset.classes", where, f"class labels of "
+                                f"{settings['name']!r}, among {present}", settings["classes"]))
+    if settings["imbalance"] is not None:
+        kept = len(settings["classes"] or np.unique(dataset.y))
+        if len(settings["imbalance"]) != kept:
+            raise SpecError(say(f"{cell}dataset.imbalance", where, f"{kept} fractions, one per "
+                                "class", settings["imbalance"]))
+    try:
+        split, n_out, _ = load_split(settings, 0, task)
+    except (TypeError, ValueError) as error:
+        raise SpecError(f"{where}: {cell}{' '.join(str(error).split())}") from None
+    return int(np.prod(split.X_train.shape[1:])), n_out
+
 
 def load_split(settings: dict, seed: int, task: str):
     """The train/val/test split of the data set that the ``[dataset]`` settings describe,

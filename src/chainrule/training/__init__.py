@@ -8,7 +8,8 @@
 ``state.py``           ``Trainer``: one run's state, shared with the callbacks
 ``history.py``         ``History``: per-epoch logs, stop reason, table, CSV/JSON
 ``callbacks/``         one callback per file: early stopping, checkpoints, LR schedules,
-                       TerminateOnNaN, CSV logging, gradient diagnostics, progress bar;
+                       TerminateOnNaN, CSV logging, gradient diagnostics, progress bar,
+                       TensorBoard;
                        the stopping rules (target loss, gradient tolerance, time limit)
 ``checkpoint.py``      atomic safetensors checkpoints (never pickle), resume state
 ``restarts.py``        k independently initialised runs; the best and the spread
@@ -17,7 +18,7 @@
 from . import inputs
 from .callbacks import (Callback, CSVLogger, EarlyStopping, GradientMonitor, GradTol,
                         LearningRateScheduler, MaxTime, ModelCheckpoint, ProgressBar,
-                        StoppingRule, TargetLoss, TerminateOnNaN)
+                        StoppingRule, TargetLoss, TensorBoard, TerminateOnNaN)
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .history import History
 from .loop import evaluate, fit, predict
@@ -28,5 +29,5 @@ from .state import Trainer
 __all__ = ["fit", "evaluate", "predict", "History", "restarts", "RestartsResult", "Trainer",
            "FitSettings", "inputs", "Callback", "CSVLogger", "EarlyStopping", "GradientMonitor",
            "GradTol", "LearningRateScheduler", "MaxTime", "ModelCheckpoint", "ProgressBar",
-           "StoppingRule", "TargetLoss", "TerminateOnNaN", "save_checkpoint", "load_checkpoint",
-           "latest_checkpoint"]
+           "StoppingRule", "TargetLoss", "TensorBoard", "TerminateOnNaN", "save_checkpoint",
+           "load_checkpoint", "latest_checkpoint"]

@@ -19,7 +19,16 @@ the target name, the directory ``fsync``ed. ``os.replace`` is atomic on POSIX an
 Windows, so a reader (or a process restarted after a crash) sees either the previous
 complete checkpoint or the new complete one, never a torn file. A process killed
 mid-write leaves at most a stray ``.tmp`` file starting with a dot, which
-``latest_checkpoint`` ignores.
+``latest_checkpoint`` ignores and ``ModelCheckpoint`` removes when the next run starts.
+
+Resuming
+--------
+``resume_state(path)`` is what ``fit(resume_from=path)`` reads: a file (it must exist), or
+a directory's newest checkpoint that reads (a damaged newer one is skipped with a warning,
+say a file truncated by a full disk); ``None`` with a warning for a directory that does not
+exist or holds none, so that one call both starts and resumes a run. The state names the
+optimizer's class, and ``restore_training_state`` refuses another class (its hyperparameters
+and buffers would be mixed into the new optimizer).
 
 Usage::
 
@@ -39,9 +48,9 @@ from safetensors.numpy import save as _serialize
 
 from .._validation import invalid
 from ..autodiff.tensor import Tensor
+from ..serialization import CHECKPOINT_FORMAT as FORMAT
 from ..serialization import atomic_write
 
-FORMAT = "chainrule-checkpoint/1"
 SUFFIX = ".safetensors"
 
 
@@ -57,15 +66,44 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> str:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_checkpoint` (a file, or a directory: its latest)."""
+    """Read a checkpoint written by :func:`save_checkpoint` (a file, or a directory: its
+    newest checkpoint that reads, past damaged newer ones, each skipped with a warning)."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        found = latest_checkpoint(path)
-        if found is None:
+        found = checkpoints(path)
+        if not found:
             raise invalid("path", "load_checkpoint", f"a checkpoint file or a directory holding "
                           f"'*{SUFFIX}' checkpoints", path, "The directory has none.",
                           exc=FileNotFoundError)
-        path = found
+        for newer, candidate in zip([None] + found, found):
+            try:
+                state = _load_file(candidate)
+            except ValueError as error:
+                if candidate == found[-1]:
+                    raise
+                import warnings
+                warnings.warn(f"Checkpoint {candidate} is damaged ({error}); falling back to "
+                              f"{found[found.index(candidate) + 1]}.", UserWarning, stacklevel=2)
+                continue
+            return state
+    return _load_file(path)
+
+
+def resume_state(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The state ``fit(resume_from=path)`` continues from, or ``None`` (with a warning) for
+    a directory that is missing or holds no checkpoint: the run then starts from scratch."""
+    path = os.fspath(path)
+    missing = not os.path.exists(path) and not path.endswith(SUFFIX)
+    if missing or (os.path.isdir(path) and not checkpoints(path)):
+        import warnings
+        warnings.warn(f"resume_from={path!r}: no checkpoint there"
+                      f"{' (the folder does not exist)' if missing else ''}; training starts "
+                      f"from scratch.", UserWarning, stacklevel=3)
+        return None
+    return load_checkpoint(path)
+
+
+def _load_file(path: str) -> dict[str, Any]:
     if not os.path.isfile(path):
         raise invalid("path", "load_checkpoint", "an existing checkpoint file", path,
                       exc=FileNotFoundError)
@@ -84,15 +122,19 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 def latest_checkpoint(directory: str | os.PathLike) -> str | None:
     """The checkpoint in ``directory`` with the highest epoch number (temporary files ignored)."""
-    best, best_epoch = None, -1
+    found = checkpoints(directory)
+    return found[0] if found else None
+
+
+def checkpoints(directory: str | os.PathLike) -> list[str]:
+    """The checkpoints in ``directory``, newest (highest epoch number) first."""
+    found = []
     for name in os.listdir(directory):
         if name.startswith(".") or not name.endswith(SUFFIX):
             continue
         match = re.search(r"(\d+)" + re.escape(SUFFIX) + "$", name)
-        epoch = int(match.group(1)) if match else 0
-        if epoch > best_epoch:
-            best, best_epoch = os.path.join(directory, name), epoch
-    return best
+        found.append((int(match.group(1)) if match else 0, name))
+    return [os.path.join(directory, name) for _, name in sorted(found, reverse=True)]
 
 
 # -- nested state <-> (JSON, arrays) ----------------------------------------------------
@@ -159,6 +201,7 @@ def training_state(trainer) -> dict[str, Any]:
         "evaluations": trainer.evaluations,
         "elapsed": trainer.elapsed,
         "model": _plain_state(trainer.model.state_dict()),
+        "optimizer_class": type(optimizer).__name__,
         "optimizer": optimizer.state_dict() if hasattr(optimizer, "state_dict") else {},
         "callbacks": trainer.callbacks.state_dict(),
         "rng": {"shuffle": trainer.rng.bit_generator.state,
@@ -173,6 +216,7 @@ def restore_training_state(trainer, state: dict[str, Any]) -> None:
     """Load ``state`` (from :func:`training_state`) into a freshly set-up ``trainer``."""
     from .. import random as cr_random
     from .history import History
+    _check_optimizer(trainer.optimizer, state)
     trainer.model.load_state_dict(state["model"])
     if hasattr(trainer.optimizer, "load_state_dict"):
         trainer.optimizer.load_state_dict(state["optimizer"])
@@ -189,6 +233,29 @@ def restore_training_state(trainer, state: dict[str, Any]) -> None:
     trainer.epoch = int(state["epoch"])
     trainer.evaluations = int(state["evaluations"])
     trainer.elapsed_before = float(state["elapsed"])
+
+
+def _check_optimizer(optimizer, state: dict) -> None:
+    """Refuse to pour one optimizer's state into another class (SGD would get Adam's lr,
+    betas and moments); checkpoints before the class was recorded are judged by the
+    hyperparameters their groups hold."""
+    saved = state.get("optimizer_class")
+    groups = (state.get("optimizer") or {}).get("param_groups") or []
+    ours = type(optimizer).__name__
+    keys = {k for g in getattr(optimizer, "param_groups", []) for k in g if k != "params"}
+    theirs = {k for g in groups for k in g if k != "params"}
+    if (saved is not None and saved != ours) or (saved is None and groups and keys != theirs):
+        raise invalid("optimizer", "fit(resume_from=...)", f"a {saved or 'matching'} optimizer, "
+                      f"the class that wrote the checkpoint", _Text(ours),
+                      f"Resume with {saved or 'the same optimizer class'}(model.parameters(), "
+                      f"...), or start a new run without resume_from to switch optimizers.")
+
+
+class _Text(str):
+    """A string shown without quotes in a validation message."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def module_generators(model):

@@ -13,7 +13,10 @@ Contract
   ``"callback"`` (a callback called ``trainer.stop()`` with no reason of its own).
 
 Invariant: ``History.from_json(path)`` after ``history.to_json(path)`` compares equal to
-``history`` (floats are written with ``repr``, which round-trips exactly).
+``history`` (floats are written with ``repr``, which round-trips exactly). The file is
+strict JSON: a NaN or an infinity is written as ``null`` and listed under ``non_finite``
+(``[{"path": ["epochs", 2, "loss"], "value": "nan"}, ...]``), from which ``from_json``
+puts it back.
 
 Usage::
 
@@ -21,6 +24,7 @@ Usage::
     print(history)                        # epoch | training loss | validation loss
     history.history["loss"][-1], history.stop_reason
     history.to_csv("run.csv")
+    history.plot(["loss", "accuracy"])     # training and validation curves (matplotlib)
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ import json
 import math
 import os
 from typing import Any, Iterable
+
+from .._validation import invalid
 
 
 class History:
@@ -87,6 +93,42 @@ class History:
         pick = min if mode == "min" else max
         return pick(rows, key=lambda e: e[monitor])
 
+    # -- curves ---------------------------------------------------------------------------
+
+    def plot(self, metrics=None, ax=None):
+        """Training (solid) and validation (dashed) curves against the epoch; returns ``ax``.
+
+        ``metrics``: a logged name or a list of them, ``"loss"`` by default; each is drawn
+        for the training rows and, when logged, for ``val_<name>`` in the same colour. A
+        ``val_`` name draws that curve alone. ``ax``: the matplotlib axes to draw on (a
+        new figure if ``None``). An epoch that did not log a value leaves a gap.
+        """
+        names = ["loss"] if metrics is None else [metrics] if isinstance(metrics, str) \
+            else list(metrics)
+        plottable = [k for k in self.keys if k != "epoch"
+                     and any(_finite(e.get(k)) for e in self)]
+        if not names or not all(isinstance(name, str) for name in names):
+            raise invalid("metrics", "History.plot", "a logged key or a list of them", metrics)
+        for name in names:
+            if name not in plottable and f"val_{name}" not in plottable:
+                raise invalid("metrics", "History.plot", "logged numeric keys among "
+                              + ", ".join(map(repr, plottable)), name)
+        if ax is None:
+            import matplotlib.pyplot as plt
+            ax = plt.subplots(figsize=(6, 4))[1]
+        epochs = [e.get("epoch", i + 1) for i, e in enumerate(self.epochs)]
+        for color, name in enumerate(names):
+            curves = [(name, "--", name)] if name.startswith("val_") else \
+                [(name, "-", f"training {name}"), (f"val_{name}", "--", f"validation {name}")]
+            for key, style, label in curves:
+                if key in plottable:
+                    values = [v if _finite(v) else math.nan for v in self[key]]
+                    ax.plot(epochs, values, style, color=f"C{color}", label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(names[0] if len(names) == 1 else "value")
+        ax.legend()
+        return ax
+
     def __eq__(self, other) -> bool:
         if not isinstance(other, History):
             return NotImplemented
@@ -126,12 +168,19 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "History":
+        """The inverse of ``to_dict``; entries listed under ``non_finite`` are put back."""
+        data = _restore_non_finite(data)
         return cls(data.get("epochs", ()), data.get("stop_reason"), data.get("params"),
                    data.get("info"))
 
     def to_json(self, path: str | os.PathLike) -> None:
+        """Strict JSON: NaN and infinities become ``null``, listed under ``non_finite``."""
+        flags: list[dict] = []
+        data = _jsonable(self.to_dict(), [], flags)
+        if flags:
+            data["non_finite"] = flags
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(_jsonable(self.to_dict()), f, indent=1)
+            json.dump(data, f, indent=1, allow_nan=False)
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> "History":
@@ -164,15 +213,38 @@ def _csv_value(value):
     return repr(value) if isinstance(value, float) else value
 
 
-def _jsonable(value):
-    """NumPy scalars and arrays (a callback may log one) become plain Python values."""
+def _jsonable(value, path: list | None = None, flags: list | None = None):
+    """NumPy scalars and arrays (a callback may log one) become plain Python values.
+
+    With ``flags``, a NaN or an infinity becomes ``None`` and ``{"path": [...], "value":
+    "nan" | "inf" | "-inf"}`` is appended to ``flags``.
+    """
+    path = [] if path is None else path
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, path + [str(k)], flags) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, path + [i], flags) for i, v in enumerate(value)]
     if hasattr(value, "tolist"):                        # np.ndarray, np.generic
-        return value.tolist()
+        return _jsonable(value.tolist(), path, flags)
+    if flags is not None and isinstance(value, float) and not math.isfinite(value):
+        flags.append({"path": path, "value": str(value)})
+        return None
     return value
+
+
+def _restore_non_finite(data: dict) -> dict:
+    """``data`` with every entry of its ``non_finite`` list put back as a float."""
+    flags = data.get("non_finite")
+    if not flags:
+        return data
+    data = json.loads(json.dumps({k: v for k, v in data.items() if k != "non_finite"}))
+    for flag in flags:
+        *parents, last = flag["path"]
+        target = data
+        for step in parents:
+            target = target[step]
+        target[last] = float(flag["value"])
+    return data
 
 
 def _same(a, b) -> bool:

@@ -116,7 +116,7 @@ def check_X(X, param: str, owner: str, dtype) -> np.ndarray:
                       X, fix)
     if len(X) == 0:
         raise invalid(param, owner, "a non-empty array (at least one sample)", X)
-    X = X.astype(dtype, copy=False)
+    X = cast(X, dtype, param, owner)
     if not np.isfinite(X).all():
         bad = np.argwhere(~np.isfinite(X.reshape(len(X), -1)))
         rows = np.unique(bad[:, 0])
@@ -124,6 +124,24 @@ def check_X(X, param: str, owner: str, dtype) -> np.ndarray:
                       f"{len(bad)} non-finite entries in {len(rows)} rows (first: row "
                       f"{rows[0]}). Impute or drop them before training.")
     return X
+
+
+def cast(array: np.ndarray, dtype, param: str, owner: str) -> np.ndarray:
+    """``array`` in ``dtype``; finite values too large for it are named as such (a float64
+    1e40 is not "a non-finite entry" of the user's data, it overflows float32)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = array.astype(dtype, copy=False)
+    if out is not array and out.dtype.kind == "f" and array.dtype.kind in "fiu" \
+            and not np.isfinite(out).all():
+        finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
+        largest = float(np.max(np.abs(finite))) if finite.size else 0.0
+        limit = float(np.finfo(out.dtype).max)
+        if largest > limit:
+            raise invalid(param, owner, f"values that fit the model's {out.dtype} (|x| <= "
+                          f"{limit:.3g})", array, f"The largest is {largest:.3g}: too large for "
+                          f"{out.dtype}. Rescale the data (standardize it), or use a float64 "
+                          f"model: model.to(np.float64).")
+    return out
 
 
 def check_y(y, n: int, param: str, owner: str) -> np.ndarray:
@@ -140,6 +158,27 @@ def check_y(y, n: int, param: str, owner: str) -> np.ndarray:
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise invalid(param, owner, "finite targets (no NaN or inf)", y)
     return y
+
+
+def check_outputs(model, outputs: np.ndarray, owner: str) -> None:
+    """Refuse to score non-finite outputs; name the parameters that are not finite."""
+    if np.isfinite(outputs).all():
+        return
+    rows = int((~np.isfinite(outputs.reshape(len(outputs), -1))).any(axis=1).sum())
+    bad = [name for name, p in model.named_parameters() if not np.isfinite(p.data).all()]
+    cause = (f"The parameters {', '.join(map(repr, bad[:5]))}{' ...' if len(bad) > 5 else ''} "
+             f"hold NaN or inf: training diverged (fit stops at the first non-finite loss, "
+             f"stop_reason 'nan'); lower the learning rate or scale the inputs." if bad else
+             "Its parameters are finite, so a layer overflowed on these inputs: scale them.")
+    raise invalid("model", owner, "a model whose outputs are finite", _Text(
+        f"outputs not finite for {rows} of {len(outputs)} rows"), cause)
+
+
+class _Text(str):
+    """A string shown without quotes in a validation message."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def output_size(model, X: np.ndarray) -> int:
@@ -307,20 +346,33 @@ def to_labels(outputs: np.ndarray, threshold: float) -> np.ndarray:
 # -- the optimizer ---------------------------------------------------------------------------
 
 
+def check_optimizer_params(optimizer, model, owner: str = "fit") -> None:
+    """Refuse an optimizer that holds none of the model's parameters: it would train nothing."""
+    own = {id(p) for p in model.parameters()}
+    held = [p for group in optimizer.param_groups for p in group["params"]]
+    if held and not any(id(p) in own for p in held):
+        raise invalid("optimizer", owner, "an optimizer over the parameters of the model being "
+                      "trained", _Text(f"{type(optimizer).__name__} over {len(held)} parameters "
+                                       f"of another model"),
+                      "Build it after the model: optimizer = Adam(model.parameters(), ...).")
+
+
 def step_kind(optimizer, owner: str = "fit") -> str:
     """How to drive ``optimizer.step``, from what its class declares.
 
     ``"plain"``: one ``step()`` per batch after our own backward; ``"closure"``:
-    ``step(closure)`` (``requires_closure = True``: CG, SCG, L-BFGS); ``"residuals"``: a
-    closure that returns the residual tensor (``closure_returns = "residuals"``:
-    Levenberg–Marquardt).
+    ``step(closure)`` (``requires_closure = True``: CG, SCG, L-BFGS); otherwise what the
+    closure must return, ``closure_returns``: ``"residuals"`` (the residual tensor:
+    Levenberg–Marquardt) or ``"output_and_loss"`` (the output and the loss with their
+    graph: Hessian-free, Newton-CG).
     """
     if not (callable(getattr(optimizer, "step", None)) and hasattr(optimizer, "param_groups")):
         raise invalid("optimizer", owner, "an optimizer from chainrule.optim (an instance)",
                       optimizer, "e.g. chainrule.optim.Adam(model.parameters(), lr=1e-3).",
                       exc=TypeError)
-    if getattr(optimizer, "closure_returns", "loss") == "residuals":
-        return "residuals"
+    returns = getattr(optimizer, "closure_returns", "loss")
+    if returns in ("residuals", "output_and_loss"):
+        return returns
     return "closure" if getattr(optimizer, "requires_closure", False) else "plain"
 
 

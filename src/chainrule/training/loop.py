@@ -25,14 +25,18 @@ with ``requires_closure`` (CG, SCG, L-BFGS) get ``step(closure)`` once per batch
 ``batch_size=None``, once per epoch over the whole set); the logs use the closure's first
 call. Levenberg–Marquardt (``closure_returns = "residuals"``) gets a closure returning
 residuals ``output - target`` (``target`` one-hot for classes): it minimises their sum of
-squares whatever ``loss`` is, and ``loss`` is what the History reports. Everything else
-gets ``step()`` once per batch.
+squares whatever ``loss`` is, and ``loss`` is what the History reports. Hessian-free and
+Newton-CG (``closure_returns = "output_and_loss"``) get a closure returning the output and
+the loss with their graph. For these two kinds one ordinary evaluation per batch, before
+the step, gives the logs. Everything else gets ``step()`` once per batch.
 
 Structure: ``fit`` gathers its settings in a :class:`~.settings.FitSettings` (checked
 there); ``_setup`` checks and converts the data, loss, metrics and optimizer
 (:mod:`.inputs`) and turns the settings' shortcuts into callbacks (early stopping,
 checkpoints, progress, the stopping rules ``target_loss``, ``grad_tol``, ``max_time``);
-``_run`` is the epoch loop, and each batch is one of three step functions.
+``_run`` is the epoch loop, and each batch is one of three step functions. With
+``augment``, each training batch is transformed first, by a generator that depends only on
+``seed``, the epoch and the batch's index (:mod:`chainrule.data.augmentation`).
 
 Invariant: the same seed, data, model and optimizer give bitwise the same weights, and a
 run resumed from its checkpoint after epoch k ends bitwise where the uninterrupted run
@@ -56,10 +60,11 @@ import numpy as np
 from .._validation import check_number, invalid
 from ..autodiff.graph import no_grad
 from ..autodiff.tensor import Tensor
+from ..data import augmentation
 from ..data.batching import batches
 from . import inputs
 from .callbacks import CallbackList
-from .checkpoint import load_checkpoint, restore_training_state
+from .checkpoint import restore_training_state, resume_state
 from .history import History
 from .settings import FitSettings
 from .state import Trainer
@@ -69,8 +74,9 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
         batch_size: int | None = None, shuffle: bool = True, metrics=(), callbacks=(),
         seed: int = 0, verbose: int = 1, target_loss: float | None = None,
         max_time: float | None = None, grad_tol: float | None = None, early_stopping=None,
-        checkpoint_dir=None, checkpoint_every: int = 1, resume_from=None,
-        class_weight=None) -> History:
+        checkpoint_dir=None, checkpoint_every: int = 1, checkpoint_keep_last: int | None = 2,
+        resume_from=None, class_weight=None, terminate_on_nan: bool = True,
+        augment=None) -> History:
     """Train ``model`` on ``train``; returns the :class:`History` (see the module docstring).
 
     Args:
@@ -94,11 +100,24 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
             (a :class:`~chainrule.training.callbacks.GradTol`).
         early_stopping: a patience (int; monitors ``val_loss``, else ``loss``, and
             restores the best weights) or an :class:`EarlyStopping`.
-        checkpoint_dir, checkpoint_every: save the whole training state every N epochs.
-        resume_from: a checkpoint file (or a directory: its latest) to continue from;
-            ``epochs`` counts from the start of the original run.
+        checkpoint_dir, checkpoint_every: save the whole training state every N epochs;
+            ``checkpoint_keep_last``: how many of the newest to keep (``None``: all).
+            Stale temporary files of killed writers are removed at the start.
+        resume_from: a checkpoint file (or a directory: its latest readable one; a damaged
+            latest one is skipped with a warning, and a missing or empty directory starts
+            from scratch with a warning) to continue from; ``epochs`` counts from the start
+            of the original run. The optimizer must be of the class that wrote it.
         class_weight: ``"balanced"``, ``{class: weight}`` or one weight per class, for
             cross-entropy and NLL losses.
+        terminate_on_nan: stop at the first non-finite loss (or weights, checked each epoch)
+            with a warning naming the epoch, the batch and the layer, and
+            ``stop_reason="nan"`` (a light :class:`TerminateOnNaN`; pass ``TerminateOnNaN()``
+            in ``callbacks`` to also restore the last good weights). ``False`` trains on.
+        augment: a transform of every training batch (never of ``val``), drawn from a
+            generator seeded by ``seed``, the epoch and the batch's index: a
+            :mod:`chainrule.data.augmentation` transform, a name in
+            ``data.AUGMENTATIONS``, a list of them, or a callable ``(X, y, rng) -> (X,
+            y)``. With ``Mixup`` the loss is ``lam L(y_a) + (1 - lam) L(y_b)``.
 
     To keep the best of several initialisations, see :func:`chainrule.training.restarts`.
     """
@@ -106,10 +125,14 @@ def fit(model, loss, optimizer, train, val=None, validation_split=None, epochs: 
                            verbose=verbose, validation_split=validation_split,
                            class_weight=class_weight, early_stopping=early_stopping,
                            target_loss=target_loss, max_time=max_time, grad_tol=grad_tol,
-                           checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every)
+                           checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+                           checkpoint_keep_last=checkpoint_keep_last,
+                           terminate_on_nan=terminate_on_nan, augment=augment)
     trainer = _setup(model, loss, optimizer, train, val, metrics, callbacks, settings)
     if resume_from is not None:
-        restore_training_state(trainer, load_checkpoint(resume_from))
+        state = resume_state(resume_from)
+        if state is not None:
+            restore_training_state(trainer, state)
     return _run(trainer)
 
 
@@ -120,6 +143,7 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
            settings: FitSettings) -> Trainer:
     kind = inputs.step_kind(optimizer)
     data = inputs.prepare(model, loss, train)
+    inputs.check_optimizer_params(optimizer, model)
     X, y, loss_fn = data.X, data.y, data.loss
     if val is not None and settings.validation_split is not None:
         raise invalid("validation_split", "fit", "None when val is given",
@@ -133,7 +157,9 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
         loss_fn = inputs.with_class_weight(loss_fn, data.loss_name, settings.class_weight, y,
                                            data.n_outputs)
     resolved_metrics = inputs.resolve_metrics(metrics)
-    callback_list = CallbackList(list(callbacks) + settings.callbacks(has_val=val is not None))
+    augment = augmentation.check_augmentation(settings.augment, X, y)
+    callback_list = CallbackList(list(callbacks) + settings.callbacks(has_val=val is not None,
+                                                                      given=callbacks))
 
     batch_size = settings.batch_size
     full = batch_size is None or batch_size >= len(X)
@@ -144,31 +170,35 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
               "metrics": list(resolved_metrics), "n_train": len(X),
               "n_val": None if val is None else len(val[0]),
               "classification": data.classification, "target_loss": settings.target_loss,
-              "max_time": settings.max_time, "grad_tol": settings.grad_tol}
+              "max_time": settings.max_time, "grad_tol": settings.grad_tol,
+              "augment": None if augment is None else repr(augment)}
     return Trainer(model=model, loss_fn=loss_fn, optimizer=optimizer,
                    history=History(params=params), callbacks=callback_list,
                    rng=np.random.default_rng(settings.seed), train=(X, y), val=val,
                    params=params, metrics=resolved_metrics, step_kind=kind,
                    classification=data.classification,
                    takes_loss=inputs.takes_loss(optimizer),
-                   threshold=inputs.label_threshold(loss_fn))
+                   threshold=inputs.label_threshold(loss_fn), augment=augment)
 
 
 def _split(X, y, fraction, classification, seed):
-    """Hold out ``fraction`` of the rows, stratified by class where every class can spare one."""
+    """Hold out ``fraction`` of the rows, stratified by class where every class can spare one
+    and both sides can hold every class (else a plain shuffled split)."""
     from sklearn.model_selection import train_test_split
+    n_val = int(np.ceil(fraction * len(X)))          # scikit-learn's rounding
+    if n_val < 1 or len(X) - n_val < 1:
+        raise invalid("validation_split", "fit", f"a fraction that leaves rows on both sides "
+                      f"of the split ({len(X)} rows here)", fraction)
     stratify = None
     labels = y.reshape(len(y), -1)
     if classification and labels.shape[1] == 1 and np.all(labels == np.round(labels)):
         labels = labels[:, 0].astype(np.int64)
         counts = np.bincount(labels - labels.min())
-        if counts[counts > 0].min() >= 2:            # every class can spare a row
+        classes = int((counts > 0).sum())
+        if counts[counts > 0].min() >= 2 and min(n_val, len(X) - n_val) >= classes:
             stratify = labels
-    X, Xv, y, yv = train_test_split(X, y, test_size=fraction, random_state=seed,
+    X, Xv, y, yv = train_test_split(X, y, test_size=n_val, random_state=seed,
                                     stratify=stratify)
-    if len(X) == 0 or len(Xv) == 0:
-        raise invalid("validation_split", "fit", "a fraction that leaves rows on both sides",
-                      fraction)
     return X, y, Xv, yv
 
 
@@ -259,6 +289,9 @@ def _train_epoch(trainer: Trainer) -> dict | None:
     totals = _EpochTotals(list(trainer.model.parameters()), keep_outputs=bool(trainer.metrics))
     step, lr = _STEPS[trainer.step_kind], None
     for index, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle=shuffle, rng=trainer.rng)):
+        if trainer.augment is not None:     # its generator: a function of (seed, epoch, batch)
+            xb, yb = trainer.augment(xb, yb, augmentation.batch_generator(
+                trainer.params["seed"], trainer.epoch, index))
         trainer.batch, trainer.batch_data = index, (xb, yb)
         trainer.callbacks.on_batch_begin(index, {"size": len(xb)})
         if index == 0:                            # the rate of the epoch's first update
@@ -271,7 +304,7 @@ def _train_epoch(trainer: Trainer) -> dict | None:
             "lr": None if lr is None else float(lr)}
 
 
-# -- one update, three ways ----------------------------------------------------------------
+# -- one update, four ways -----------------------------------------------------------------
 
 
 def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTotals | None):
@@ -279,11 +312,11 @@ def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTo
     trainer.evaluations += 1
     trainer.model.zero_grad()
     output = trainer.model(x)
-    loss = trainer.loss_fn(output, yb)
+    loss = augmentation.mixed_loss(trainer.loss_fn, output, yb)     # Mixup's targets, or yb
     loss.backward()
     value = float(loss.item())
     if totals is not None:
-        totals.add(len(yb), value, output.data, yb)
+        totals.add(len(yb), value, output.data, augmentation.target_labels(yb))
     return loss, value, output
 
 
@@ -324,6 +357,10 @@ def _residual_step(trainer: Trainer, xb, yb, totals) -> float:
 
 
 def _residual_target(yb, shape, dtype, classification) -> Tensor:
+    if isinstance(yb, augmentation.MixedTargets):
+        # ||o - (lam a + (1 - lam) b)||^2 = lam ||o - a||^2 + (1 - lam) ||o - b||^2 - const
+        a, b = (_residual_target(t, shape, dtype, classification).data for t in (yb.y_a, yb.y_b))
+        return Tensor((a * yb.lam + b * (1.0 - yb.lam)).astype(dtype), dtype=dtype)
     if classification and len(shape) == 2 and shape[1] > 1:
         target = np.zeros(shape, dtype=dtype)
         target[np.arange(len(yb)), yb] = 1
@@ -332,7 +369,22 @@ def _residual_target(yb, shape, dtype, classification) -> Tensor:
     return Tensor(target, dtype=target.dtype)
 
 
-_STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual_step}
+def _output_and_loss_step(trainer: Trainer, xb, yb, totals) -> float:
+    """Hessian-free, Newton-CG: one evaluation of ``loss`` for the logs, then graph closures."""
+    x = Tensor(xb, dtype=xb.dtype)
+    _, value, _ = _evaluate_loss(trainer, x, yb, totals)
+
+    def closure():
+        trainer.evaluations += 1
+        output = trainer.model(x)
+        return output, augmentation.mixed_loss(trainer.loss_fn, output, yb)
+
+    trainer.optimizer.step(closure)
+    return value
+
+
+_STEPS = {"plain": _plain_step, "closure": _closure_step, "residuals": _residual_step,
+          "output_and_loss": _output_and_loss_step}
 
 
 # -- evaluation ----------------------------------------------------------------------------
@@ -347,11 +399,16 @@ def _batched_outputs(model, X: np.ndarray, batch_size: int | None) -> np.ndarray
 
 
 def _evaluate_arrays(model, loss_fn, X, y, metrics: dict, threshold: float,
-                     batch_size: int | None) -> dict:
-    """Loss and metrics on (X, y) in eval mode without a graph; the mode is restored."""
+                     batch_size: int | None, owner: str | None = None) -> dict:
+    """Loss and metrics on (X, y) in eval mode without a graph; the mode is restored.
+
+    ``owner`` (``"evaluate"``): refuse non-finite outputs instead of scoring them.
+    """
     scores = {}
     with model.eval_mode():
         outputs = _batched_outputs(model, X, batch_size)
+        if owner is not None:
+            inputs.check_outputs(model, outputs, owner)
         if loss_fn is not None:
             with no_grad():
                 scores["loss"] = float(loss_fn(Tensor(outputs, dtype=outputs.dtype), y).item())
@@ -386,7 +443,7 @@ def evaluate(model, data, metrics=("accuracy",), loss=None, batch_size: int | No
         threshold = inputs.label_threshold(loss_fn)
     else:
         threshold = _guess_threshold(model, X[:256], batch_size)
-    return _evaluate_arrays(model, loss_fn, X, y, resolved, threshold, batch_size)
+    return _evaluate_arrays(model, loss_fn, X, y, resolved, threshold, batch_size, owner)
 
 
 def _guess_threshold(model, X, batch_size) -> float:

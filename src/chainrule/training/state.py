@@ -25,10 +25,11 @@ class Trainer:
     val: tuple | None = None
     params: dict = field(default_factory=dict)     # fit's settings, for callbacks and History
     metrics: dict = field(default_factory=dict)    # name -> chainrule.metrics.Metric
-    step_kind: str = "plain"                       # "plain", "closure" or "residuals"
+    step_kind: str = "plain"                       # see inputs.step_kind
     takes_loss: bool = False                       # optimizer.step accepts loss= (Rprop)
     classification: bool = False                   # targets are classes (else values)
     threshold: float = 0.0                         # splits one output column into 2 classes
+    augment: Any = None                            # transform(X, y, rng) of each training batch
     epoch: int = 0                                 # the epoch being run (from 1); 0 before
     batch: int = -1                                # the batch being run within the epoch
     batch_data: tuple | None = None                # its (X, y) rows

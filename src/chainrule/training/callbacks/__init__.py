@@ -11,8 +11,9 @@ from .lr_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
 from .progress import ProgressBar
 from .stopping_rules import GradTol, MaxTime, StoppingRule, TargetLoss
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "CSVLogger", "EarlyStopping", "GradientMonitor",
            "GradTol", "LearningRateScheduler", "MaxTime", "ModelCheckpoint", "ProgressBar",
-           "StoppingRule", "TargetLoss", "TerminateOnNaN"]
+           "StoppingRule", "TargetLoss", "TensorBoard", "TerminateOnNaN"]

@@ -7,7 +7,9 @@ safetensors file written atomically (see :mod:`chainrule.training.checkpoint`).
 ``fit(..., resume_from=path)`` continues from it bit for bit.
 
 ``save_best_only=True`` writes only when ``monitor`` improves; ``keep_last=k`` deletes
-all but the newest ``k`` checkpoints this callback wrote.
+all but the newest ``k`` checkpoints this callback wrote (``fit(checkpoint_dir=...)`` keeps
+2 by default). At the start of training it removes the temporary files that a writer
+killed mid-write left in ``dirpath``.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import math
 import os
 
 from ..._validation import check_choice, check_number
+from ...serialization import remove_stale_temporaries
 from ..checkpoint import save_checkpoint, training_state
 from .base import Callback
 
@@ -37,6 +40,9 @@ class ModelCheckpoint(Callback):
             "keep_last", keep_last, owner, low=1, integer=True)
         self.best = math.inf if mode == "min" else -math.inf
         self.saved: list[str] = []
+
+    def on_train_begin(self, logs=None):
+        remove_stale_temporaries(self.dirpath)
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch % self.every:

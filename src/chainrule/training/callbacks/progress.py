@@ -2,8 +2,9 @@
 
 * ``verbose=0``: nothing.
 * ``verbose=1``: a tqdm bar per epoch (batches done, running loss; the epoch's loss,
-  validation loss and metrics when it ends), only when ``file`` is a terminal -- logs and
-  CI output stay clean.
+  validation loss and metrics when it ends), only when ``file`` is a terminal or the code
+  runs in a Jupyter kernel -- logs and CI output stay clean. The bar is ``tqdm.auto``'s:
+  a widget in Jupyter (with ipywidgets installed), text in a terminal.
 * ``verbose=2``: one table row per epoch (epoch, training loss, validation loss, the
   metrics, the seconds it took), printed whether or not the output is a terminal.
 """
@@ -41,8 +42,8 @@ class ProgressBar(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._loss_sum, self._seen = 0.0, 0
-        if self.verbose == 1 and self._is_terminal():
-            from tqdm import tqdm
+        if self.verbose == 1 and (self._is_terminal() or in_notebook()):
+            from tqdm.auto import tqdm
             total = self.trainer.params.get("epochs")
             self._bar = tqdm(total=self.trainer.params.get("steps"), file=self._out,
                              desc=f"epoch {epoch}/{total}", unit="batch", leave=True)
@@ -81,6 +82,16 @@ class ProgressBar(Callback):
         cells += [f"{_fmt(logs.get(c)):>{_width(c)}}" for c in self._columns]
         cells.append(f"{logs.get('time', 0.0):>6.2f}s")
         print("  ".join(cells), file=self._out, flush=True)
+
+
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (the test ``tqdm.auto`` makes to pick a widget)."""
+    ipython = sys.modules.get("IPython")        # never imported here: only if already loaded
+    try:
+        shell = ipython.get_ipython() if ipython is not None else None
+    except Exception:                            # an IPython without a shell
+        return False
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def _width(column: str) -> int:

@@ -1,9 +1,17 @@
 """``TerminateOnNaN``: stop at the first non-finite loss or weight, and say where it began.
 
+``fit`` adds one by default (``terminate_on_nan=True``), the light kind:
+``TerminateOnNaN(restore_weights=False)`` checks each batch's loss (a number it already
+has) and every weight once per epoch, so it costs nothing per batch; it stops and reports
+as below, but the weights stay those of the last update. ``TerminateOnNaN()`` (passed in
+``callbacks``, which replaces the default) checks every weight after every batch and keeps
+a copy of the last good ones.
+
 After every batch the callback checks the batch loss and every weight. While both are
 finite it keeps a copy of the weights (the last good ones). At the first NaN or inf it
 
-1. restores the last good weights (from before the offending update),
+1. restores the last good weights (from before the offending update; not with
+   ``restore_weights=False``),
 2. finds where the trouble started by *recomputing* that batch from the restored
    weights with a forward hook on every module (``Module.register_forward_hook``): the
    first module, in execution order, whose output is non-finite is named; if every
@@ -25,34 +33,54 @@ import warnings
 import numpy as np
 
 from ...autodiff.tensor import Tensor
+from ...data.augmentation import mixed_loss
 from .base import Callback
 
 
 class TerminateOnNaN(Callback):
     order = -20                 # before anything reads the weights of a broken batch
 
-    def __init__(self):
+    def __init__(self, restore_weights: bool = True):
         super().__init__()
+        self.restore_weights = bool(restore_weights)
         self.report: dict | None = None
         self._good: list[np.ndarray] = []
 
     def on_train_begin(self, logs=None):
         self.report = None
         self._params = list(self.trainer.model.named_parameters())
-        self._good = [p.data.copy() for _, p in self._params]
+        self._good = [p.data.copy() for _, p in self._params] if self.restore_weights else []
 
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss", 0.0)
-        bad_weights = [name for name, p in self._params if not np.isfinite(p.data).all()]
+        if not self.restore_weights:
+            if not math.isfinite(loss):
+                self._stop(batch, loss, self._bad_weights(), now=True)
+            return
+        bad_weights = self._bad_weights()
         if math.isfinite(loss) and not bad_weights:
             for good, (_, p) in zip(self._good, self._params):
                 np.copyto(good, p.data)
             return
         self.trainer.set_weights(self._good)
+        self._stop(batch, loss, bad_weights, now=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.restore_weights or self.report is not None:
+            return
+        bad_weights = self._bad_weights()           # the light check: weights once per epoch
+        if bad_weights:
+            self._stop(self.trainer.batch, (logs or {}).get("loss", math.nan), bad_weights,
+                       now=False)
+
+    def _bad_weights(self) -> list[str]:
+        return [name for name, p in self._params if not np.isfinite(p.data).all()]
+
+    def _stop(self, batch: int, loss: float, bad_weights: list[str], now: bool) -> None:
         self.report = self._diagnose(batch, loss, bad_weights)
         self.trainer.history.info["nan"] = self.report
-        warnings.warn(self.report["message"], RuntimeWarning, stacklevel=2)
-        self.trainer.stop("nan", now=True)
+        warnings.warn(self.report["message"], RuntimeWarning, stacklevel=3)
+        self.trainer.stop("nan", now=now)
 
     # -- where did it start? ----------------------------------------------------------
 
@@ -81,9 +109,13 @@ class TerminateOnNaN(Callback):
                      "loss": "a non-finite loss with finite outputs", "gradient":
                      "the first non-finite gradient (backward order), at the output of",
                      "update": "finite gradients but non-finite weights after the update, in"}
+        weights = ("Restored the weights from before this batch and stopped." if
+                   self.restore_weights else "Stopped; the weights are those of the last "
+                   "update (callbacks=[TerminateOnNaN()] restores the last good ones; "
+                   "fit(terminate_on_nan=False) trains on).")
         message = (f"TerminateOnNaN: epoch {trainer.epoch}, batch {batch} (loss {loss}): "
                    f"{described[where]}" + (f" layer {module!r}" if module is not None else "")
-                   + ". Restored the weights from before this batch and stopped.")
+                   + f". {weights}")
         return {"epoch": trainer.epoch, "batch": batch, "loss": loss, "where": where,
                 "module": module, "non_finite_weights": bad_weights, "message": message}
 
@@ -103,7 +135,7 @@ def _recompute(model, loss_fn, xb, yb):
     try:
         with np.errstate(all="ignore"):         # the overflows are expected here
             model.zero_grad()
-            loss = loss_fn(model(Tensor(xb)), yb)
+            loss = mixed_loss(loss_fn, model(Tensor(xb)), yb)     # yb may be Mixup's
             if loss.requires_grad:
                 loss.backward()
             value = float(loss.item())
