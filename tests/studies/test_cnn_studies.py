@@ -14,13 +14,14 @@ CNN = ('model = [{label = "MLP", hidden = [8]}, {label = "CNN", type = "cnn", in
 
 
 def test_a_cnn_cell_trains_a_convnet_and_counts_its_parameters(study_file):
-    study = S.load(study_file(seeds=1, epochs=30, factors=CNN))
+    study = S.load(study_file(seeds=1, epochs=40, factors=CNN, replace={"lr = 0.1": "lr = 0.3",
+                                                                        "batch_size = 8": "batch_size = 30"}))
     (_, mlp), (_, cnn) = study.cells()
     assert cnn["model"]["type"] == "cnn" and "type" not in mlp["model"]      # MLP configs as before
     result = run_trial(cnn, seed=0)["metrics"]
     # Conv1d(1, 3, 2, padding=1): 4 -> 5 positions, max pool 2 -> 2; Linear(3 * 2, 3)
     assert result["parameters"] == 3 * 1 * 2 + 3 + 6 * 3 + 3
-    assert result["val_accuracy"] > 0.6                  # iris, three classes
+    assert result["val_accuracy"] > 0.75                 # iris, three classes: about 0.9 (chance 0.33)
     assert run_trial(mlp, seed=0)["metrics"]["parameters"] == 4 * 8 + 8 + 8 * 3 + 3
 
 
