@@ -120,7 +120,7 @@ REPORT: dict[str, Option] = {
     "epochs": Option("ints?", None, low=1),
 }
 TOP = ("name", "title", "description", "seeds", "min_seeds", "max_jobs", "dataset", "model",
-       "optimizer", "training", "factors", "quick", "report", "kind", "trial")
+       "optimizer", "training", "factors", "quick", "report", "kind", "trial", "search")
 
 
 # ----------------------------------------------------------------------------- sections

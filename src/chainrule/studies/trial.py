@@ -2,8 +2,8 @@
 
 ``run_trial(config, seed)`` reads top to bottom: data, model, loss, optimizer, ``fit``,
 metrics. The seed fixes everything random in the trial: the network's initial weights and
-dropout masks (``nn.MLP(..., rng=seed)`` or ``nn.ConvNet``), the shuffling in ``fit(seed=seed)`` and, with
-``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
+dropout masks (``nn.MLP(..., rng=seed)`` or ``nn.ConvNet``), the shuffling in
+``fit(seed=seed)`` and, with ``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
 drawn with seed 0 for every trial, so cells differ only in what the factor changes.
 
 Invariant: the same ``(config, seed)`` gives the same metrics (up to wall-clock timings).
@@ -26,7 +26,10 @@ from . import components
 from .options import MAX_PARAMETERS, SpecError, say
 
 
-def run_trial(config: dict, seed: int) -> dict:
+def run_trial(config: dict, seed: int, *, callbacks=(), metrics=()) -> dict:
+    """One trial (see the module docstring). ``callbacks`` and ``metrics`` go to ``fit``
+    beside the config's own: what a caller watches per epoch (``chainrule.tune`` passes its
+    pruning callback, and the metric it monitors)."""
     from chainrule.training import fit
 
     if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
@@ -41,12 +44,12 @@ def run_trial(config: dict, seed: int) -> dict:
     loss = components.make_loss(training, model)
     optimizer = components.optimizer_class(settings["name"])(
         model.parameters(), **{k: v for k, v in settings.items() if k != "name"})
-    callbacks = components.make_callbacks(training)
+    callbacks = components.make_callbacks(training) + list(callbacks)
 
     start = time.perf_counter()
     history = fit(model, loss, optimizer, split.train, val=split.val,
                   epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
-                  callbacks=callbacks, **components.fit_options(training))
+                  callbacks=callbacks, metrics=list(metrics), **components.fit_options(training))
     train_time = time.perf_counter() - start
 
     metrics = evaluate(model, training, split, task, labels)
