@@ -6,7 +6,7 @@ augmentation (seeded transforms of the training batches, ``fit(augment=...)``), 
 (``chainrule datasets list`` shows it); nothing here touches the network.
 """
 from .dataset import Dataset
-from .datasets import DATASETS, DatasetSpec, load, options, default_cache_dir
+from .datasets import DATASETS, DatasetSpec, load, missing, options, default_cache_dir
 from .idx import read_idx, write_idx, ChecksumError
 from .batching import batches, DataLoader, num_batches
 from .splits import Split, train_val_test_split, kfold
@@ -18,7 +18,7 @@ from .imbalance import make_imbalanced, class_weights, random_oversample, random
 from .corruption import add_input_noise, corrupt_labels
 from . import synthetic
 
-__all__ = ["Dataset", "DATASETS", "DatasetSpec", "load", "options", "default_cache_dir",
+__all__ = ["Dataset", "DATASETS", "DatasetSpec", "load", "missing", "options", "default_cache_dir",
            "read_idx", "write_idx", "ChecksumError", "batches", "DataLoader", "num_batches",
            "Split", "train_val_test_split", "kfold", "PREPROCESSORS", "Prepared", "prepare",
            "make_pipeline", "one_hot", "make_imbalanced", "class_weights",

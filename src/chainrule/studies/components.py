@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import inspect
+import math
 
 # Metrics every trial records, by task; "val_"/"test_" name the split they are measured on.
 COMMON_METRICS = ("train_loss", "val_loss", "test_loss", "best_val_loss", "epochs", "wall_time",
@@ -177,6 +178,15 @@ def preprocessing_steps(names, options: dict) -> list:
 _DATASETS: dict = {}
 
 
+def missing_data(config: dict) -> str | None:
+    """Why the ``[dataset]`` of a trial config is not installed (``data.missing``), or None."""
+    from .. import data
+    settings = config.get("dataset")
+    if not settings or settings.get("name") is None:         # (trial kinds without data)
+        return None
+    return data.missing(settings["name"], **settings["options"])
+
+
 def load_dataset(name: str, options: dict):
     """``data.load`` with a per-process cache (a worker runs many trials on one data set)."""
     from .. import data
@@ -184,6 +194,28 @@ def load_dataset(name: str, options: dict):
     if key not in _DATASETS:
         _DATASETS[key] = data.load(name, **options)
     return _DATASETS[key]
+
+
+# ----------------------------------------------------------------------------- model
+
+def make_model(architecture: dict, n_in: int, n_out: int, seed: int):
+    """The ``[model]`` settings as a network: ``nn.MLP``, or ``nn.ConvNet`` (``type = "cnn"``)
+    that views each row of ``n_in`` features as one sample of ``input_shape``."""
+    from .. import nn
+    a = architecture
+    if a.get("type", "mlp") == "mlp":                # (an MLP's config has no CNN options)
+        return nn.MLP([n_in, *a["hidden"], n_out], activation=a["activation"],
+                      dropout=a["dropout"], batch_norm=a["batch_norm"],
+                      residual=a.get("residual", False), rng=seed)
+    shape = tuple(a["input_shape"])
+    if not shape or math.prod(shape) != n_in:
+        raise ValueError(f"model.input_shape = {list(shape)} must hold the data set's {n_in} "
+                         f"features, e.g. [1, {n_in}] for one channel.")
+    block = lambda key: a[key][0] if len(a[key]) == 1 else a[key]          # noqa: E731
+    return nn.ConvNet(shape, a["channels"], n_out, kernel_size=block("kernel_size"),
+                      stride=block("stride"), padding=block("padding"), pool=block("pool"),
+                      hidden=a["hidden"], activation=a["activation"], dropout=a["dropout"],
+                      batch_norm=a["batch_norm"], rng=seed)
 
 
 # ----------------------------------------------------------------------------- training
@@ -309,8 +341,11 @@ def history_lists(history) -> dict:
 
 
 def predict(model, X):
+    """The model's outputs on X; a CNN's in batches of 1,000 rows, whose activations (C x H x W
+    values per row and layer) would otherwise take gigabytes on a full test set."""
+    from ..nn import ConvNet
     from ..training.loop import predict as _predict
-    return _predict(model, X)
+    return _predict(model, X, batch_size=1000 if isinstance(model, ConvNet) else None)
 
 
 def loss_value(training: dict, outputs, y) -> float:

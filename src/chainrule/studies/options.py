@@ -63,6 +63,9 @@ def layout_names() -> list[str]:
     return list(LAYOUTS)
 
 
+# [model] options that only type = "cnn" reads (an MLP cell's config leaves them out)
+CNN_ONLY = ("type", "input_shape", "channels", "kernel_size", "stride", "padding", "pool")
+
 SECTIONS: dict[str, dict[str, Option]] = {
     "dataset": {
         "name": Option("choice", None, components.dataset_names),
@@ -80,11 +83,20 @@ SECTIONS: dict[str, dict[str, Option]] = {
         "input_noise": Option("number", 0.0, low=0), # noise std, in each feature's std, once
     },
     "model": {
-        "hidden": Option("ints", [64], low=1, high=MAX_UNITS),
+        "type": Option("choice", "mlp", ("mlp", "cnn")),   # nn.MLP, or nn.ConvNet then a head
+        "hidden": Option("ints", [64], low=1, high=MAX_UNITS),   # (cnn: the head's hidden layers)
         "activation": Option("choice", "relu", components.activation_names),
         "dropout": Option("fraction", 0.0),
         "batch_norm": Option("bool", False),
         "residual": Option("bool", False),           # h + block(h) where widths agree
+        # cnn only: one sample's shape (C, L) or (C, H, W), and per convolution block (one
+        # value: every block) its channels, kernel size, stride, padding and max-pool window
+        "input_shape": Option("ints", [], low=1),
+        "channels": Option("ints", [32], low=1),
+        "kernel_size": Option("ints", [3], low=1),
+        "stride": Option("ints", [1], low=1),
+        "padding": Option("ints", [0], low=0),
+        "pool": Option("ints", [1], low=1),
     },
     "optimizer": {
         "name": Option("choice", "sgd", components.optimizer_names),

@@ -87,7 +87,10 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool)
         notes.append(f"{len(failed)} of {expected} trials failed and are left out "
                      f"(first error: {first}).")
     if len(done) + len(failed) < expected:
-        notes.append(f"{expected - len(done) - len(failed)} of {expected} trials have not run yet.")
+        from .components import missing_data
+        reason = None if records else missing_data(spec.base)
+        notes.append(f"Skipped: the data set is not installed. {reason}" if reason else
+                     f"{expected - len(done) - len(failed)} of {expected} trials have not run yet.")
     plot_path, plotted = folder / "plot.png", False
     if done:
         try:
@@ -149,12 +152,15 @@ def _setting(spec: Spec, done: list[dict]) -> str:
         optimizer_text = f"{optimizer['name']} ({settings})"
     factors = "; ".join(f"{factor_name(spec, f.key)}: {', '.join(f.labels)}"
                         for f in spec.factors) or "none"
+    network = show("model", "type")
+    model_text = "by factor" if network == "by factor" else (
+        f"{network.upper()}, hidden {show('model', 'hidden')}, activation "
+        f"{show('model', 'activation')}, dropout {show('model', 'dropout')}")
     wall = sum(r.get("wall_time") or 0 for r in done)
     return (f"Data: {dataset['name']}, preprocessing {show('dataset', 'preprocessing')}, test "
             f"fraction {dataset['test_size']:g}, validation fraction {dataset['val_size']:g}, "
-            f"training rows {show('dataset', 'train_size') or 'all'}. Model: MLP, hidden "
-            f"{show('model', 'hidden')}, activation {show('model', 'activation')}, dropout "
-            f"{show('model', 'dropout')}. Optimizer: {optimizer_text}. Training: loss "
+            f"training rows {show('dataset', 'train_size') or 'all'}. Model: {model_text}. "
+            f"Optimizer: {optimizer_text}. Training: loss "
             f"{show('training', 'loss')}, {show('training', 'epochs')} epochs, batch "
             f"{show('training', 'batch_size')}"
             + "".join(f", {k} {show('training', k)}" for k in ("l1", "l2", "class_weight",

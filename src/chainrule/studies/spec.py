@@ -8,7 +8,8 @@ A study is a small declarative file (the built-ins live in ``presets/``)::
     seeds = 5                             # seeds per cell; --seeds N overrides
 
     [dataset]    name = "digits", preprocessing = "standardize", test_size, val_size, ...
-    [model]      hidden = [64], activation = "relu", dropout, batch_norm
+    [model]      hidden = [64], activation = "relu", dropout, batch_norm; type = "cnn" for
+                 nn.ConvNet: input_shape, channels, kernel_size, stride, padding, pool
     [optimizer]  name = "sgd" plus that optimizer's own keyword arguments (lr, momentum, ...)
     [training]   loss, epochs, batch_size, l1, l2, class_weight, target_loss, ...
     [factors]    "optimizer.lr" = [0.001, 0.01, 0.1, 1.0]    # one entry per factor
@@ -48,13 +49,24 @@ from pathlib import Path
 
 from . import components
 from .factors import Factor, apply, check_optimizer_levels, parse_factor, parse_trial_factor
-from .options import (MAX_SEEDS, MAX_TRIALS, SECTIONS, TOP, SpecError, check_cell, check_int,
-                      check_key, check_kind, check_report, check_section, expect, option_keys,
+from .options import (CNN_ONLY, MAX_SEEDS, MAX_TRIALS, SECTIONS, TOP, SpecError, check_cell,
+                      check_int, check_key, check_kind, check_report, check_section, expect, option_keys,
                       quote, say)
 from .search import Search, corner_groups, probe_factors
 from .search import parse as parse_search
 
 PRESETS = Path(__file__).with_name("presets")
+
+
+def _mlp_without_cnn_options(config: dict) -> dict:
+    """An MLP cell's config without the ``[model]`` options that only a CNN reads, so that
+    its config, and the trial keys and fingerprints made from it, are what they were before
+    the CNN options existed: earlier results stay valid and are not run again."""
+    model = config.get("model")
+    if model and model.get("type") == "mlp":
+        for key in CNN_ONLY:
+            model.pop(key, None)
+    return config
 
 
 @dataclass
@@ -87,7 +99,7 @@ class Spec:
             for factor, index in zip(self.factors, combo):
                 apply(config, factor.key, factor.levels[index])
                 labels[factor.key] = factor.labels[index]
-            out.append((labels, config))
+            out.append((labels, _mlp_without_cnn_options(config)))
         return out
 
     def to_json(self) -> str:

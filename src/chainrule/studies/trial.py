@@ -1,9 +1,9 @@
 """One trial: dataset + preprocessing + model + optimizer + training + metrics -> record.
 
 ``run_trial(config, seed)`` reads top to bottom: data, model, loss, optimizer, ``fit``,
-metrics. The seed fixes everything random in the trial: the MLP's initial weights and
-dropout masks (``nn.MLP(..., rng=seed)``), the shuffling in ``fit(seed=seed)`` and, with
-``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
+metrics. The seed fixes everything random in the trial: the network's initial weights and
+dropout masks (``nn.MLP(..., rng=seed)`` or ``nn.ConvNet``), the shuffling in
+``fit(seed=seed)`` and, with ``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
 drawn with seed 0 for every trial, so cells differ only in what the factor changes.
 
 Invariant: the same ``(config, seed)`` gives the same metrics (up to wall-clock timings).
@@ -30,7 +30,6 @@ def run_trial(config: dict, seed: int, *, callbacks=(), metrics=()) -> dict:
     """One trial (see the module docstring). ``callbacks`` and ``metrics`` go to ``fit``
     beside the config's own: what a caller watches per epoch (``chainrule.tune`` passes its
     pruning callback, and the metric it monitors)."""
-    from chainrule import nn
     from chainrule.training import fit
 
     if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
@@ -41,10 +40,7 @@ def run_trial(config: dict, seed: int, *, callbacks=(), metrics=()) -> dict:
     task = components.dataset_task(dataset["name"])
     split, n_out, labels = load_split(dataset, seed, task)
 
-    model = nn.MLP([split.X_train.shape[1], *architecture["hidden"], n_out],
-                   activation=architecture["activation"], dropout=architecture["dropout"],
-                   batch_norm=architecture["batch_norm"], residual=architecture["residual"],
-                   rng=seed)
+    model = components.make_model(architecture, split.X_train.shape[1], n_out, seed)
     loss = components.make_loss(training, model)
     optimizer = components.optimizer_class(settings["name"])(
         model.parameters(), **{k: v for k, v in settings.items() if k != "name"})
@@ -70,8 +66,12 @@ def check_data(spec) -> None:
     """Raise a ``SpecError`` naming the file and the key if some cell's data cannot be
     prepared: classes the data set lacks, more training rows than its split leaves,
     options its loader refuses, a network too large for memory. Each distinct ``[dataset]``
-    of the spec is loaded, split and preprocessed once, here, before any worker starts."""
+    of the spec is loaded, split and preprocessed once, here, before any worker starts. A
+    data set whose files are not installed is not an error: the runner skips the study and
+    its report says how to get them (``components.missing_data``)."""
     if "kind" in spec.base and not components.trial_kind(spec.base["kind"]).uses_dataset:
+        return
+    if components.missing_data(spec.base):
         return
     where = f"study spec '{spec.source}'"
     shapes: dict[str, tuple[int, int]] = {}
@@ -81,7 +81,13 @@ def check_data(spec) -> None:
         text = json.dumps(settings, sort_keys=True)
         if text not in shapes:
             shapes[text] = _data_shape(settings, cell, where)
-        if "kind" not in config:
+        if "kind" not in config and config["model"].get("type") == "cnn":
+            shape, n_in = config["model"]["input_shape"], shapes[text][0]
+            if not shape or int(np.prod(shape)) != n_in:
+                raise SpecError(say(f"{cell}model.input_shape", where, f"the shape of one sample, "
+                                    f"(channels, length) or (channels, height, width), whose "
+                                    f"{n_in} values are the data set's features", shape))
+        elif "kind" not in config:
             n_in, n_out = shapes[text]
             sizes = [n_in, *config["model"]["hidden"], n_out]
             weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
