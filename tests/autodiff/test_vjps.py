@@ -60,6 +60,18 @@ POSITIVE23 = _rng.uniform(0.2, 3.0, (2, 3))
 DISTINCT23 = np.array([[-1.3, 0.4, 2.1], [0.9, -0.2, -2.4]])       # no ties, off every kink
 CLASSES = np.array([2, 0, 1, 2])
 
+MASK = np.array([[True, True], [True, False], [True, False]])    # lengths 3 and 1, time-major
+
+
+def _sequence(gates: int, cell: bool = False, steps=3, batch=2, features=2, hidden=3) -> tuple:
+    """x (T, N, I), h0 (and c0), W_ih, W_hh, b_ih, b_hh for a fused sequence primitive."""
+    size = gates * hidden
+    states = tuple(_rng.standard_normal((batch, hidden)) for _ in range(2 if cell else 1))
+    return (_rng.standard_normal((steps, batch, features)), *states,
+            0.6 * _rng.standard_normal((size, features)), 0.6 * _rng.standard_normal((size, hidden)),
+            0.3 * _rng.standard_normal(size), 0.3 * _rng.standard_normal(size))
+
+
 # primitive name -> [(fn, inputs)]: fn must run through that primitive
 PRIMITIVE_CASES = {
     "add": [(lambda a, b: a + b, (A23, B3))],
@@ -111,6 +123,13 @@ PRIMITIVE_CASES = {
               (_rng.standard_normal((1, 2, 4, 5)), _rng.standard_normal((2, 2, 3, 2))))],
     "max_pool": [(lambda x: F.max_pool2d(x, 2, stride=1, padding=1),
                   (_rng.permutation(32).reshape(1, 2, 4, 4) / 7.0,))],
+    "rnn_tanh": [(lambda *a: primitives.rnn_tanh(*a, reverse=False, mask=None), _sequence(1)),
+                 (lambda *a: primitives.rnn_tanh(*a, reverse=True, mask=MASK), _sequence(1))],
+    "rnn_relu": [(lambda *a: primitives.rnn_relu(*a, reverse=False, mask=MASK), _sequence(1))],
+    "lstm": [(lambda *a: primitives.lstm(*a, reverse=False, mask=None), _sequence(4, cell=True)),
+             (lambda *a: primitives.lstm(*a, reverse=True, mask=MASK), _sequence(4, cell=True))],
+    "gru": [(lambda *a: primitives.gru(*a, reverse=False, mask=MASK), _sequence(3)),
+            (lambda *a: primitives.gru(*a, reverse=True, mask=None), _sequence(3))],
 }
 
 

@@ -39,7 +39,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import ops, primitives
+from . import ops, primitives, recurrent, rnn_kernels
 from .tensor import Tensor
 
 
@@ -63,6 +63,7 @@ NUMPY = SimpleNamespace(
     softmax=primitives.softmax.forward,
     getitem_backward=primitives.scatter_add,
     softmax_cross_entropy_backward=primitives.cross_entropy_gradient,
+    sequence_backward=rnn_kernels.backward,
 )
 
 
@@ -109,6 +110,7 @@ TENSOR = SimpleNamespace(
     softmax=_softmax,
     getitem_backward=_getitem_backward,
     softmax_cross_entropy_backward=_softmax_cross_entropy_backward,
+    sequence_backward=recurrent.composed_backward,
 )
 
 assert vars(NUMPY).keys() == vars(TENSOR).keys()

@@ -222,3 +222,23 @@ def _max_pool_vjp(g, ans, x, kernel, stride, padding):
 # NOTE: these rows still call NumPy kernels on arrays: first derivatives only, for now.
 defvjp(primitives.conv,     _conv_vjp_input, _conv_vjp_weight, once_differentiable=True)
 defvjp(primitives.max_pool, _max_pool_vjp, once_differentiable=True)
+
+# -- nn: recurrent sequences ----------------------------------------------------------------
+
+
+def _sequence_vjps(inputs: int) -> list:
+    """The rows of a fused sequence primitive, one per input. One BPTT gives every input's
+    gradient (a NumPy kernel on arrays; on tensors the composed graph of
+    ``recurrent.unrolled``, so the rows are differentiable), and the rows of one backward
+    pass share it."""
+    def row(argnum):
+        def vjp(g, ans, *inputs, reverse, mask, cache):
+            return namespace(g).sequence_backward(g, ans, inputs, reverse, mask, cache)[argnum]
+        return vjp
+    return [row(k) for k in range(inputs)]
+
+
+defvjp(primitives.rnn_tanh, *_sequence_vjps(6))     # x, h0, weight_ih, weight_hh, bias_ih, bias_hh
+defvjp(primitives.rnn_relu, *_sequence_vjps(6))
+defvjp(primitives.gru,      *_sequence_vjps(6))
+defvjp(primitives.lstm,     *_sequence_vjps(7))     # x, h0, c0, weight_ih, ...

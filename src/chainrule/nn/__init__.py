@@ -23,12 +23,14 @@ from .module import IncompatibleKeys, Module, functional_call
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
 from .regularization import PenalisedLoss, l1_penalty, l2_penalty
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 # type name -> class, for every built-in module that chainrule.load may rebuild
 LAYERS = {cls.__name__: cls for cls in (
     Sequential, ModuleList, ModuleDict, MLP, Residual,
     Linear, Identity, Flatten, Dropout, BatchNorm1d, LayerNorm,
     Conv1d, Conv2d, MaxPool1d, MaxPool2d,
+    RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell,
     Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softplus, Softmax, LogSoftmax,
     Hardtanh, Heaviside, StraightThrough,
     MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss,
@@ -37,6 +39,7 @@ LAYERS = {cls.__name__: cls for cls in (
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP", "Linear", "Identity",
     "Flatten", "Dropout", "BatchNorm1d", "LayerNorm", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d",
+    "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
     "Residual", "Hardtanh", "Heaviside", "StraightThrough",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
