@@ -1,5 +1,6 @@
 """Data: real data sets offline, synthetic ones, batching, splits, preprocessing, imbalance,
-augmentation (seeded transforms of the training batches, ``fit(augment=...)``).
+augmentation (seeded transforms of the training batches, ``fit(augment=...)``), sequence
+tasks for recurrent networks (``sequences``: the adding problem, copy memory).
 
 ``load(name)`` returns a :class:`Dataset` from the plain-dict registry ``DATASETS``
 (``chainrule datasets list`` shows it); nothing here touches the network.
@@ -14,12 +15,12 @@ from .augmentation import (AUGMENTATIONS, Compose, GaussianNoise, MixedTargets, 
                            RandomCrop, RandomHorizontalFlip, RandomScale, RandomShift, Transform,
                            make_augmentation)
 from .imbalance import make_imbalanced, class_weights, random_oversample, random_undersample
-from . import synthetic
+from . import sequences, synthetic
 
 __all__ = ["Dataset", "DATASETS", "DatasetSpec", "load", "options", "default_cache_dir",
            "read_idx", "write_idx", "ChecksumError", "batches", "DataLoader", "num_batches",
            "Split", "train_val_test_split", "kfold", "PREPROCESSORS", "Prepared", "prepare",
            "make_pipeline", "one_hot", "make_imbalanced", "class_weights",
-           "random_oversample", "random_undersample", "synthetic", "AUGMENTATIONS",
+           "random_oversample", "random_undersample", "synthetic", "sequences", "AUGMENTATIONS",
            "Transform", "Compose", "GaussianNoise", "RandomShift", "RandomScale", "RandomCrop",
            "RandomHorizontalFlip", "Mixup", "MixedTargets", "make_augmentation"]

@@ -110,7 +110,8 @@ def metric_names(task: str, kind: str = "fit") -> list[str]:
 # (see chainrule.studies.kinds). The default kind, "fit", is ``trial.run_trial``.
 TRIAL_KINDS = {"pretraining": "chainrule.unsupervised.study",
                "gradient_free": "chainrule.gradient_free.study",
-               "rl": "chainrule.rl.study"}
+               "rl": "chainrule.rl.study",
+               "bptt": "chainrule.bptt.study"}
 
 
 def trial_kind(name: str):
