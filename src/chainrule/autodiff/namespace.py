@@ -18,6 +18,11 @@ Contract
   ``softmax_cross_entropy_backward``): their kernel for arrays, the primitive for
   tensors, both called with every argument positional (inputs, then constants in the
   primitive's order), which keeps the fast path free of keyword binding.
+* ``sequence_backward(g, ans, inputs, reverse, mask, cache)``: the backpropagation through
+  time of a fused sequence primitive (``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``), every
+  input's gradient at once: the NumPy kernel (``rnn_kernels.backward``) for arrays; for
+  tensors, ``autograd.grad`` through the same sequence composed of primitives
+  (``recurrent.composed_backward``), so its second derivatives are those of that graph.
 * Operators need no namespace: ``g * y``, ``g @ w.T``, ``-g``, ``g[index]``, comparisons,
   ``& | ~`` on masks, and the methods ``.sum(axis=, keepdims=)``, ``.reshape``,
   ``.transpose``, ``.astype``, ``.T``, ``.shape``, ``.ndim``, ``.dtype`` work on both.

@@ -12,7 +12,8 @@ Every row is differentiable: it is written with operators and with the functions
 first-order backward pass and on tensors when the backward pass is itself recorded
 (``create_graph=True``); there ``ans`` is the output node and ``inputs`` are the input
 tensors, so derivatives flow through them too. Adjoints with a kernel of their own are
-primitives with rows of their own (``getitem_backward``, ``softmax_cross_entropy_backward``).
+primitives with rows of their own (``getitem_backward``, ``softmax_cross_entropy_backward``);
+the fused recurrent sequences run their BPTT in one call (``namespace.sequence_backward``).
 Only the convolution and pooling rows are still ``once_differentiable``.
 
 For y = f(x) the VJP computes g . dy/dx without forming the Jacobian: for elementwise f
