@@ -405,10 +405,10 @@ def through_time(spec: Spec, records: list[dict]) -> Section:
             if ratios is None:
                 continue
             at = [stats.summarize(ratios[:, d]) for d in distances]
-            rows.append([label, when] + [s.show(1) for s in at])
+            rows.append([label, when] + [_log_ratio(s) for s in at])
             far = stats.summarize(ratios[:, -1])
             notes.append(f"{label}, {when}: the gradient {longest - 1} steps from the loss is "
-                         f"10^{far.mean:.1f} times the last step's (log10 {far.show(1)}, "
+                         f"10^{far.mean:.1f} times the last step's (log10 {_log_ratio(far)}, "
                          f"n = {far.n}).")
     if rows:
         header = ["Cell", "When"] + [f"d = {d}" for d in distances]
@@ -417,6 +417,11 @@ def through_time(spec: Spec, records: list[dict]) -> Section:
                                Table(header, rows)))
         section.notes.extend(notes)
     return section
+
+
+def _log_ratio(s: stats.Summary) -> str:
+    """A log10 ratio as mean ± std with two decimals (orders of magnitude, not digits)."""
+    return f"{s.mean:.2f} ± {s.std:.2f}" if s.n > 1 else f"{s.mean:.2f}"
 
 
 def relative_gradients(runs: list[dict], key: str):
