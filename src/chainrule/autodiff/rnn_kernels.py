@@ -52,9 +52,11 @@ class Saved:
 def forward(mode, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse: bool, mask):
     """The output (T, N, H) (an LSTM's: (T + 1, N, H)) and the :class:`Saved` arrays."""
     steps = _steps(len(x), reverse)
+    if mode == "lstm":                  # the gates' rows scaled: see _lstm_forward
+        scale = _lstm_gate_constants(h0.shape[1], weight_hh.dtype)[0][:, None]
+        inputs = _input_part(x, weight_ih * scale, (bias_ih + bias_hh) * scale[:, 0])
+        return _lstm_forward(inputs, h0, c0, weight_hh * scale, steps, mask)
     inputs = _input_part(x, weight_ih, bias_ih if mode == "gru" else bias_ih + bias_hh)
-    if mode == "lstm":
-        return _lstm_forward(inputs, h0, c0, weight_hh, steps, mask)
     if mode == "gru":
         return _gru_forward(inputs, h0, weight_hh, bias_hh, steps, mask)
     return _rnn_forward(mode, inputs, h0, weight_hh, steps, mask)
@@ -202,22 +204,39 @@ def _carry(d, d_h, weight_hh, frozen):
 
 # -- LSTM: gates i, f, g, o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t) --------------------------
 
+def _lstm_gate_constants(hidden: int, dtype) -> tuple:
+    """(scale, shift, slope) per gate row, blocks i, f, g, o.
+
+    NOTE: sigma(z) = 1/2 + tanh(z / 2) / 2, so one tanh over all four blocks gives every
+    gate: with u = tanh(scale z), the gate is scale u + shift (scale 1/2, shift 1/2 for
+    i, f, o; 1 and 0 for g), and its derivative is slope (1 - u^2) (1/4 for i, f, o; 1 for
+    g). Scaling the weights' rows by a power of two is exact, so z / 2 is too.
+    """
+    blocks = np.array([[0.5, 0.5, 0.25], [0.5, 0.5, 0.25], [1.0, 0.0, 1.0], [0.5, 0.5, 0.25]],
+                      dtype)
+    scale, shift, slope = np.repeat(blocks, hidden, axis=0).T
+    return scale, shift, slope
+
+
 def _lstm_forward(gates, h0, c0, weight_hh, steps, mask):
+    """``gates`` and ``weight_hh`` come with their rows scaled (``_lstm_gate_constants``);
+    ``gates`` becomes u = tanh(scale z) in place, kept for the backward pass."""
     length, batch, _ = gates.shape
     hidden = h0.shape[1]
     dtype = gates.dtype
+    scale, shift, _ = _lstm_gate_constants(hidden, dtype)
     w_hh_t = np.ascontiguousarray(weight_hh.T)
     out = np.empty((length + 1, batch, hidden), dtype)          # h_t, then the final c
     cells = np.empty((length, batch, hidden), dtype)
     tanh_cells = np.empty((length, batch, hidden), dtype)
     h, c = h0, c0
     for t, _ in steps:
-        a = gates[t]
-        a += h @ w_hh_t
-        _sigmoid(a[:, :2 * hidden])
-        np.tanh(a[:, 2 * hidden:3 * hidden], out=a[:, 2 * hidden:3 * hidden])
-        _sigmoid(a[:, 3 * hidden:])
-        i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        u = gates[t]
+        u += h @ w_hh_t
+        np.tanh(u, out=u)
+        values = u * scale
+        values += shift
+        i, f, g, o = (values[:, k * hidden:(k + 1) * hidden] for k in range(4))
         c_new = cells[t]
         np.multiply(f, c, out=c_new)
         c_new += i * g
@@ -234,23 +253,23 @@ def _lstm_forward(gates, h0, c0, weight_hh, steps, mask):
 
 
 def _lstm_backward(g, ans, c0, weight_hh, arrays, steps, mask):
-    gates, cells, tanh_cells = arrays
+    gates, cells, tanh_cells = arrays                # gates: u = tanh(scale z) per block
     hidden = c0.shape[1]
-    d_gates = np.empty_like(gates)
+    scale, shift, slope = _lstm_gate_constants(hidden, gates.dtype)
+    d_gates = np.empty_like(gates)                   # dL/dz, z the gates' pre-activations
     d_h = np.zeros_like(c0)
-    d_c = np.array(g[-1], dtype=c0.dtype)         # the final cell state's own gradient
+    d_c = np.array(g[-1], dtype=c0.dtype)            # the final cell state's own gradient
     for t, previous in reversed(steps):
         d_h += g[t]
-        a, d = gates[t], d_gates[t]
-        i, f, gg, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        u, d = gates[t], d_gates[t]
+        values = u * scale
+        values += shift
+        i, f, gg, o = (values[:, k * hidden:(k + 1) * hidden] for k in range(4))
         d_i, d_f, d_g, d_o = (d[:, k * hidden:(k + 1) * hidden] for k in range(4))
         tanh_c = tanh_cells[t]
-        c_previous = c0 if previous is None else cells[previous]
         frozen = _frozen(mask, t)
-        # dL/do = dh tanh(c) o (1 - o); dL/dc += dh o (1 - tanh(c)^2)
-        np.multiply(d_h, tanh_c, out=d_o)
-        d_o *= o
-        d_o *= 1.0 - o
+        # dL/dc += dh o (1 - tanh(c)^2); then the gates' values: dL/do = dh tanh(c),
+        # dL/di = dc g, dL/df = dc c_{t-1}, dL/dg = dc i
         through = tanh_c * tanh_c
         np.subtract(1.0, through, out=through)
         through *= o
@@ -258,17 +277,15 @@ def _lstm_backward(g, ans, c0, weight_hh, arrays, steps, mask):
         if frozen is not None:
             through[frozen] = 0
         d_c += through
-        # dL/di = dc g i (1 - i); dL/df = dc c_{t-1} f (1 - f); dL/dg = dc i (1 - g^2)
+        np.multiply(d_h, tanh_c, out=d_o)
         np.multiply(d_c, gg, out=d_i)
-        d_i *= i
-        d_i *= 1.0 - i
-        np.multiply(d_c, c_previous, out=d_f)
-        d_f *= f
-        d_f *= 1.0 - f
-        np.multiply(gg, gg, out=d_g)
-        np.subtract(1.0, d_g, out=d_g)
-        d_g *= i
-        d_g *= d_c
+        np.multiply(d_c, c0 if previous is None else cells[previous], out=d_f)
+        np.multiply(d_c, i, out=d_g)
+        # to the pre-activations: times slope (1 - u^2)
+        derivative = u * u
+        np.subtract(1.0, derivative, out=derivative)
+        derivative *= slope
+        d *= derivative
         d_c_previous = d_c * f
         if frozen is not None:
             d_c_previous[frozen] = d_c[frozen]
