@@ -50,8 +50,8 @@ def test_rl_trial_counts_environment_steps():
 
 
 def test_bptt_trial_measures_gradients_by_distance_and_trains():
-    metrics = run_trial(config("gradients_through_time", cell="gru", length=6, steps=30,
-                               test_samples=100, probe_samples=16), 0)["metrics"]
+    metrics = run_trial(config("gradients_through_time", cell="gru", task="copy_memory", length=6,
+                               steps=30, test_samples=100, probe_samples=16), 0)["metrics"]
     assert len(metrics["grad_norms_init"]) == len(metrics["grad_norms_trained"]) == 6
     assert metrics["grad_decay_init"] == pytest.approx(
         math.log10(metrics["grad_norms_init"][-1] / metrics["grad_norms_init"][0]))

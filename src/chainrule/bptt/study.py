@@ -2,7 +2,7 @@
 
 One trial trains one recurrent network (``trial.cell``: a tanh or relu RNN, an LSTM or a
 GRU, ``trial.hidden`` units, a linear read-out of the last step) on a task whose answer
-hangs on an early input (``trial.task``: copy memory or the adding problem, sequences of
+hangs on an early input (``trial.task``: the adding problem or copy memory, sequences of
 ``trial.length`` steps, a fresh seeded batch per update), then records
 
 * ``grad_norms_init`` and ``grad_norms_trained``: the mean ||dL/dx_t|| by distance
@@ -23,7 +23,7 @@ import numpy as np
 from ..studies.kinds import Kind, setting_tail
 
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
-TASKS = ("copy_memory", "adding_problem")
+TASKS = ("adding_problem", "copy_memory")
 
 
 def make_network(cell: str, features: int, hidden: int, outputs: int, seed: int,
@@ -146,7 +146,7 @@ def _bptt_setting(spec, done) -> str:
 
 KINDS = {
     "bptt": Kind(
-        options={"cell": "rnn_tanh", "task": "copy_memory", "length": 20, "hidden": 32,
+        options={"cell": "rnn_tanh", "task": "adding_problem", "length": 20, "hidden": 32,
                  "steps": 500, "batch_size": 64, "lr": 0.01, "max_grad_norm": 1.0,
                  "forget_bias": 0.0, "test_samples": 1000, "probe_samples": 256},
         choices={"cell": CELLS, "task": TASKS},
