@@ -9,7 +9,7 @@ from chainrule.studies import spec as S
 from chainrule.studies.trial import run_trial
 
 PRESETS = {"pretraining": ("pretraining", 16, 40), "gradient_free": ("gradient_free", 20, 30),
-           "rl_cartpole": ("rl", 6, 15), "gradients_through_time": ("bptt", 16, 48)}
+           "rl_cartpole": ("rl", 6, 15), "gradients_through_time": ("bptt", 16, 80)}
 
 
 @pytest.mark.parametrize("name", PRESETS)
