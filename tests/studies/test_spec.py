@@ -17,8 +17,8 @@ def error_of(path) -> str:
 
 def test_builtin_presets_all_load_with_quick_overrides():
     paths = S.preset_paths()
-    assert len(paths) == 15          # 11 article tables + 3 comparisons beyond supervised backprop
-    #                                  + gradients through time (RNN vs LSTM vs GRU)
+    assert len(paths) == 19          # 11 article tables, 3 comparisons beyond supervised
+    # backprop, gradients through time (17), 4 of the article's claims (18-21)
     for path in paths:
         full, quick = S.load(path), S.load(path, quick=True)
         assert full.description and full.title
@@ -110,6 +110,6 @@ def test_cli_lists_and_shows_the_builtins(capsys):
     from chainrule.cli import main
     assert main(["study", "list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 15 and lines[0].startswith("01  training_history")
+    assert len(lines) == 19 and lines[0].startswith("01  training_history")
     assert main(["study", "show", "learning_rate", "--quick"]) == 0
     assert "8 cells x 3 seeds = 24 trials" in capsys.readouterr().out

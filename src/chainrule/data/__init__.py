@@ -1,5 +1,6 @@
 """Data: real data sets offline, synthetic ones, batching, splits, preprocessing, imbalance,
-augmentation (seeded transforms of the training batches, ``fit(augment=...)``), sequence
+augmentation (seeded transforms of the training batches, ``fit(augment=...)``), corruption
+(label noise and input noise, drawn once: ``corrupt_labels``, ``add_input_noise``), sequence
 tasks for recurrent networks (``sequences``: the adding problem, copy memory).
 
 ``load(name)`` returns a :class:`Dataset` from the plain-dict registry ``DATASETS``
@@ -15,6 +16,7 @@ from .augmentation import (AUGMENTATIONS, Compose, GaussianNoise, MixedTargets, 
                            RandomCrop, RandomHorizontalFlip, RandomScale, RandomShift, Transform,
                            make_augmentation)
 from .imbalance import make_imbalanced, class_weights, random_oversample, random_undersample
+from .corruption import add_input_noise, corrupt_labels
 from . import sequences, synthetic
 
 __all__ = ["Dataset", "DATASETS", "DatasetSpec", "load", "options", "default_cache_dir",
@@ -23,4 +25,5 @@ __all__ = ["Dataset", "DATASETS", "DatasetSpec", "load", "options", "default_cac
            "make_pipeline", "one_hot", "make_imbalanced", "class_weights",
            "random_oversample", "random_undersample", "synthetic", "sequences", "AUGMENTATIONS",
            "Transform", "Compose", "GaussianNoise", "RandomShift", "RandomScale", "RandomCrop",
-           "RandomHorizontalFlip", "Mixup", "MixedTargets", "make_augmentation"]
+           "RandomHorizontalFlip", "Mixup", "MixedTargets", "make_augmentation",
+           "corrupt_labels", "add_input_noise"]

@@ -12,49 +12,19 @@ Intervals of bounded metrics are clipped to the metric's range, and a note says 
 """
 from __future__ import annotations
 
-import html
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats as sp
 
 from . import stats
+from .claims import CLAIMS
 from .records import (TEST_NOTE, best_and_tests, cell_label, cells, curves, factor_name,
                       factor_names, groups, name, row_labels, show_p, significance_sentence,
                       summary, values)
 from .spec import Spec
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[str]]
-
-    def markdown(self) -> str:
-        lines = ["| " + " | ".join(map(_cell, self.header)) + " |",
-                 "|" + "|".join("---" for _ in self.header) + "|"]
-        lines += ["| " + " | ".join(map(_cell, r)) + " |" for r in self.rows]
-        return "\n".join(lines)
-
-    def html(self) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-                       for r in self.rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _cell(text) -> str:
-    """A Markdown table cell: a '|' would end the cell and a newline the row."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-@dataclass
-class Section:
-    table: Table
-    notes: list[str] = field(default_factory=list)
-    tables: list[tuple[str, Table]] = field(default_factory=list)    # extra (caption, table)
+from .tables import Section, Table
 
 
 # ----------------------------------------------------------------------------- layouts
@@ -476,3 +446,4 @@ def clipped_note(section: Section) -> list[str]:
 # layout name -> the function that fills its table; the one list of layouts
 LAYOUTS = {"levels": levels, "epochs": epochs, "metrics": metrics, "per_class": per_class,
            "convergence": convergence, "distribution": distribution, "through_time": through_time}
+LAYOUTS.update(CLAIMS)             # the article's claims, each with its verdict (claims.py)

@@ -26,7 +26,10 @@ from . import components
 from .options import MAX_PARAMETERS, SpecError, say
 
 
-def run_trial(config: dict, seed: int) -> dict:
+def run_trial(config: dict, seed: int, *, callbacks=(), metrics=()) -> dict:
+    """One trial (see the module docstring). ``callbacks`` and ``metrics`` go to ``fit``
+    beside the config's own: what a caller watches per epoch (``chainrule.tune`` passes its
+    pruning callback, and the metric it monitors)."""
     from chainrule import nn
     from chainrule.training import fit
 
@@ -40,21 +43,24 @@ def run_trial(config: dict, seed: int) -> dict:
 
     model = nn.MLP([split.X_train.shape[1], *architecture["hidden"], n_out],
                    activation=architecture["activation"], dropout=architecture["dropout"],
-                   batch_norm=architecture["batch_norm"], rng=seed)
+                   batch_norm=architecture["batch_norm"], residual=architecture["residual"],
+                   rng=seed)
     loss = components.make_loss(training, model)
     optimizer = components.optimizer_class(settings["name"])(
         model.parameters(), **{k: v for k, v in settings.items() if k != "name"})
-    callbacks = components.make_callbacks(training)
+    callbacks = components.make_callbacks(training, optimizer) + list(callbacks)
 
     start = time.perf_counter()
     history = fit(model, loss, optimizer, split.train, val=split.val,
                   epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
-                  callbacks=callbacks, **components.fit_options(training))
+                  callbacks=callbacks, metrics=list(metrics), augment=training["augment"],
+                  **components.fit_options(training))
     train_time = time.perf_counter() - start
 
     metrics = evaluate(model, training, split, task, labels)
     metrics.update(_convergence(history, training.get("target_loss"), train_time))
     metrics.update(components.grad_norms(history))
+    metrics.update(_cost_and_gap(model, metrics, task))
     return {"metrics": metrics, "history": components.history_lists(history)}
 
 
@@ -147,6 +153,7 @@ def load_split(settings: dict, seed: int, task: str):
                              f"fractions.")
         rows = np.sort(rng.choice(n, settings["train_size"], replace=False))
         split.X_train, split.y_train = split.X_train[rows], split.y_train[rows]
+    _corrupt(split, settings, seed, int(y.max()) + 1 if task != "regression" else 0)
     steps = components.preprocessing_steps(settings["preprocessing"],
                                            settings["preprocessing_options"])
     if steps:
@@ -162,6 +169,20 @@ def load_split(settings: dict, seed: int, task: str):
     n_classes = int(max(y.max(), split.y_train.max()) + 1)
     labels = names[:n_classes] if len(names) >= n_classes else [str(k) for k in range(n_classes)]
     return split, n_classes, labels
+
+
+def _corrupt(split, settings: dict, seed: int, n_classes: int) -> None:
+    """``dataset.label_noise`` and ``dataset.input_noise`` applied once to the training rows
+    (validation and test rows stay clean), drawn from the trial's seed: every seed gets its
+    own corruption, and cells that share a seed and a level share it."""
+    from chainrule import data
+
+    rng = np.random.default_rng([seed, 2])
+    if settings["label_noise"]:
+        split.y_train = data.corrupt_labels(split.y_train, settings["label_noise"], seed=rng,
+                                            n_classes=n_classes)
+    if settings["input_noise"]:
+        split.X_train = data.add_input_noise(split.X_train, settings["input_noise"], seed=rng)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -198,6 +219,22 @@ def evaluate(model, training: dict, split, task: str, labels: list) -> dict:
             out["per_class"][name] = score(y, pred, labels=classes, average=None,
                                            zero_division=0).tolist()
         out["per_class"]["support"] = np.bincount(split.y_train, minlength=len(classes)).tolist()
+    return out
+
+
+def _cost_and_gap(model, metrics: dict, task: str) -> dict:
+    """What a network costs (``parameters``, ``epoch_time``: seconds per epoch) and how far
+    its training score is from its test score (``train_test_gap``: training minus test
+    accuracy, or test minus training MSE), with the first layer's gradient norm in the first
+    epoch (``first_layer_grad``, when ``training.grad_monitor`` recorded it)."""
+    out = {"parameters": int(sum(p.data.size for p in model.parameters())),
+           "epoch_time": metrics["train_time"] / max(metrics["epochs"], 1)}
+    if task == "classification":
+        out["train_test_gap"] = metrics["train_accuracy"] - metrics["test_accuracy"]
+    else:
+        out["train_test_gap"] = metrics["test_mse"] - metrics["train_mse"]
+    if metrics.get("grad_norms_first"):
+        out["first_layer_grad"] = metrics["grad_norms_first"][0]
     return out
 
 
