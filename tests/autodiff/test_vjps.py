@@ -63,6 +63,18 @@ CLASSES = np.array([2, 0, 1, 2])
 POOL_INDICES = primitives.max_pool.forward(_rng.standard_normal((1, 2, 4, 4)), kernel=(2, 2),
                                            stride=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1))[1]
 
+MASK = np.array([[True, True], [True, False], [True, False]])    # lengths 3 and 1, time-major
+
+
+def _sequence(gates: int, cell: bool = False, steps=3, batch=2, features=2, hidden=3) -> tuple:
+    """x (T, N, I), h0 (and c0), W_ih, W_hh, b_ih, b_hh for a fused sequence primitive."""
+    size = gates * hidden
+    states = tuple(_rng.standard_normal((batch, hidden)) for _ in range(2 if cell else 1))
+    return (_rng.standard_normal((steps, batch, features)), *states,
+            0.6 * _rng.standard_normal((size, features)), 0.6 * _rng.standard_normal((size, hidden)),
+            0.3 * _rng.standard_normal(size), 0.3 * _rng.standard_normal(size))
+
+
 # primitive name -> [(fn, inputs)]: fn must run through that primitive
 PRIMITIVE_CASES = {
     "add": [(lambda a, b: a + b, (A23, B3))],
@@ -139,6 +151,13 @@ PRIMITIVE_CASES = {
     "avg_pool_transpose": [(lambda g: primitives.avg_pool_transpose(
         g, shape=(2, 2, 5, 6), kernel=(3, 3), stride=(2, 2), padding=((1, 1), (1, 1)),
         count_include_pad=False), (_rng.standard_normal((2, 2, 3, 3)),))],
+    "rnn_tanh": [(lambda *a: primitives.rnn_tanh(*a, reverse=False, mask=None), _sequence(1)),
+                 (lambda *a: primitives.rnn_tanh(*a, reverse=True, mask=MASK), _sequence(1))],
+    "rnn_relu": [(lambda *a: primitives.rnn_relu(*a, reverse=False, mask=MASK), _sequence(1))],
+    "lstm": [(lambda *a: primitives.lstm(*a, reverse=False, mask=None), _sequence(4, cell=True)),
+             (lambda *a: primitives.lstm(*a, reverse=True, mask=MASK), _sequence(4, cell=True))],
+    "gru": [(lambda *a: primitives.gru(*a, reverse=False, mask=MASK), _sequence(3)),
+            (lambda *a: primitives.gru(*a, reverse=True, mask=None), _sequence(3))],
 }
 
 

@@ -167,18 +167,21 @@ def test_every_layer_exports_or_names_itself_in_the_error():
     for name, cls in nn.LAYERS.items():
         if cls in cx.CONVERTERS:
             continue
-        model = cls() if name in ("ModuleList", "ModuleDict") else _loss(cls)
+        model = cls() if name in ("ModuleList", "ModuleDict") else _make(cls)
         with pytest.raises(cx.ExportError) as error:
             cx.export(nn.Sequential(nn.Linear(3, 2, rng=0), model), batch((1, 3), 0), None)
         refused[name] = str(error.value)
+    # the recurrent layers return (output, state): no converter yet, the error names them
     assert set(refused) == {"ModuleList", "ModuleDict", "MSELoss", "L1Loss", "HuberLoss",
-                            "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"}
+                            "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+                            "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"}
     for name, text in refused.items():
         assert f"module '1' of type {name}" in text and "@chainrule.onnx.converter" in text
 
 
-def _loss(cls):
-    return cls()
+def _make(cls):
+    """A loss, or a recurrent layer on the 2 features of the Linear before it."""
+    return cls(2, 3) if issubclass(cls, (nn.rnn.RNNBase, nn.rnn.RNNCellBase)) else cls()
 
 
 class Gated(nn.Module):

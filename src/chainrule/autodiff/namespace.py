@@ -19,6 +19,11 @@ Contract
   conv_weight`` and the pooling family ``pool_scatter pool_gather avg_pool
   avg_pool_transpose``): their kernel for arrays, the primitive for tensors, both called with every argument positional (inputs, then constants in the
   primitive's order), which keeps the fast path free of keyword binding.
+* ``sequence_backward(g, ans, inputs, reverse, mask, cache)``: the backpropagation through
+  time of a fused sequence primitive (``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``), every
+  input's gradient at once: the NumPy kernel (``rnn_kernels.backward``) for arrays; for
+  tensors, ``autograd.grad`` through the same sequence composed of primitives
+  (``recurrent.composed_backward``), so its second derivatives are those of that graph.
 * Operators need no namespace: ``g * y``, ``g @ w.T``, ``-g``, ``g[index]``, comparisons,
   ``& | ~`` on masks, and the methods ``.sum(axis=, keepdims=)``, ``.reshape``,
   ``.transpose``, ``.astype``, ``.T``, ``.shape``, ``.ndim``, ``.dtype`` work on both.
@@ -42,7 +47,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import conv_kernels, ops, pool_kernels, primitives
+from . import conv_kernels, ops, pool_kernels, primitives, recurrent, rnn_kernels
 from .tensor import Tensor
 
 
@@ -70,6 +75,7 @@ NUMPY = SimpleNamespace(
     conv_weight=conv_kernels.conv_weight, channel_sum=conv_kernels.channel_sum,
     pool_scatter=pool_kernels.pool_scatter, pool_gather=pool_kernels.pool_gather,
     avg_pool=pool_kernels.avg_pool, avg_pool_transpose=pool_kernels.avg_pool_transpose,
+    sequence_backward=rnn_kernels.backward,
 )
 
 
@@ -158,6 +164,7 @@ TENSOR = SimpleNamespace(
     conv=_conv, conv_transpose=_conv_transpose, conv_weight=_conv_weight, channel_sum=_channel_sum,
     pool_scatter=_pool_scatter, pool_gather=_pool_gather,
     avg_pool=_avg_pool, avg_pool_transpose=_avg_pool_transpose,
+    sequence_backward=recurrent.composed_backward,
 )
 
 assert vars(NUMPY).keys() == vars(TENSOR).keys()

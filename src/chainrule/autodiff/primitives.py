@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import rnn_kernels
 from .graph import Primitive
 from . import conv_kernels, pool_kernels
 
@@ -402,6 +403,43 @@ def avg_pool(x, *, kernel, stride, padding, count_include_pad):
 def avg_pool_transpose(g, *, shape, kernel, stride, padding, count_include_pad):
     """The adjoint of ``avg_pool``: each g[p] / divisor spread evenly over its window."""
     return pool_kernels.avg_pool_transpose(g, shape, kernel, stride, padding, count_include_pad)
+
+
+# -- nn: recurrent sequences, one layer and direction in one node ---------------------------
+# The recurrence and its backpropagation through time run in NumPy (rnn_kernels.py); the
+# same sequence composed of primitives, one node per operation per step, is
+# recurrent.unrolled. ``reverse`` runs from the last step to the first; ``mask`` (T, N) of
+# bools, or None, skips the steps past each sequence's length (the state is carried over).
+
+@_primitive(saves="cache")
+def rnn_tanh(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) for x (T, N, I): h (T, N, H)."""
+    return rnn_kernels.forward("rnn_tanh", x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
+
+
+@_primitive(saves="cache")
+def rnn_relu(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """h_t = relu(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) for x (T, N, I): h (T, N, H)."""
+    return rnn_kernels.forward("rnn_relu", x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
+
+
+@_primitive(saves="cache")
+def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """An LSTM over x (T, N, I), gates i, f, g, o: (T + 1, N, H), h_1 .. h_T then the last c.
+
+    The final cell state rides along as row T because a primitive has one output.
+    """
+    return rnn_kernels.forward("lstm", x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
+
+
+@_primitive(saves="cache")
+def gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """A GRU over x (T, N, I), gates r, z, n (PyTorch's equations): h (T, N, H)."""
+    return rnn_kernels.forward("gru", x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
 
 
 __all__ = ["PRIMITIVES", *PRIMITIVES]

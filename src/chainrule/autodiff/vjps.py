@@ -13,7 +13,8 @@ first-order backward pass and on tensors when the backward pass is itself record
 (``create_graph=True``); there ``ans`` is the output node and ``inputs`` are the input
 tensors, so derivatives flow through them too. Adjoints with a kernel of their own are
 primitives with rows of their own (``getitem_backward``, ``softmax_cross_entropy_backward``).
-The convolution and pooling families are closed under differentiation in the same way.
+The convolution and pooling families are closed under differentiation in the same way, and
+the fused recurrent sequences run their BPTT in one call (``namespace.sequence_backward``).
 
 For y = f(x) the VJP computes g . dy/dx without forming the Jacobian: for elementwise f
 it is g * f'(x), for y = x @ w it is g @ w^T, and so on. The sections follow
@@ -263,3 +264,23 @@ defvjp(primitives.avg_pool, lambda g, ans, x, kernel, stride, padding, count_inc
        namespace(g).avg_pool_transpose(g, x.shape, kernel, stride, padding, count_include_pad))
 defvjp(primitives.avg_pool_transpose, lambda h, ans, g, shape, kernel, stride, padding, count_include_pad:
        namespace(h).avg_pool(h, kernel, stride, padding, count_include_pad))
+
+# -- nn: recurrent sequences ----------------------------------------------------------------
+
+
+def _sequence_vjps(inputs: int) -> list:
+    """The rows of a fused sequence primitive, one per input. One BPTT gives every input's
+    gradient (a NumPy kernel on arrays; on tensors the composed graph of
+    ``recurrent.unrolled``, so the rows are differentiable), and the rows of one backward
+    pass share it."""
+    def row(argnum):
+        def vjp(g, ans, *inputs, reverse, mask, cache):
+            return namespace(g).sequence_backward(g, ans, inputs, reverse, mask, cache)[argnum]
+        return vjp
+    return [row(k) for k in range(inputs)]
+
+
+defvjp(primitives.rnn_tanh, *_sequence_vjps(6))     # x, h0, weight_ih, weight_hh, bias_ih, bias_hh
+defvjp(primitives.rnn_relu, *_sequence_vjps(6))
+defvjp(primitives.gru,      *_sequence_vjps(6))
+defvjp(primitives.lstm,     *_sequence_vjps(7))     # x, h0, c0, weight_ih, ...

@@ -27,6 +27,7 @@ from .parameter import Parameter
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
                       MaxPool2d)
 from .regularization import PenalisedLoss, l1_penalty, l2_penalty
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 # type name -> class, for every built-in module that chainrule.load may rebuild
 LAYERS = {cls.__name__: cls for cls in (
@@ -35,6 +36,7 @@ LAYERS = {cls.__name__: cls for cls in (
     BatchNorm1d, BatchNorm2d, LayerNorm,
     Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
     MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+    RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell,
     Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softplus, Softmax, LogSoftmax,
     Hardtanh, Heaviside, StraightThrough,
     MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss,
@@ -45,6 +47,7 @@ __all__ = [
     "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
     "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
     "Residual", "Hardtanh", "Heaviside", "StraightThrough",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .._validation import check_choice, check_number, invalid
-from ..autodiff import ops, primitives
+from ..autodiff import ops, primitives, recurrent
 from ..autodiff.tensor import Tensor, as_tensor
 from ..random import get_rng
 from .functional_conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
@@ -29,13 +29,16 @@ from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_
                                 cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss)
 
 linear = ops.linear
+# one step of each recurrent cell (PyTorch's equations and gate orders): see autodiff/recurrent.py
+rnn_cell, lstm_cell, gru_cell = recurrent.rnn_cell, recurrent.lstm_cell, recurrent.gru_cell
 
 __all__ = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus",
            "softmax", "log_softmax", "hardtanh", "heaviside", "straight_through", "linear",
            "dropout", "dropout1d", "dropout2d", "batch_norm", "layer_norm", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
-           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "mse_loss", "l1_loss",
-           "huber_loss",           "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "rnn_cell", "lstm_cell",
+           "gru_cell", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
 
 
 # -- activations -------------------------------------------------------------------------

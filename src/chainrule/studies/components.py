@@ -113,7 +113,8 @@ def metric_names(task: str, kind: str = "fit") -> list[str]:
 TRIAL_KINDS = {"pretraining": "chainrule.unsupervised.study",
                "gradient_free": "chainrule.gradient_free.study",
                "rl": "chainrule.rl.study",
-               "landscape": "chainrule.analysis.study"}
+               "landscape": "chainrule.analysis.study",
+               "bptt": "chainrule.bptt.study"}
 
 
 def trial_kind(name: str):

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import stats  # noqa: E402
+from .layouts import relative_gradients  # noqa: E402
 from .records import (cell_label, cells, curves, factor_name, groups, name,  # noqa: E402
                       summary, values)
 from .spec import Spec  # noqa: E402
@@ -192,6 +193,44 @@ def _distribution(spec: Spec, runs, axes) -> None:
     ax.grid(alpha=0.3)
 
 
+def _through_time(spec: Spec, runs, axes) -> None:
+    """(a) the primary metric against the sequence length, one line per cell type; (b) the
+    relative gradient norm by distance to the loss at the longest length, before (dashed)
+    and after (solid) training, geometric mean over seeds."""
+    primary = spec.report["primary"]
+    grouped = cells(spec, runs)
+    length = next((f for f in spec.factors[1:] if all(isinstance(v, (int, float)) for v in f.levels)),
+                  None)
+    lines: dict = {}
+    for cell, cell_runs in grouped.items():
+        x = dict(zip(length.labels, length.levels))[cell[spec.factors.index(length)]] if length else 0
+        lines.setdefault(cell_label(cell), []).append((x, summary(cell_runs, primary)))
+    for label, points in lines.items():
+        xs, summaries = zip(*points)
+        means, halves = _bars(summaries)
+        axes[0].errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=label)
+    axes[0].set_xlabel(factor_name(spec, length.key) if length else "")
+    axes[0].set_ylabel(name(primary) + " (mean, 95% CI)")
+    axes[0].legend(fontsize=8)
+    axes[0].grid(alpha=0.3)
+    longest = max((len(r["metrics"].get("grad_norms_init") or []) for r in runs), default=0)
+    colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
+    for label in lines:
+        kept = [r for cell, cell_runs in grouped.items() if cell_label(cell) == label
+                for r in cell_runs if len(r["metrics"].get("grad_norms_init") or []) == longest]
+        colour = next(colours)
+        for key, style in (("grad_norms_init", "--"), ("grad_norms_trained", "-")):
+            ratios = relative_gradients(kept, key) if kept else None
+            if ratios is not None:
+                axes[1].plot(np.arange(longest), 10 ** ratios.mean(axis=0), ls=style, color=colour,
+                             label=f"{label}{' (init)' if style == '--' else ''}")
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel(f"distance to the loss, T - 1 - t (T = {longest})")
+    axes[1].set_ylabel("||dL/dx_t|| / ||dL/dx_(T-1)||")
+    axes[1].legend(fontsize=7, ncol=2)
+    axes[1].grid(alpha=0.3, which="both")
+
+
 # -- the article's claims (layouts of claims.py) ---------------------------------------------
 
 def _landscape(spec: Spec, runs, axes) -> None:
@@ -318,9 +357,9 @@ def _depth(spec: Spec, runs, axes) -> None:
 
 
 # layout name -> the number of panels of its figure, where it is not the default
-PANELS = {"landscape": 3, "effects": 1, "schedules": 2, "depth": 3}
+PANELS = {"landscape": 3, "effects": 1, "schedules": 2, "depth": 3, "through_time": 2}
 
 # layout name -> the function that draws its figure (the keys of layouts.LAYOUTS)
 DRAW = {"levels": _levels, "epochs": _epochs, "metrics": _metrics, "per_class": _per_class,
-        "convergence": _convergence, "distribution": _distribution,
+        "convergence": _convergence, "distribution": _distribution, "through_time": _through_time,
         "landscape": _landscape, "effects": _effects, "schedules": _schedules, "depth": _depth}

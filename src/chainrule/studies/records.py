@@ -37,6 +37,8 @@ NAMES = {
     "evaluations": "Gradient Evaluations", "reached": "Reached Target",
     "time_to_target": "Convergence Time (s)", "epochs_to_target": "Epochs to Target",
     "evaluations_to_target": "Gradient Evaluations to Target",
+    "grad_decay_init": "log10 Gradient Ratio, Init", "grad_decay_trained": "log10 Gradient Ratio, Trained",
+    "max_grad_norm": "Largest Gradient Norm",
 }
 TEST_NOTE = ("Test: paired t-test over seeds where two cells ran the same seeds, else Welch's "
              "t-test; two-sided, alpha = 0.05, Holm-adjusted within each family of comparisons.")
