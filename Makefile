@@ -4,7 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test reproduce bench install clean
+JOBS   ?= 2
+
+.PHONY: test reproduce tune bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +21,13 @@ test: $(STAMP)
 
 reproduce: $(STAMP)
 	$(VENV)/bin/chainrule reproduce --out results
+
+# The built-in search (MNIST-1D, 40 trials), then its best configuration and the default
+# MLP retrained with 5 seeds on the test split; --resume continues an interrupted search.
+tune: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[tune]"
+	$(VENV)/bin/chainrule tune mnist1d_mlp --out results/tune --jobs $(JOBS) --resume
+	$(VENV)/bin/chainrule tune --best mnist1d_mlp --out results/tune --jobs $(JOBS)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"

@@ -2,6 +2,10 @@
 
 Method
 ------
+* Each peer runs in a fresh process of its own (``PeerProcess``, running ``peer.py``): in
+  one process PyTorch's OpenMP threads and OpenBLAS's threads compete and skew both, and
+  one framework's imports change the other's memory. (``interleaved`` also takes plain
+  functions, timed in this process, for micro-benchmarks of one library.)
 * Before each timed repetition, wait until the machine uses less than ``IDLE_THRESHOLD``
   of the CPUs (from ``/proc/stat``, while this process sleeps: other processes, and our
   own BLAS/OpenMP worker threads still spinning after the previous peer), up to
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -97,22 +103,19 @@ class Timing:
 
 def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int = 3,
                 retries: int = 3, max_wait: float = 20.0) -> dict[str, Timing]:
-    """Time each ``peers[name]()`` (one training step) A B A B ...; see the module docstring."""
-    for fn in peers.values():
-        for _ in range(warmup):
-            fn()
+    """Time each peer (one training step) A B A B ...; see the module docstring.
+
+    A peer is a ``PeerProcess`` or a zero-argument function timed in this process."""
+    peers = {name: peer if hasattr(peer, "repetition") else InProcess(peer)
+             for name, peer in peers.items()}
+    for peer in peers.values():
+        peer.repetition(warmup)
     timings = {name: Timing(name) for name in peers}
     for _ in range(repetitions):
-        for name, fn in peers.items():
+        for name, peer in peers.items():
             for attempt in range(retries + 1):
                 wait_for_idle(max_wait)
-                _warm(fn)
-                probe = LoadProbe().start()
-                start = time.perf_counter()
-                for _ in range(inner):
-                    fn()
-                elapsed = (time.perf_counter() - start) / inner
-                load = probe.stop()
+                elapsed, load = peer.repetition(inner)
                 if load < IDLE_THRESHOLD:
                     break
                 if attempt < retries:
@@ -120,6 +123,62 @@ def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int
             timings[name].seconds.append(elapsed)
             timings[name].loads.append(load)
     return timings
+
+
+def timed_repetition(fn, inner: int) -> tuple[float, float]:
+    """(seconds per call, other processes' CPU share) of ``inner`` calls, after a short
+    untimed warm-up."""
+    _warm(fn)
+    probe = LoadProbe().start()
+    start = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    elapsed = (time.perf_counter() - start) / inner
+    return elapsed, probe.stop()
+
+
+class InProcess:
+    """A function timed in this process."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def repetition(self, inner: int) -> tuple[float, float]:
+        return timed_repetition(self.fn, inner)
+
+
+class PeerProcess:
+    """One peer of one workload in a fresh process (``peer.py``), driven line by line."""
+
+    def __init__(self, workload: str, peer: str):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
+        self.name = peer
+        self.process = subprocess.Popen([sys.executable, script, workload, peer], text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1)
+        self._expect("ready")
+
+    def _ask(self, command: str) -> str:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self._expect(None)
+
+    def _expect(self, word):
+        line = self.process.stdout.readline().strip()
+        if not line or (word is not None and line != word):
+            raise RuntimeError(f"benchmark peer {self.name!r} stopped (exit code "
+                               f"{self.process.poll()}); its errors are above.")
+        return line
+
+    def repetition(self, inner: int) -> tuple[float, float]:
+        seconds, load = self._ask(f"run {inner}").split()
+        return float(seconds), float(load)
+
+    def peak_rss_mb(self) -> float:
+        return float(self._ask("rss"))
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def _warm(fn, seconds: float = WARM_SECONDS) -> None:

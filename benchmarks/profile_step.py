@@ -1,13 +1,13 @@
 """Where a chainrule training step spends its time: phases, matrix products, top functions.
 
-    python benchmarks/profile_step.py [W1 W2 W3]
+    python benchmarks/profile_step.py [W1 W2 W3 W5 W6]
 
 For each workload, one chainrule step is split into its phases -- ``zero_grad``, the
 model's forward, the loss, ``backward`` and the optimizer's ``step`` -- each timed with
 ``perf_counter`` over many steps (median), next to the step's matrix products alone (the
-ceiling of ``workloads.make_numpy(matmul_only=True)``). ``top_functions`` lists the
-functions with the most self time under cProfile (which inflates Python-level costs, so
-read it for ranking, not for absolute numbers).
+ceiling of ``workloads.make_matmul``). ``top_functions`` lists the functions with the most
+self time under cProfile (which inflates Python-level costs, so read it for ranking, not
+for absolute numbers).
 """
 from __future__ import annotations
 
@@ -22,17 +22,15 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from workloads import WORKLOADS, batch_for, make_numpy  # noqa: E402
+from workloads import WORKLOADS, batch_for, chainrule_model, make_matmul  # noqa: E402
 
 PHASES = ("zero_grad", "forward", "loss", "backward", "optimizer step")
+STEPS = {"W1": 200, "W2": 2000, "W3": 12, "W5": 1000, "W6": 40}
 
 
 def _model(w, seed=0):
     import chainrule as cr
-    from chainrule import nn, optim
-    model = nn.MLP(list(w.sizes), activation=w.activation, rng=seed)
-    opt = optim.Adam(model.parameters(), lr=w.lr) if w.optimizer == "adam" else \
-        optim.SGD(model.parameters(), lr=w.lr)
+    model, opt = chainrule_model(w, seed)
     x, y = batch_for(w, seed)
     return cr, model, opt, cr.tensor(x), y
 
@@ -41,11 +39,11 @@ def phases(name: str, steps: int | None = None) -> dict[str, float]:
     """Median seconds of each phase of one chainrule step, plus ``matmul`` and ``total``."""
     w = WORKLOADS[name]
     cr, model, opt, x, y = _model(w)
-    steps = steps or {"W1": 200, "W2": 2000, "W3": 12}[name]
+    steps = steps or STEPS[name]
     clock = time.perf_counter
     samples = {phase: [] for phase in PHASES}
     for i in range(steps + 3):
-        if i % 10 == 0 or name == "W3":
+        if i % 10 == 0 or name in ("W3", "W6"):
             harness.wait_for_idle(max_wait=5.0)
         t0 = clock()
         opt.zero_grad()
@@ -63,7 +61,7 @@ def phases(name: str, steps: int | None = None) -> dict[str, float]:
                 samples[phase].append(seconds)
     result = {phase: float(np.median(values)) for phase, values in samples.items()}
     result["total"] = sum(result[p] for p in PHASES)
-    matmul = make_numpy(w, matmul_only=True)
+    matmul = make_matmul(w)
     times = []
     for i in range(max(steps // 2, 5)):
         t = clock()
@@ -73,9 +71,10 @@ def phases(name: str, steps: int | None = None) -> dict[str, float]:
     return result
 
 
-def top_functions(name: str = "W1", steps: int = 200, limit: int = 8) -> list[tuple[str, float, int]]:
+def top_functions(name: str = "W1", steps: int | None = None, limit: int = 8) -> list[tuple[str, float, int]]:
     """(function, self seconds per step, calls per step) of the ``limit`` costliest functions."""
     w = WORKLOADS[name]
+    steps = steps or max(STEPS[name] // 2, 20)
     cr, model, opt, x, y = _model(w)
 
     def step():

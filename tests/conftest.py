@@ -53,19 +53,31 @@ metrics = ["val_accuracy", "train_loss"]
 """
 
 
+def tiny_study_text(*, seeds=2, epochs=3, factors='"model.activation" = ["relu", "tanh"]',
+                    replace=None) -> str:
+    """The tiny iris study, edited: each ``old`` text of ``replace`` must be in the study (an
+    edit that matches nothing is a mistake in the test, not a pass)."""
+    text = TINY_STUDY.format(seeds=seeds, epochs=epochs, factors=factors)
+    for old, new in (replace or {}).items():
+        assert old in text, f"{old!r} is not in the tiny study"
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture(scope="session")
+def tiny_study():
+    """``tiny_study(seeds=2, epochs=3, factors=..., replace={old: new})``: the text that
+    ``study_file`` writes (for fixtures broader than one test)."""
+    return tiny_study_text
+
+
 @pytest.fixture
 def study_file(tmp_path):
     """``study_file(seeds=2, epochs=3, factors=..., replace={old: new}, name=...)`` writes the
-    tiny iris study, edited, to ``tmp_path`` and returns its path. Each ``old`` text must be in
-    the study (an edit that matches nothing is a mistake in the test, not a pass)."""
-    def write(*, seeds=2, epochs=3, factors='"model.activation" = ["relu", "tanh"]',
-              replace=None, name="study.toml"):
-        text = TINY_STUDY.format(seeds=seeds, epochs=epochs, factors=factors)
-        for old, new in (replace or {}).items():
-            assert old in text, f"{old!r} is not in the tiny study"
-            text = text.replace(old, new)
+    tiny iris study, edited (``tiny_study_text``), to ``tmp_path`` and returns its path."""
+    def write(*, name="study.toml", **edits):
         path = tmp_path / name
-        path.write_text(text)
+        path.write_text(tiny_study_text(**edits))
         return path
     return write
 

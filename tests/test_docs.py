@@ -1,11 +1,12 @@
-"""The documentation runs: every ```python block of README.md and docs/tutorial.md, in order,
-in one namespace per document, so neither can go stale. A block whose first line is
-``# needs: onnx, onnxruntime`` runs only where those optional packages are installed (CI
-installs them); without them the others still run and the test reports the skip. The
-``chainrule`` commands of the README's "Command line" section run too."""
+"""The documentation runs: every ```python block of README.md, docs/tutorial.md and
+docs/tune.md, in order, in one namespace per document, so none can go stale. A block whose
+first line is ``# needs: onnx, onnxruntime`` runs only where those optional packages are
+installed (CI installs them); without them the others still run and the test reports the
+skip. The ``chainrule`` commands of the README's "Command line" section run too."""
 import importlib.util
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def run_blocks(path: Path, min_blocks: int) -> None:
     for number, code in enumerate(blocks, 1):
         needs = NEEDS.match(code.splitlines()[0]) if code.strip() else None
         absent = [name.strip() for name in needs.group(1).split(",")
-                  if importlib.util.find_spec(name.strip()) is None] if needs else []
+                  if not installed(name.strip())] if needs else []
         if absent:
             skipped.append(f"block {number} needs {', '.join(absent)}")
             continue
@@ -33,6 +34,12 @@ def run_blocks(path: Path, min_blocks: int) -> None:
             raise AssertionError(f"python block {number} of {path.name} failed:\n{code}") from error
     if skipped:
         pytest.skip(f"{path.name}: every other block ran; {'; '.join(skipped)} (not installed)")
+
+
+def installed(name: str) -> bool:
+    # NOTE: a package imported already may have no __spec__ (optuna_integration's lazy
+    # module), and find_spec then raises ValueError
+    return name in sys.modules or importlib.util.find_spec(name) is not None
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +54,10 @@ def test_every_python_block_of_the_readme_runs():
 def test_every_python_block_of_the_tutorial_runs(capsys):
     run_blocks(ROOT / "docs" / "tutorial.md", min_blocks=10)
     assert "0.298371109" in capsys.readouterr().out     # the classic example was printed
+
+
+def test_every_python_block_of_the_tune_guide_runs():
+    run_blocks(ROOT / "docs" / "tune.md", min_blocks=3)
 
 
 def test_the_command_line_section_of_the_readme_runs(tmp_path, capsys):

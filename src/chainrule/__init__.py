@@ -22,7 +22,7 @@ from . import optim
 from . import data, metrics
 from . import training
 from .training import fit, evaluate, predict, History
-from . import gradient_free, rl, unsupervised, bioplausible
+from . import gradient_free, rl, unsupervised, bioplausible, bptt
 from . import interop, onnx
 
 __version__ = "0.1.0"

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "chainrule.studies.cli",       # chainrule study ..., chainrule reproduce
     "chainrule.rl.cli",            # chainrule rl cartpole
     "chainrule.tabular.cli",       # chainrule train, predict, summary
+    "chainrule.tune.cli",          # chainrule tune
 ]
 DEBUG = "--debug"
 

@@ -152,6 +152,8 @@ def _forward_shapes(model, shape: tuple, dtype) -> tuple[dict, Tensor]:
     outputs = {}
 
     def record(module, inputs, output):
+        if isinstance(output, tuple) and output and isinstance(output[0], Tensor):
+            output = output[0]            # a recurrent layer's (output, state): its output
         if isinstance(output, Tensor):
             outputs[id(module)] = (tuple(output.shape), output.data.nbytes)
 

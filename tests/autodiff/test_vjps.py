@@ -59,6 +59,21 @@ A23, B3 = _rng.standard_normal((2, 3)), _rng.standard_normal(3)
 POSITIVE23 = _rng.uniform(0.2, 3.0, (2, 3))
 DISTINCT23 = np.array([[-1.3, 0.4, 2.1], [0.9, -0.2, -2.4]])       # no ties, off every kink
 CLASSES = np.array([2, 0, 1, 2])
+# the argmax of each 2x2 window (stride 1, padding 1) of a (1, 2, 4, 4) input, as max_pool saves it
+POOL_INDICES = primitives.max_pool.forward(_rng.standard_normal((1, 2, 4, 4)), kernel=(2, 2),
+                                           stride=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1))[1]
+
+MASK = np.array([[True, True], [True, False], [True, False]])    # lengths 3 and 1, time-major
+
+
+def _sequence(gates: int, cell: bool = False, steps=3, batch=2, features=2, hidden=3) -> tuple:
+    """x (T, N, I), h0 (and c0), W_ih, W_hh, b_ih, b_hh for a fused sequence primitive."""
+    size = gates * hidden
+    states = tuple(_rng.standard_normal((batch, hidden)) for _ in range(2 if cell else 1))
+    return (_rng.standard_normal((steps, batch, features)), *states,
+            0.6 * _rng.standard_normal((size, features)), 0.6 * _rng.standard_normal((size, hidden)),
+            0.3 * _rng.standard_normal(size), 0.3 * _rng.standard_normal(size))
+
 
 # primitive name -> [(fn, inputs)]: fn must run through that primitive
 PRIMITIVE_CASES = {
@@ -105,12 +120,44 @@ PRIMITIVE_CASES = {
         (lambda g, z: _cross_entropy_backward(g, z, None, "mean"), (np.array(0.7), _rng.standard_normal((4, 3)))),
         (lambda g, z: _cross_entropy_backward(g, z, np.array([0.5, 2.0, 1.5]), "none"),
          (_rng.standard_normal(4), _rng.standard_normal((4, 3))))],
-    "conv": [(lambda x, w: F.conv1d(x, w, stride=2, padding=1),
-              (_rng.standard_normal((2, 2, 7)), _rng.standard_normal((3, 2, 3)))),
+    "conv": [(lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1),
+              (_rng.standard_normal((2, 2, 7)), _rng.standard_normal((3, 2, 3)), B3)),
              (lambda x, w: F.conv2d(x, w, padding=(1, 0)),
-              (_rng.standard_normal((1, 2, 4, 5)), _rng.standard_normal((2, 2, 3, 2))))],
+              (_rng.standard_normal((1, 2, 4, 5)), _rng.standard_normal((2, 2, 3, 2)))),
+             (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding="valid", dilation=(1, 2), groups=2),
+              (_rng.standard_normal((2, 4, 5, 6)), _rng.standard_normal((4, 2, 2, 2)), _rng.standard_normal(4)))],
+    "conv_transpose": [(lambda x, w: F.conv_transpose1d(x, w, stride=2, padding=1, output_padding=1),
+                        (_rng.standard_normal((2, 3, 4)), _rng.standard_normal((3, 2, 3)))),
+                       (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=(1, 2), groups=2, dilation=(2, 1)),
+                        (_rng.standard_normal((1, 4, 3, 3)), _rng.standard_normal((4, 1, 2, 3)),
+                         _rng.standard_normal(2)))],
+    "conv_weight": [(lambda x, g: primitives.conv_weight(x, g, kernel=(3, 2), stride=(2, 1),
+                                                         padding=((1, 1), (0, 1)), dilation=(1, 1), groups=2),
+                     (_rng.standard_normal((2, 4, 5, 4)), _rng.standard_normal((2, 2, 3, 4))))],
     "max_pool": [(lambda x: F.max_pool2d(x, 2, stride=1, padding=1),
-                  (_rng.permutation(32).reshape(1, 2, 4, 4) / 7.0,))],
+                  (_rng.permutation(32).reshape(1, 2, 4, 4) / 7.0,)),
+                 (lambda x: F.max_pool1d(x, 3, stride=2, dilation=2),
+                  (_rng.permutation(22).reshape(2, 1, 11) / 5.0,))],
+    "pool_gather": [(lambda x: primitives.pool_gather(x, indices=POOL_INDICES, kernel=(2, 2), stride=(1, 1),
+                                                      padding=((1, 1), (1, 1)), dilation=(1, 1)),
+                     (_rng.standard_normal((1, 2, 4, 4)),))],
+    "pool_scatter": [(lambda g: primitives.pool_scatter(g, indices=POOL_INDICES, shape=(1, 2, 4, 4),
+                                                        kernel=(2, 2), stride=(1, 1), padding=((1, 1), (1, 1)),
+                                                        dilation=(1, 1)),
+                      (_rng.standard_normal((1, 2, 5, 5)),))],
+    "avg_pool": [(lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
+                  (_rng.standard_normal((2, 2, 5, 6)),)),
+                 (lambda x: F.avg_pool1d(x, 2), (_rng.standard_normal((2, 3, 7)),))],
+    "avg_pool_transpose": [(lambda g: primitives.avg_pool_transpose(
+        g, shape=(2, 2, 5, 6), kernel=(3, 3), stride=(2, 2), padding=((1, 1), (1, 1)),
+        count_include_pad=False), (_rng.standard_normal((2, 2, 3, 3)),))],
+    "rnn_tanh": [(lambda *a: primitives.rnn_tanh(*a, reverse=False, mask=None), _sequence(1)),
+                 (lambda *a: primitives.rnn_tanh(*a, reverse=True, mask=MASK), _sequence(1))],
+    "rnn_relu": [(lambda *a: primitives.rnn_relu(*a, reverse=False, mask=MASK), _sequence(1))],
+    "lstm": [(lambda *a: primitives.lstm(*a, reverse=False, mask=None), _sequence(4, cell=True)),
+             (lambda *a: primitives.lstm(*a, reverse=True, mask=MASK), _sequence(4, cell=True))],
+    "gru": [(lambda *a: primitives.gru(*a, reverse=False, mask=MASK), _sequence(3)),
+            (lambda *a: primitives.gru(*a, reverse=True, mask=None), _sequence(3))],
 }
 
 
@@ -122,7 +169,7 @@ def _cross_entropy_backward(g, z, class_weights, reduction):
 
 
 # rows that still run on NumPy arrays only (the convolution helper converts them next)
-FIRST_ORDER_ONLY = {"conv", "max_pool"}
+FIRST_ORDER_ONLY: set = set()        # every row is differentiable (the convolution and pooling families too)
 
 
 def test_every_primitive_has_a_vjp_row_and_a_gradcheck_case():

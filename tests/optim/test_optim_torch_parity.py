@@ -87,6 +87,32 @@ def test_schedulers_match_torch(ours, theirs):
         b.step()
 
 
+@pytest.mark.parametrize("kw", [
+    dict(max_lr=0.5, total_steps=20),
+    dict(max_lr=0.5, epochs=4, steps_per_epoch=5, pct_start=0.25, anneal_strategy="linear"),
+    dict(max_lr=1.0, total_steps=17, three_phase=True, div_factor=10.0, final_div_factor=100.0),
+    dict(max_lr=0.3, total_steps=12, cycle_momentum=False),
+], ids=["cos", "linear", "three_phase", "no_momentum"])
+@pytest.mark.parametrize("adam", [False, True], ids=["sgd", "adam"])
+def test_one_cycle_matches_torch_in_rate_and_momentum(kw, adam):
+    if adam:
+        ours_opt = optim.Adam(make_params(), lr=0.1)
+        theirs_opt = torch.optim.Adam([torch.zeros(2, requires_grad=True)], lr=0.1)
+    else:
+        ours_opt = optim.SGD(make_params(), lr=0.1, momentum=0.9)
+        theirs_opt = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9)
+    a = schedules.OneCycleLR(ours_opt, **kw)
+    b = torch.optim.lr_scheduler.OneCycleLR(theirs_opt, **kw)
+    key = "betas" if adam else "momentum"
+    for _ in range(a.total_steps):
+        assert a.get_last_lr() == pytest.approx(b.get_last_lr(), rel=1e-12)
+        assert np.ravel(ours_opt.param_groups[0][key])[0] == pytest.approx(
+            np.ravel(theirs_opt.param_groups[0][key])[0], rel=1e-12)
+        theirs_opt.step()
+        a.step()
+        b.step()
+
+
 def test_reduce_on_plateau_matches_torch():
     ours_opt = optim.SGD(make_params(), lr=1.0)
     theirs_opt = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=1.0)

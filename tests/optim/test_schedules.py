@@ -30,6 +30,13 @@ def test_schedule_functions_by_hand():
     assert [schedules.linear(1.0, 0.25, 1.0, 3)(k) for k in range(5)] == \
         pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0])
     assert schedules.constant(0.3)(1000) == 0.3
+    warm = schedules.warmup_cosine(1.0, warmup_steps=2, total_steps=6, start_factor=0.2,
+                                   eta_min=0.1)
+    assert [warm(k) for k in range(8)] == pytest.approx(
+        [0.2, 0.6, 1.0, 0.1 + 0.9 * (1 + math.cos(math.pi / 4)) / 2, 0.55,
+         0.1 + 0.9 * (1 + math.cos(3 * math.pi / 4)) / 2, 0.1, 0.1])
+    with pytest.raises(ValueError, match="'total_steps' parameter of warmup_cosine"):
+        schedules.warmup_cosine(1.0, warmup_steps=5, total_steps=5)
 
 
 @pytest.mark.parametrize("make, function", [
@@ -65,6 +72,38 @@ def test_step_lr_values_written_out():
         values.append(scheduler.get_last_lr()[0])
         scheduler.step()
     assert values == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+
+
+def test_one_cycle_by_hand():
+    """Up from max_lr / 25 to max_lr over the first 30% of the steps, then down to
+    max_lr / 25 / 1e4, each half a cosine; momentum the other way (PyTorch's defaults)."""
+    opt = optim.SGD(make_params(), lr=123.0, momentum=0.5)
+    scheduler = schedules.OneCycleLR(opt, max_lr=1.0, total_steps=11)
+    rates, momenta = [], []
+    for _ in range(11):
+        rates.append(scheduler.get_last_lr()[0])
+        momenta.append(opt.param_groups[0]["momentum"])
+        scheduler.step()
+    up = 0.3 * 11 - 1                      # the peak, 2.3: between steps 2 and 3
+    cos = lambda a, b, p: b + (a - b) * (1 + math.cos(math.pi * p)) / 2   # noqa: E731
+    assert rates == pytest.approx([cos(0.04, 1.0, t / up) if t <= up else
+                                   cos(1.0, 0.04 / 1e4, (t - up) / (10 - up)) for t in range(11)])
+    assert rates[0] == pytest.approx(0.04) and rates[-1] == pytest.approx(4e-6)
+    assert momenta[0] == pytest.approx(0.95) and momenta[-1] == pytest.approx(0.95)
+    assert min(momenta) == momenta[3] and max(rates) == rates[3]
+    with pytest.raises(ValueError, match="'step' parameter of OneCycleLR"):
+        scheduler.step()                  # the 12th step of an 11-step schedule
+
+
+def test_one_cycle_needs_momentum_to_cycle_it_and_a_length():
+    opt = optim.Rprop(make_params(), lr=0.1)
+    with pytest.raises(ValueError, match="'cycle_momentum' parameter of OneCycleLR"):
+        schedules.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    schedules.OneCycleLR(opt, max_lr=1.0, total_steps=10, cycle_momentum=False)
+    with pytest.raises(ValueError, match="'total_steps' parameter of OneCycleLR"):
+        schedules.OneCycleLR(sgd(), max_lr=1.0, epochs=3)
+    with pytest.raises(ValueError, match="'max_lr' parameter of OneCycleLR"):
+        schedules.OneCycleLR(sgd(groups=2), max_lr=[1.0], total_steps=10)
 
 
 def test_reduce_on_plateau_waits_patience_then_cools_down():

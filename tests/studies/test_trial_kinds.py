@@ -1,4 +1,4 @@
-"""The three comparison studies: presets parse, each trial kind runs, runner + report work."""
+"""The comparison studies: presets parse, each trial kind runs, runner + report work."""
 import copy
 import math
 
@@ -9,7 +9,8 @@ from chainrule.studies import spec as S
 from chainrule.studies.trial import run_trial
 
 PRESETS = {"pretraining": ("pretraining", 16, 40), "gradient_free": ("gradient_free", 24, 36),
-           "rl_cartpole": ("rl", 6, 15), "feedback_alignment": ("feedback_alignment", 12, 30)}
+           "rl_cartpole": ("rl", 6, 15), "gradients_through_time": ("bptt", 16, 80),
+           "feedback_alignment": ("feedback_alignment", 12, 30)}
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -61,6 +62,37 @@ def test_rl_trial_counts_environment_steps():
     assert metrics["eval_return"] > 0
 
 
+def test_bptt_trial_measures_gradients_by_distance_and_trains():
+    metrics = run_trial(config("gradients_through_time", cell="gru", task="copy_memory", length=6,
+                               steps=30, test_samples=100, probe_samples=16), 0)["metrics"]
+    assert len(metrics["grad_norms_init"]) == len(metrics["grad_norms_trained"]) == 6
+    assert metrics["grad_decay_init"] == pytest.approx(
+        math.log10(metrics["grad_norms_init"][-1] / metrics["grad_norms_init"][0]))
+    assert metrics["grad_decay_init"] < -0.5                    # vanishing at initialisation
+    assert metrics["test_accuracy"] > 0.5 and metrics["max_grad_norm"] > 0   # chance: 0.25
+    with pytest.raises(ValueError, match="'trial.length' parameter of the bptt trial"):
+        run_trial(config("gradients_through_time", length=1), 0)
+
+
+def test_the_bptt_study_reports_its_gradient_table_and_figure(tmp_path):
+    spec = S.parse({"name": "tiny_bptt", "kind": "bptt", "seeds": 2,
+                    "trial": {"task": "adding_problem", "hidden": 4, "steps": 3,
+                              "test_samples": 20, "probe_samples": 8},
+                    "factors": {"trial.cell": ["rnn_tanh", "lstm"], "trial.length": [3, 4, 6]},
+                    "report": {"layout": "through_time", "goal": "max",
+                               "metrics": ["test_accuracy", "grad_decay_init"]}})
+    counts = runner.run(spec, tmp_path, jobs=1, progress=False)
+    assert counts["done"] == 12 and counts["failed"] == 0
+    report.build(tmp_path)
+    table = (tmp_path / "tiny_bptt" / "table.md").read_text()
+    assert "| rnn_tanh | 6 |" in table and "relative to d = 0 (T = 6" in table
+    assert "| lstm | after training |" in table and "| d = 5 |" in table and "d = 10" not in table
+    assert (tmp_path / "tiny_bptt" / "plot.png").stat().st_size > 10_000
+    text = (tmp_path / "report.md").read_text()
+    assert "rnn_tanh, before training: the gradient 5 steps from the loss is 10^" in text
+    assert "Spearman rho" in text                   # accuracy against the length, per cell
+
+
 def test_a_kind_spec_runs_and_reports_end_to_end(tmp_path):
     spec = S.parse({"name": "tiny_rl", "kind": "rl",
                     "trial": {"env_steps": 300, "eval_episodes": 2},
@@ -81,13 +113,13 @@ def test_a_feedback_alignment_spec_runs_and_reports_its_verdict(tmp_path):
                     "training": {"epochs": 3, "batch_size": 16},
                     "factors": {"trial.rule": ["backprop", "dfa"]},
                     "report": {"metrics": ["test_accuracy", "angle_hidden"],
-                               "claim": "feedback_alignment"}})
+                               "layout": "feedback_alignment"}})
     counts = runner.run(spec, tmp_path, jobs=1, progress=False)
     assert counts["done"] == 4 and counts["failed"] == 0
     report.build(tmp_path)
     table = (tmp_path / "tiny_fa" / "table.md").read_text()
     assert "| dfa |" in table and "Optimizer adam (lr=0.01), 3 epochs, batch 16" in table
-    assert "**Verdict.** The article's claim that backpropagation is not biologically " in table
+    assert "- Verdict: the article's claim that backpropagation is not biologically " in table
     assert "direct feedback alignment" in table
 
 

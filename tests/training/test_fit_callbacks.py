@@ -7,7 +7,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn, optim
-from chainrule.optim.schedules import ReduceLROnPlateau, StepLR, exponential
+from chainrule.optim.schedules import BoldDriver, ReduceLROnPlateau, StepLR, exponential
 from chainrule.training import (Callback, CSVLogger, EarlyStopping, GradientMonitor,
                                 LearningRateScheduler, MaxTime, ProgressBar, TargetLoss)
 
@@ -145,6 +145,33 @@ def test_learning_rate_schedules(blobs):
     h = cr.fit(model, "cross_entropy", opt, (X, y), validation_split=0.2, epochs=3, verbose=0,
                callbacks=[callback])
     assert h["lr"] == [1.0, 0.5, 0.25]
+
+
+def test_bold_driver_in_fit_is_the_documented_loop(blobs):
+    """fit steps the bold driver between backward() and the optimizer's step, so it trains
+    exactly as the loop of BoldDriver's docstring; a rate too large gets rejections."""
+    X, y = blobs
+    model, twin = _model(seed=3), _model(seed=3)
+    opt = optim.SGD(model.parameters(), lr=3.0)
+    driver = BoldDriver(opt, increase=1.1, decrease=0.5)
+    callback = LearningRateScheduler(driver)
+    assert callback.monitor is None
+    h = cr.fit(model, "cross_entropy", opt, (X, y), epochs=25, verbose=0, callbacks=[callback])
+    twin_opt = optim.SGD(twin.parameters(), lr=3.0)
+    twin_driver = BoldDriver(twin_opt, increase=1.1, decrease=0.5)
+    loss_fn, rates = nn.CrossEntropyLoss(), []
+    for _ in range(25):
+        rates.append(twin_opt.param_groups[0]["lr"])
+        twin_opt.zero_grad()
+        loss = loss_fn(twin(cr.tensor(X)), y)
+        loss.backward()
+        twin_driver.step(loss)
+        twin_opt.step()
+    for a, b in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-6, atol=1e-7)
+    assert driver.rejections == twin_driver.rejections > 0
+    # the History's lr is the rate at the epoch's first update, before the driver moves it
+    assert h["lr"] == pytest.approx(rates)
 
 
 def test_csv_logger(blobs, tmp_path):

@@ -77,3 +77,28 @@ def test_bad_settings_name_the_parameter():
         DenoisingAutoencoder(4, noise="salt")
     with pytest.raises(ValueError, match="'latent' parameter of Autoencoder"):
         Autoencoder(4, latent=0)
+
+
+# -- the convolutional autoencoder -------------------------------------------------------------
+
+def test_conv_autoencoder_beats_pca_on_digit_images(digits_split):
+    from chainrule.unsupervised import ConvAutoencoder
+    X, _, X_test, _ = digits_split
+    ae = train(ConvAutoencoder((1, 8, 8), channels=(16, 32), latent=8, output_activation="sigmoid",
+                               rng=0), X, epochs=30)
+    ae_error, baseline = ae.reconstruction_error(X_test), pca_error(X, X_test, 8)
+    assert ae_error < 0.9 * baseline, (ae_error, baseline)
+
+
+@pytest.mark.parametrize("shape, channels", [((2, 13), (4, 6)), ((1, 7, 10), (3,))])
+def test_conv_autoencoder_shapes_codes_and_gradients(shape, channels):
+    from chainrule.unsupervised import ConvAutoencoder
+    ae = ConvAutoencoder(shape, channels=channels, latent=3, rng=0)
+    x = np.random.default_rng(0).random((4, *shape)).astype(np.float32)
+    assert ae.encode(x).shape == (4, 3) and ae.decode(ae.encode(x)).shape == x.shape
+    flat = x.reshape(4, -1)
+    assert ae(flat).shape == flat.shape                               # flat rows in, flat rows out
+    np.testing.assert_array_equal(ae(flat).data.reshape(x.shape), ae(x).data)
+    assert cr.gradcheck(lambda t: ae.double()(t).sum(), x.astype(np.float64)[:2])
+    with pytest.raises(ValueError, match="'input_shape' parameter of ConvAutoencoder"):
+        ConvAutoencoder((5,), channels=(2,))

@@ -11,6 +11,9 @@ SciPy's linear algebra.
 ``trace(op, matvecs, method)``         Hutch++ or Hutchinson estimate, standard error
 ``spectral_density(op, steps, runs)``  stochastic Lanczos quadrature, ``.plot()``
 ``classify(hessian)``                  minimum / saddle / flat, with the evidence
+``linear_path(loss_at, a, b)``         the loss on the segment between two solutions
+``filter_normalized_direction(model)`` a random direction scaled filter by filter (Li 2018)
+``surface(loss_at, center, d1, d2)``   a 2-D slice of the loss along two directions
 =====================================  ===================================================
 
 The analysis runs in float64 by default, a float32 model included (its parameters and
@@ -30,6 +33,8 @@ from .operators import GaussNewton, Hessian, LossCurvature
 from .spectrum import (Eigenpairs, SpectralDensity, TraceEstimate, eigenpairs, spectral_density,
                        trace)
 from .endpoint import EndPoint, classify
+from .landscape import LinearPath, Surface, filter_normalized_direction, linear_path, surface
 
 __all__ = ["Hessian", "GaussNewton", "LossCurvature", "eigenpairs", "trace", "spectral_density",
-           "classify", "Eigenpairs", "TraceEstimate", "SpectralDensity", "EndPoint"]
+           "classify", "Eigenpairs", "TraceEstimate", "SpectralDensity", "EndPoint",
+           "linear_path", "filter_normalized_direction", "surface", "LinearPath", "Surface"]

@@ -91,7 +91,8 @@ class LossCurvature(LinearOperator):
         params = {name: Tensor(values[name].astype(p.dtype), dtype=p.dtype)
                   for name, p in self.parameters.items()}
         with no_grad(), self.model.eval_mode():
-            return sum(w * float(self.loss_fn(functional_call(self.model, params, Tensor(xb)),
+            return sum(w * float(self.loss_fn(functional_call(self.model, params,
+                                                              Tensor(xb, dtype=xb.dtype)),
                                               yb).item())
                        for (xb, yb), w in zip(self.batches, self.weights))
 

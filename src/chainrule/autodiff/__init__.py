@@ -5,8 +5,11 @@ backward), ``autograd.py`` (``grad`` and the recorded backward: higher derivativ
 ``primitives.py`` (the built-in primitives, ``PRIMITIVES``), ``vjps.py`` (their VJPs, one
 row each, written on ``namespace.py`` so that each is differentiable), ``ops.py`` (the
 public tensor functions), ``gradcheck.py`` (``gradcheck``, ``gradgradcheck``),
-``extend.py`` (add your own primitive).
+``extend.py`` (add your own primitive), ``conv_kernels.py`` and ``pool_kernels.py`` (the
+convolution and pooling kernels), ``kernels.py`` (NumPy or Numba kernels), ``memory.py``
+(freed memory kept for the next step).
 """
+from . import memory  # noqa: F401  (keeps freed memory for the next step, at import)
 from . import graph
 from .tensor import Tensor, tensor, as_tensor
 from .graph import no_grad, enable_grad, is_grad_enabled, Primitive, defvjp

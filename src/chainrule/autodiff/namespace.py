@@ -15,12 +15,20 @@ Contract
   reshape expand_dims swapaxes transpose broadcast_to softmax`` (``sum(x, axis,
   keepdims=False)`` always with its axis), plus the adjoints that
   have a kernel of their own, as primitives (``getitem_backward``,
-  ``softmax_cross_entropy_backward``): their kernel for arrays, the primitive for
-  tensors, both called with every argument positional (inputs, then constants in the
+  ``softmax_cross_entropy_backward``, the convolution family ``conv conv_transpose
+  conv_weight`` and the pooling family ``pool_scatter pool_gather avg_pool
+  avg_pool_transpose``): their kernel for arrays, the primitive for tensors, both called with every argument positional (inputs, then constants in the
   primitive's order), which keeps the fast path free of keyword binding.
+* ``sequence_backward(g, ans, inputs, reverse, mask, cache)``: the backpropagation through
+  time of a fused sequence primitive (``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``), every
+  input's gradient at once: the NumPy kernel (``rnn_kernels.backward``) for arrays; for
+  tensors, ``autograd.grad`` through the same sequence composed of primitives
+  (``recurrent.composed_backward``), so its second derivatives are those of that graph.
 * Operators need no namespace: ``g * y``, ``g @ w.T``, ``-g``, ``g[index]``, comparisons,
   ``& | ~`` on masks, and the methods ``.sum(axis=, keepdims=)``, ``.reshape``,
   ``.transpose``, ``.astype``, ``.T``, ``.shape``, ``.ndim``, ``.dtype`` work on both.
+* ``channel_sum(g)`` sums over every axis but 1 (a bias's gradient): one matrix-vector
+  product on channels-last arrays, ``sum`` on tensors.
 * ``sign`` (and comparisons) give constants: their derivative is zero wherever it exists.
 
 A row written this way::
@@ -39,7 +47,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import ops, primitives
+from . import conv_kernels, ops, pool_kernels, primitives, recurrent, rnn_kernels
 from .tensor import Tensor
 
 
@@ -63,6 +71,11 @@ NUMPY = SimpleNamespace(
     softmax=primitives.softmax.forward,
     getitem_backward=primitives.scatter_add,
     softmax_cross_entropy_backward=primitives.cross_entropy_gradient,
+    conv=conv_kernels.conv, conv_transpose=conv_kernels.conv_transpose,
+    conv_weight=conv_kernels.conv_weight, channel_sum=conv_kernels.channel_sum,
+    pool_scatter=pool_kernels.pool_scatter, pool_gather=pool_kernels.pool_gather,
+    avg_pool=pool_kernels.avg_pool, avg_pool_transpose=pool_kernels.avg_pool_transpose,
+    sequence_backward=rnn_kernels.backward,
 )
 
 
@@ -102,6 +115,45 @@ def _softmax_cross_entropy_backward(g, logits, targets, class_weights, reduction
         g, logits, targets=targets, class_weights=class_weights, reduction=reduction, probs=probs)
 
 
+def _conv(x, weight, bias, stride, padding, dilation, groups):
+    return primitives.conv(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                           groups=groups)
+
+
+def _conv_transpose(x, weight, bias, stride, padding, dilation, groups, output_padding):
+    return primitives.conv_transpose(x, weight, bias, stride=stride, padding=padding,
+                                     dilation=dilation, groups=groups, output_padding=output_padding)
+
+
+def _conv_weight(x, g, kernel, stride, padding, dilation, groups):
+    return primitives.conv_weight(x, g, kernel=kernel, stride=stride, padding=padding,
+                                  dilation=dilation, groups=groups)
+
+
+def _channel_sum(g):
+    return ops.sum(g, axis=(0, *range(2, g.ndim)))
+
+
+def _pool_scatter(g, indices, shape, kernel, stride, padding, dilation):
+    return primitives.pool_scatter(g, indices=indices, shape=shape, kernel=kernel, stride=stride,
+                                   padding=padding, dilation=dilation)
+
+
+def _pool_gather(x, indices, kernel, stride, padding, dilation):
+    return primitives.pool_gather(x, indices=indices, kernel=kernel, stride=stride,
+                                  padding=padding, dilation=dilation)
+
+
+def _avg_pool(x, kernel, stride, padding, count_include_pad):
+    return primitives.avg_pool(x, kernel=kernel, stride=stride, padding=padding,
+                               count_include_pad=count_include_pad)
+
+
+def _avg_pool_transpose(g, shape, kernel, stride, padding, count_include_pad):
+    return primitives.avg_pool_transpose(g, shape=shape, kernel=kernel, stride=stride,
+                                         padding=padding, count_include_pad=count_include_pad)
+
+
 TENSOR = SimpleNamespace(
     exp=ops.exp, expm1=_expm1, sign=_sign, maximum=ops.maximum, where=ops.where, sum=_sum,
     reshape=ops.reshape, expand_dims=_expand_dims, swapaxes=_swapaxes,
@@ -109,6 +161,10 @@ TENSOR = SimpleNamespace(
     softmax=_softmax,
     getitem_backward=_getitem_backward,
     softmax_cross_entropy_backward=_softmax_cross_entropy_backward,
+    conv=_conv, conv_transpose=_conv_transpose, conv_weight=_conv_weight, channel_sum=_channel_sum,
+    pool_scatter=_pool_scatter, pool_gather=_pool_gather,
+    avg_pool=_avg_pool, avg_pool_transpose=_avg_pool_transpose,
+    sequence_backward=recurrent.composed_backward,
 )
 
 assert vars(NUMPY).keys() == vars(TENSOR).keys()

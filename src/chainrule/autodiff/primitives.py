@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import rnn_kernels
 from .graph import Primitive
-from .windows import pad_spatial, windows
+from . import conv_kernels, pool_kernels
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -333,25 +334,112 @@ def cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs):
 
 
 # -- nn: convolution and pooling ----------------------------------------------------------
+# Channels-first arrays, (N, C, L) or (N, C, H, W); the kernels are in conv_kernels.py and
+# pool_kernels.py. Geometry constants hold one entry per spatial axis: stride, dilation,
+# and padding as (low, high) pairs. The convolution family is closed under
+# differentiation: each VJP of conv, conv_transpose and conv_weight is one of the three,
+# and likewise max_pool -> pool_scatter <-> pool_gather and avg_pool <-> avg_pool_transpose.
 
 @_primitive
-def conv(x, weight, *, stride, padding):
-    """Cross-correlation (PyTorch's "convolution") of x (N, C, *S) with weight (O, C, *K).
+def conv(x, weight, bias, *, stride, padding, dilation, groups):
+    """Cross-correlation (PyTorch's "convolution") of x (N, C, *S) with weight (O, C / groups, *K),
+    plus bias (O,):
 
-    out[n, o, *p] = sum_{c, *k} weight[o, c, *k] * x_pad[n, c, *(p * stride + k)],
-    one tensordot (a BLAS matrix product) over the strided window view.
+    out[n, o, *p] = bias[o] + sum_{c, *k} weight[o, c, *k] x_pad[n, g(o) C/groups + c, *(p stride + k dilation)],
+    where g(o) is the group of filter o: im2col, then one matrix product per group. A layer
+    without bias passes zeros (the bias is added while the output is in cache).
     """
-    dims = len(stride)
-    cols = windows(pad_spatial(x, padding), weight.shape[2:], stride)          # (N, C, *O, *K)
-    out = np.tensordot(cols, weight, axes=([1, *range(2 + dims, 2 + 2 * dims)], [*range(1, 2 + dims)]))
-    return np.ascontiguousarray(np.moveaxis(out, -1, 1))                        # (N, O, *O)
+    return conv_kernels.conv(x, weight, bias, stride, padding, dilation, groups)
 
 
 @_primitive
-def max_pool(x, *, kernel, stride, padding):
-    """Maximum over each ``kernel`` window of x (N, C, *S); padding counts as -inf."""
-    cols = windows(pad_spatial(x, padding, -np.inf), kernel, stride)
-    return cols.max(axis=tuple(range(-len(kernel), 0)))
+def conv_transpose(x, weight, bias, *, stride, padding, dilation, groups, output_padding):
+    """The adjoint of ``conv`` in its input (PyTorch's conv_transpose), plus bias (C,): x
+    (N, O, *S) with weight (O, C / groups, *K) -> (N, C, *S'), S' = (S - 1) stride - padding
+    + dilation (K - 1) + 1 + output_padding.
+    """
+    return conv_kernels.conv_transpose(x, weight, bias, stride, padding, dilation, groups,
+                                       output_padding)
+
+
+@_primitive
+def conv_weight(x, g, *, kernel, stride, padding, dilation, groups):
+    """The gradient of sum(g * conv(x, w, b)) in w, for x (N, C, *S) and g (N, O, *S_out):
+    dw[o, c, *k] = sum_{n, *p} g[n, o, *p] x_pad[n, g(o) C/groups + c, *(p stride + k dilation)].
+    """
+    return conv_kernels.conv_weight(x, g, kernel, stride, padding, dilation, groups)
+
+
+@_primitive(saves="indices")
+def max_pool(x, *, kernel, stride, padding, dilation):
+    """Maximum over each ``kernel`` window of x (N, C, *S); padding never wins.
+
+    Also returns the argmax of each window (its offset kh * KW + kw), which the VJP needs.
+    """
+    return pool_kernels.max_pool(x, kernel, stride, padding, dilation)
+
+
+@_primitive
+def pool_gather(x, *, indices, kernel, stride, padding, dilation):
+    """x_pad at offset ``indices`` of each window (the maximum, when they are max_pool's)."""
+    return pool_kernels.pool_gather(x, indices, kernel, stride, padding, dilation)
+
+
+@_primitive
+def pool_scatter(g, *, indices, shape, kernel, stride, padding, dilation):
+    """The adjoint of ``pool_gather``: g added at offset ``indices`` of each window of an
+    array of ``shape`` (max pooling's gradient)."""
+    return pool_kernels.pool_scatter(g, indices, shape, kernel, stride, padding, dilation)
+
+
+@_primitive
+def avg_pool(x, *, kernel, stride, padding, count_include_pad):
+    """Mean over each ``kernel`` window of x (N, C, *S); with ``count_include_pad`` the
+    padding's zeros count in the divisor."""
+    return pool_kernels.avg_pool(x, kernel, stride, padding, count_include_pad)
+
+
+@_primitive
+def avg_pool_transpose(g, *, shape, kernel, stride, padding, count_include_pad):
+    """The adjoint of ``avg_pool``: each g[p] / divisor spread evenly over its window."""
+    return pool_kernels.avg_pool_transpose(g, shape, kernel, stride, padding, count_include_pad)
+
+
+# -- nn: recurrent sequences, one layer and direction in one node ---------------------------
+# The recurrence and its backpropagation through time run in NumPy (rnn_kernels.py); the
+# same sequence composed of primitives, one node per operation per step, is
+# recurrent.unrolled. ``reverse`` runs from the last step to the first; ``mask`` (T, N) of
+# bools, or None, skips the steps past each sequence's length (the state is carried over).
+
+@_primitive(saves="cache")
+def rnn_tanh(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) for x (T, N, I): h (T, N, H)."""
+    return rnn_kernels.forward("rnn_tanh", x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
+
+
+@_primitive(saves="cache")
+def rnn_relu(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """h_t = relu(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) for x (T, N, I): h (T, N, H)."""
+    return rnn_kernels.forward("rnn_relu", x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
+
+
+@_primitive(saves="cache")
+def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """An LSTM over x (T, N, I), gates i, f, g, o: (T + 1, N, H), h_1 .. h_T then the last c.
+
+    The final cell state rides along as row T because a primitive has one output.
+    """
+    return rnn_kernels.forward("lstm", x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
+
+
+@_primitive(saves="cache")
+def gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, *, reverse, mask):
+    """A GRU over x (T, N, I), gates r, z, n (PyTorch's equations): h (T, N, H)."""
+    return rnn_kernels.forward("gru", x, h0, None, weight_ih, weight_hh, bias_ih, bias_hh,
+                               reverse, mask)
 
 
 __all__ = ["PRIMITIVES", *PRIMITIVES]

@@ -13,7 +13,8 @@ first-order backward pass and on tensors when the backward pass is itself record
 (``create_graph=True``); there ``ans`` is the output node and ``inputs`` are the input
 tensors, so derivatives flow through them too. Adjoints with a kernel of their own are
 primitives with rows of their own (``getitem_backward``, ``softmax_cross_entropy_backward``).
-Only the convolution and pooling rows are still ``once_differentiable``.
+The convolution and pooling families are closed under differentiation in the same way, and
+the fused recurrent sequences run their BPTT in one call (``namespace.sequence_backward``).
 
 For y = f(x) the VJP computes g . dy/dx without forming the Jacobian: for elementwise f
 it is g * f'(x), for y = x @ w it is g @ w^T, and so on. The sections follow
@@ -27,7 +28,6 @@ import numpy as np
 from . import primitives
 from .graph import defvjp
 from .namespace import namespace
-from .windows import fold, pad_spatial, windows
 
 # -- arithmetic ---------------------------------------------------------------------------
 
@@ -192,33 +192,95 @@ defvjp(primitives.softmax_cross_entropy_backward, _softmax_cross_entropy_backwar
        _softmax_cross_entropy_backward_vjp_logits)
 
 # -- nn: convolution and pooling ------------------------------------------------------------
+# Each VJP is another primitive of the family, called through the namespace (its kernel on
+# arrays, the primitive on tensors), so the family is closed under differentiation: conv's
+# adjoint in x is conv_transpose and in w conv_weight, and conv_transpose's and
+# conv_weight's VJPs are conv, conv_transpose and conv_weight again; max pooling's gradient
+# scatters g to the argmax it saved (pool_scatter), whose adjoint is a gather (pool_gather);
+# average pooling and avg_pool_transpose are each other's adjoints. The adjoints that take
+# no bias get zeros.
 
 
-def _conv_vjp_input(g, ans, x, weight, stride, padding):
-    # d cols[n, c, *p, *k] = sum_o g[n, o, *p] weight[o, c, *k], then fold the windows back
-    dims = len(stride)
-    cols_grad = np.tensordot(np.moveaxis(g, 1, -1), weight, axes=([-1], [0]))   # (N, *O, C, *K)
-    return fold(np.moveaxis(cols_grad, 1 + dims, 1), x.shape, weight.shape[2:], stride, padding)
+def _output_padding(x_shape, out_shape, kernel, stride, padding, dilation):
+    """The output_padding that makes conv_transpose return x's spatial size (stride > 1 maps
+    several sizes to one)."""
+    return tuple(n - ((m - 1) * s - lo - hi + d * (k - 1) + 1) for n, m, k, s, (lo, hi), d in
+                 zip(x_shape[2:], out_shape[2:], kernel, stride, padding, dilation))
 
 
-def _conv_vjp_weight(g, ans, x, weight, stride, padding):
-    # d weight[o, c, *k] = sum_{n, *p} g[n, o, *p] cols[n, c, *p, *k]
-    dims = len(stride)
-    cols = windows(pad_spatial(x, padding), weight.shape[2:], stride)
-    axes = [0, *range(2, 2 + dims)]
-    return np.tensordot(g, cols, axes=(axes, axes))
+def _zeros(channels, like):
+    return np.zeros(channels, like.dtype)
 
 
-def _max_pool_vjp(g, ans, x, kernel, stride, padding):
-    # the gradient goes to the first maximum of each window (PyTorch's choice on ties)
-    dims = len(kernel)
-    cols = windows(pad_spatial(x, padding, -np.inf), kernel, stride)
-    flat = cols.reshape(cols.shape[:2 + dims] + (-1,))
-    cols_grad = np.zeros(flat.shape, dtype=g.dtype)
-    np.put_along_axis(cols_grad, flat.argmax(axis=-1)[..., None], g[..., None], axis=-1)
-    return fold(cols_grad.reshape(cols.shape), x.shape, kernel, stride, padding)
+def _conv_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups):
+    extra = _output_padding(x.shape, g.shape, weight.shape[2:], stride, padding, dilation)
+    return namespace(g).conv_transpose(g, weight, _zeros(x.shape[1], g), stride, padding, dilation,
+                                       groups, extra)
 
 
-# NOTE: these rows still call NumPy kernels on arrays: first derivatives only, for now.
-defvjp(primitives.conv,     _conv_vjp_input, _conv_vjp_weight, once_differentiable=True)
-defvjp(primitives.max_pool, _max_pool_vjp, once_differentiable=True)
+def _conv_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups):
+    return namespace(g).conv_weight(x, g, weight.shape[2:], stride, padding, dilation, groups)
+
+
+def _conv_vjp_bias(g, ans, x, weight, bias, **geometry):
+    return namespace(g).channel_sum(g)
+
+
+def _conv_transpose_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups,
+                              output_padding):
+    return namespace(g).conv(g, weight, _zeros(x.shape[1], g), stride, padding, dilation, groups)
+
+
+def _conv_transpose_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups,
+                               output_padding):
+    return namespace(g).conv_weight(g, x, weight.shape[2:], stride, padding, dilation, groups)
+
+
+def _conv_weight_vjp_input(h, ans, x, g, kernel, stride, padding, dilation, groups):
+    # <h, conv_weight(x, g)> = <g, conv(x, h, 0)> = <x, conv_transpose(g, h, 0)>
+    extra = _output_padding(x.shape, g.shape, kernel, stride, padding, dilation)
+    return namespace(h).conv_transpose(g, h, _zeros(x.shape[1], h), stride, padding, dilation,
+                                       groups, extra)
+
+
+def _conv_weight_vjp_g(h, ans, x, g, kernel, stride, padding, dilation, groups):
+    return namespace(h).conv(x, h, _zeros(g.shape[1], h), stride, padding, dilation, groups)
+
+
+def _max_pool_vjp(g, ans, x, kernel, stride, padding, dilation, indices):
+    return namespace(g).pool_scatter(g, indices, x.shape, kernel, stride, padding, dilation)
+
+
+defvjp(primitives.conv,     _conv_vjp_input, _conv_vjp_weight, _conv_vjp_bias)
+defvjp(primitives.conv_transpose, _conv_transpose_vjp_input, _conv_transpose_vjp_weight,
+       _conv_vjp_bias)
+defvjp(primitives.conv_weight, _conv_weight_vjp_input, _conv_weight_vjp_g)
+defvjp(primitives.max_pool, _max_pool_vjp)
+defvjp(primitives.pool_gather, lambda g, ans, x, indices, kernel, stride, padding, dilation:
+       namespace(g).pool_scatter(g, indices, x.shape, kernel, stride, padding, dilation))
+defvjp(primitives.pool_scatter, lambda h, ans, g, indices, shape, kernel, stride, padding, dilation:
+       namespace(h).pool_gather(h, indices, kernel, stride, padding, dilation))
+defvjp(primitives.avg_pool, lambda g, ans, x, kernel, stride, padding, count_include_pad:
+       namespace(g).avg_pool_transpose(g, x.shape, kernel, stride, padding, count_include_pad))
+defvjp(primitives.avg_pool_transpose, lambda h, ans, g, shape, kernel, stride, padding, count_include_pad:
+       namespace(h).avg_pool(h, kernel, stride, padding, count_include_pad))
+
+# -- nn: recurrent sequences ----------------------------------------------------------------
+
+
+def _sequence_vjps(inputs: int) -> list:
+    """The rows of a fused sequence primitive, one per input. One BPTT gives every input's
+    gradient (a NumPy kernel on arrays; on tensors the composed graph of
+    ``recurrent.unrolled``, so the rows are differentiable), and the rows of one backward
+    pass share it."""
+    def row(argnum):
+        def vjp(g, ans, *inputs, reverse, mask, cache):
+            return namespace(g).sequence_backward(g, ans, inputs, reverse, mask, cache)[argnum]
+        return vjp
+    return [row(k) for k in range(inputs)]
+
+
+defvjp(primitives.rnn_tanh, *_sequence_vjps(6))     # x, h0, weight_ih, weight_hh, bias_ih, bias_hh
+defvjp(primitives.rnn_relu, *_sequence_vjps(6))
+defvjp(primitives.gru,      *_sequence_vjps(6))
+defvjp(primitives.lstm,     *_sequence_vjps(7))     # x, h0, c0, weight_ih, ...

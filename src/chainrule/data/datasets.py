@@ -38,11 +38,15 @@ from .dataset import Dataset
 
 
 class DatasetSpec(NamedTuple):
-    """A registry entry: ``loader(**options) -> Dataset`` and what ``datasets list`` shows."""
+    """A registry entry: ``loader(**options) -> Dataset`` and what ``datasets list`` shows.
+
+    ``locate(**options)`` (data read from files only) raises ``FileNotFoundError``, saying
+    how to get the files, when they are not installed; it reads no data."""
     loader: Callable[..., Dataset]
     task: str
     source: str
     description: str
+    locate: Callable[..., object] | None = None
 
 
 # -- bundled with scikit-learn -----------------------------------------------------------
@@ -181,10 +185,12 @@ DATASETS.update({
     "mnist1d": DatasetSpec(load_mnist1d, "classification", "mnist1d package (generated, cached)",
                            _MNIST1D),
     "mnist": DatasetSpec(load_mnist, "classification", "IDX files (path or $CHAINRULE_DATA)",
-                         idx.SOURCES["mnist"]["description"]),
+                         idx.SOURCES["mnist"]["description"],
+                         lambda path=None, **_: idx.find_files("mnist", path)),
     "fashion-mnist": DatasetSpec(load_fashion_mnist, "classification",
                                  "IDX files (Debian dataset-fashion-mnist, $CHAINRULE_DATA)",
-                                 idx.SOURCES["fashion-mnist"]["description"]),
+                                 idx.SOURCES["fashion-mnist"]["description"],
+                                 lambda path=None, **_: idx.find_files("fashion-mnist", path)),
     "xor": DatasetSpec(synthetic.xor, "classification", "synthetic", "XOR of two inputs."),
     "two_spirals": DatasetSpec(synthetic.two_spirals, "classification", "synthetic",
                                "Two interleaved spirals."),
@@ -204,6 +210,20 @@ def options(name: str) -> dict[str, object]:
     check_choice("name", name, DATASETS, "chainrule.data.load")
     parameters = inspect.signature(DATASETS[name].loader).parameters
     return {k: p.default for k, p in parameters.items()}
+
+
+def missing(name: str, **options) -> str | None:
+    """Why ``load(name, **options)`` would find no files (with how to get them), or ``None``
+    when they are there or the data set needs none. Reads no data."""
+    check_choice("name", name, DATASETS, "chainrule.data.missing")
+    locate = DATASETS[name].locate
+    if locate is None:
+        return None
+    try:
+        locate(**options)
+    except FileNotFoundError as error:
+        return str(error)
+    return None
 
 
 def load(name: str, **kwargs) -> Dataset:

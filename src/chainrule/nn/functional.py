@@ -1,10 +1,10 @@
 """``chainrule.nn.functional``: the stateless form of every layer, activation and loss.
 
 Activations, dropout and normalisation are compositions of engine primitives (their
-gradients come for free); convolution and max pooling are primitives of their own
-(im2col over a strided window view, see ``autodiff/primitives.py``). Arguments follow PyTorch
-(``dim``, ``negative_slope``, ``running_mean`` ...). The losses live in
-``functional_losses.py`` and are re-exported here.
+gradients come for free); convolution and pooling are primitives of their own, called
+from ``functional_conv.py``. Arguments follow PyTorch (``dim``, ``negative_slope``,
+``running_mean`` ...). The convolution and pooling functions live in ``functional_conv.py``
+and the losses in ``functional_losses.py``; both are re-exported here.
 
 Usage::
 
@@ -19,18 +19,26 @@ import math
 import numpy as np
 
 from .._validation import check_choice, check_number, invalid
-from ..autodiff import ops, primitives
+from ..autodiff import ops, primitives, recurrent
 from ..autodiff.tensor import Tensor, as_tensor
 from ..random import get_rng
+from .functional_conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
+                              avg_pool2d, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+                              max_pool1d, max_pool2d)
 from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                                 cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss)
 
 linear = ops.linear
+# one step of each recurrent cell (PyTorch's equations and gate orders): see autodiff/recurrent.py
+rnn_cell, lstm_cell, gru_cell = recurrent.rnn_cell, recurrent.lstm_cell, recurrent.gru_cell
 
 __all__ = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus",
-           "softmax", "log_softmax", "hardtanh", "heaviside", "straight_through", "linear", "dropout", "batch_norm", "layer_norm", "conv1d",
-           "conv2d", "max_pool1d", "max_pool2d", "mse_loss", "l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
+           "softmax", "log_softmax", "hardtanh", "heaviside", "straight_through", "linear",
+           "dropout", "dropout1d", "dropout2d", "batch_norm", "layer_norm", "conv1d", "conv2d",
+           "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "rnn_cell", "lstm_cell",
+           "gru_cell", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
 
 
 # -- activations -------------------------------------------------------------------------
@@ -154,19 +162,47 @@ def dropout(x, p: float = 0.5, training: bool = True, rng=None):
     (None: the generator seeded by ``chainrule.manual_seed``).
     """
     check_number("p", p, "dropout", low=0.0, high=1.0)
+    return _dropout(x, p, training, rng, None)
+
+
+def dropout1d(x, p: float = 0.5, training: bool = True, rng=None):
+    """Channel dropout of x (N, C, L): each whole channel x[n, c] is zeroed with probability
+    p, the others scaled by 1 / (1 - p) (Tompson et al. 2015)."""
+    return _channel_dropout(x, p, training, rng, 1)
+
+
+def dropout2d(x, p: float = 0.5, training: bool = True, rng=None):
+    """Channel dropout of x (N, C, H, W): each feature map x[n, c] is zeroed with probability
+    p, the others scaled by 1 / (1 - p). Neighbouring pixels are correlated, so dropping
+    single pixels would barely regularise a convolutional layer."""
+    return _channel_dropout(x, p, training, rng, 2)
+
+
+def _channel_dropout(x, p, training, rng, dims: int):
+    owner = f"dropout{dims}d"
+    check_number("p", p, owner, low=0.0, high=1.0)
+    x = as_tensor(x)
+    if x.ndim != dims + 2:
+        layout = "(N, C, L)" if dims == 1 else "(N, C, H, W)"
+        raise invalid("input", owner, f"a {dims + 2}-D array {layout}", x.shape)
+    return _dropout(x, p, training, rng, x.shape[:2] + (1,) * dims)
+
+
+def _dropout(x, p, training, rng, mask_shape):
+    """x * m / (1 - p), m ~ Bernoulli(1 - p) of ``mask_shape`` (None: x's shape)."""
     if not training or p == 0:
         return x
     x = as_tensor(x)
     if p == 1:
         return x * 0.0
-    keep = get_rng(rng).random(x.shape, dtype=np.float32) >= p
+    keep = get_rng(rng).random(mask_shape or x.shape, dtype=np.float32) >= p
     dtype = x.dtype if x.dtype.kind == "f" else np.float32
     return x * (keep.astype(dtype) * dtype.type(1.0 / (1.0 - p)))
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5):
-    """Batch normalisation over the batch (and length) axes of x (N, C) or (N, C, L).
+    """Batch normalisation over every axis but the channels' of x (N, C), (N, C, L) or (N, C, H, W).
 
     y = (x - mean) / sqrt(var + eps) * weight + bias. In training the batch's mean and
     biased variance are used, and the running statistics (if given) are updated in place:
@@ -174,12 +210,13 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     variance, as PyTorch does. Otherwise the running statistics are used.
     """
     x = as_tensor(x)
-    if x.ndim not in (2, 3):
-        raise invalid("input", "batch_norm", "a 2-D (N, C) or 3-D (N, C, L) array", x.shape)
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    shape = (1, -1) if x.ndim == 2 else (1, -1, 1)
+    if x.ndim not in (2, 3, 4):
+        raise invalid("input", "batch_norm", "a 2-D (N, C), 3-D (N, C, L) or 4-D (N, C, H, W) "
+                      "array", x.shape)
+    axes = (0, *range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
     if training or running_mean is None:
-        count = x.shape[0] * (1 if x.ndim == 2 else x.shape[2])
+        count = x.size // x.shape[1]
         if count < 2:
             raise invalid("input", "batch_norm", "more than one value per channel in training "
                           "mode", x.shape, "Use a batch larger than 1, or call model.eval().")
@@ -221,85 +258,3 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     if bias is not None:
         y = y + bias
     return y
-
-
-# -- convolution and pooling ---------------------------------------------------------------
-
-def _tuple(value, dims: int, name: str, owner: str, low: int) -> tuple:
-    values = (value,) * dims if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != dims:
-        raise invalid(name, owner, f"an int or a tuple of {dims} ints", value)
-    for v in values:
-        check_number(name, v, owner, low=low, integer=True)
-    return tuple(int(v) for v in values)
-
-
-def _check_spatial(x, dims: int, owner: str, channels: int | None = None) -> Tensor:
-    x = as_tensor(x)
-    layout = "(N, C, L)" if dims == 1 else "(N, C, H, W)"
-    if x.ndim != dims + 2:
-        raise invalid("input", owner, f"a {dims + 2}-D array {layout}", x.shape,
-                      "Add the batch axis with x[None] for a single sample.")
-    if channels is not None and x.shape[1] != channels:
-        raise invalid("input", owner, f"an array with {channels} channels on axis 1", x.shape)
-    return x
-
-
-def _conv(x, weight, bias, stride, padding, dims: int):
-    owner = f"conv{dims}d"
-    weight = as_tensor(weight)
-    if weight.ndim != dims + 2:
-        raise invalid("weight", owner, f"a {dims + 2}-D array (out_channels, in_channels, *kernel)",
-                      weight.shape)
-    x = _check_spatial(x, dims, owner, weight.shape[1])
-    stride = _tuple(stride, dims, "stride", owner, 1)
-    padding = _tuple(padding, dims, "padding", owner, 0)
-    kernel = weight.shape[2:]
-    padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
-    if any(k > n for k, n in zip(kernel, padded)):
-        raise invalid("input", owner, f"a spatial size of at least the kernel {tuple(kernel)} "
-                      f"after padding", x.shape, "Pad the input or use a smaller kernel.")
-    out = primitives.conv(x, weight, stride=stride, padding=padding)
-    if bias is not None:
-        out = out + ops.reshape(bias, (-1,) + (1,) * dims)
-    return out
-
-
-def conv1d(x, weight, bias=None, stride=1, padding=0):
-    """1-D cross-correlation: x (N, C, L), weight (O, C, K) -> (N, O, (L + 2p - K) // s + 1).
-
-    out[n, o, i] = bias[o] + sum_{c, k} weight[o, c, k] * x_pad[n, c, i * s + k].
-    """
-    return _conv(x, weight, bias, stride, padding, 1)
-
-
-def conv2d(x, weight, bias=None, stride=1, padding=0):
-    """2-D cross-correlation: x (N, C, H, W), weight (O, C, KH, KW) -> (N, O, H', W').
-
-    out[n, o, i, j] = bias[o] + sum_{c, k, l} weight[o, c, k, l] x_pad[n, c, i s_h + k, j s_w + l],
-    with H' = (H + 2 p_h - KH) // s_h + 1 and likewise W'.
-    """
-    return _conv(x, weight, bias, stride, padding, 2)
-
-
-def _max_pool(x, kernel_size, stride, padding, dims: int):
-    owner = f"max_pool{dims}d"
-    x = _check_spatial(x, dims, owner)
-    kernel = _tuple(kernel_size, dims, "kernel_size", owner, 1)
-    stride = kernel if stride is None else _tuple(stride, dims, "stride", owner, 1)
-    padding = _tuple(padding, dims, "padding", owner, 0)
-    if any(2 * p > k for p, k in zip(padding, kernel)):
-        raise invalid("padding", owner, f"at most half the kernel size {kernel}", padding)
-    if any(k > n + 2 * p for k, n, p in zip(kernel, x.shape[2:], padding)):
-        raise invalid("input", owner, f"a spatial size of at least the kernel {kernel}", x.shape)
-    return primitives.max_pool(x, kernel=kernel, stride=stride, padding=padding)
-
-
-def max_pool1d(x, kernel_size, stride=None, padding=0):
-    """out[n, c, i] = max_k x_pad[n, c, i * s + k]; ``stride`` defaults to ``kernel_size``."""
-    return _max_pool(x, kernel_size, stride, padding, 1)
-
-
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """out[n, c, i, j] = max over the window at (i s_h, j s_w); padding counts as -inf."""
-    return _max_pool(x, kernel_size, stride, padding, 2)

@@ -1,4 +1,5 @@
-"""Basic layers: ``Linear``, ``Identity``, ``Flatten``, ``Dropout``.
+"""Basic layers: ``Linear``, ``Identity``, ``Flatten``, ``Unflatten``, ``Dropout``, ``Dropout1d``,
+``Dropout2d``.
 
 Each layer's docstring gives its computation and default initialisation. Layers that draw
 random numbers take ``rng``: ``None`` means the generator seeded by
@@ -11,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_number, invalid
 from ..autodiff import ops
 from ..random import get_rng, own_rng
 from . import functional as F
@@ -23,17 +24,20 @@ from .parameter import Parameter
 class _WeightAndBias(Module):
     """The parameters ``Linear`` and the convolutions share, with PyTorch's initialisation.
 
-    ``weight`` has shape (out, in, *kernel) and ``bias`` (out,) or is ``None``. Both are
+    ``weight`` has shape (out, in, *kernel) (transposed convolutions: (in, out, *kernel)) and
+    ``bias`` (out,) or is ``None``. Both are
     drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in * prod(kernel): for the
     weight that is ``init.kaiming_uniform_(W, a=sqrt(5))``. ``rng`` gives the layer its own
     stream (``random.own_rng``); ``reset_parameters(rng)`` draws them again.
     """
 
-    def _create_parameters(self, weight_shape: tuple, bias: bool, rng) -> None:
+    def _create_parameters(self, weight_shape: tuple, bias: bool, rng,
+                           bias_features: int | None = None) -> None:
+        """``bias_features``: the bias's size when it is not weight_shape[0] (transposed convolutions)."""
         self._rng = own_rng(rng)
         self.weight = Parameter(np.empty(weight_shape, np.float32))
         if bias:
-            self.bias = Parameter(np.empty(weight_shape[0], np.float32))
+            self.bias = Parameter(np.empty(bias_features or weight_shape[0], np.float32))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -102,6 +106,29 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size``: ``Unflatten(1, (1, 28, 28))`` turns (N, 784)
+    into (N, 1, 28, 28), so that flat features can feed a convolution."""
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        check_number("dim", dim, "Unflatten", integer=True)
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
+        if not sizes or any(isinstance(n, bool) or not isinstance(n, (int, np.integer))
+                            or (n < 1 and n != -1) for n in sizes):
+            raise invalid("unflattened_size", "Unflatten", "a non-empty tuple of positive ints "
+                          "(one may be -1)", unflattened_size)
+        self.dim, self.unflattened_size = int(dim), tuple(int(n) for n in sizes)
+
+    def forward(self, x):
+        shape = x.shape
+        dim = self.dim % len(shape)
+        return ops.reshape(x, shape[:dim] + self.unflattened_size + shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
 class Dropout(Module):
     """Inverted dropout: in training, zero each element with probability p and scale the rest
     by 1 / (1 - p) (so the expected output equals the input); the identity in eval mode.
@@ -117,3 +144,25 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class _ChannelDropout(Dropout):
+    _dims = 0
+
+    def forward(self, x):
+        dropout = F.dropout1d if self._dims == 1 else F.dropout2d
+        return dropout(x, self.p, self.training, self._rng)
+
+
+class Dropout1d(_ChannelDropout):
+    """Channel dropout of (N, C, L): in training each whole channel is zeroed with probability
+    p and the others scaled by 1 / (1 - p); the identity in eval mode."""
+
+    _dims = 1
+
+
+class Dropout2d(_ChannelDropout):
+    """Channel dropout of (N, C, H, W): in training each whole feature map is zeroed with
+    probability p and the others scaled by 1 / (1 - p); the identity in eval mode."""
+
+    _dims = 2

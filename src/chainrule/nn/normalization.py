@@ -1,4 +1,4 @@
-"""Normalisation layers: ``BatchNorm1d`` and ``LayerNorm``."""
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,25 +9,29 @@ from .module import Module
 from .parameter import Parameter
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation (Ioffe & Szegedy 2015) of x (N, C) or (N, C, L), per channel.
+class _BatchNorm(Module):
+    """Batch normalisation (Ioffe & Szegedy 2015), per channel (axis 1).
 
-    y = (x - mean) / sqrt(var + eps) * weight + bias. Training mode uses the batch's mean
-    and biased variance and updates the running statistics (buffers ``running_mean``,
-    ``running_var``, ``num_batches_tracked``):
-    running = (1 - momentum) * running + momentum * batch statistic (unbiased variance);
-    ``momentum=None`` gives the cumulative average. Eval mode uses the running statistics.
-    Default initialisation: weight 1, bias 0, running mean 0, running variance 1.
+    y = (x - mean) / sqrt(var + eps) * weight + bias, the statistics taken over every axis
+    but the channels'. Training mode uses the batch's mean and biased variance and updates
+    the running statistics (buffers ``running_mean``, ``running_var``,
+    ``num_batches_tracked``): running = (1 - momentum) * running + momentum * batch
+    statistic (unbiased variance); ``momentum=None`` gives the cumulative average. Eval mode
+    uses the running statistics. Default initialisation: weight 1, bias 0, running mean 0,
+    running variance 1.
     """
+
+    _layouts: dict = {}         # accepted input dimensions -> their description
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True):
         super().__init__()
-        self.num_features = int(check_number("num_features", num_features, "BatchNorm1d",
+        owner = type(self).__name__
+        self.num_features = int(check_number("num_features", num_features, owner,
                                              low=1, integer=True))
-        self.eps = float(check_number("eps", eps, "BatchNorm1d", low=0.0, low_open=True))
+        self.eps = float(check_number("eps", eps, owner, low=0.0, low_open=True))
         if momentum is not None:
-            momentum = float(check_number("momentum", momentum, "BatchNorm1d", low=0.0, high=1.0))
+            momentum = float(check_number("momentum", momentum, owner, low=0.0, high=1.0))
         self.momentum, self.affine = momentum, bool(affine)
         self.track_running_stats = bool(track_running_stats)
         if self.affine:
@@ -57,9 +61,9 @@ class BatchNorm1d(Module):
             self.bias.data[...] = 0.0
 
     def forward(self, x):
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise invalid("input", "BatchNorm1d", f"an array (N, {self.num_features}) or "
-                          f"(N, {self.num_features}, L)", x.shape)
+        if x.ndim not in self._layouts or x.shape[1] != self.num_features:
+            expected = " or ".join(layout.format(C=self.num_features) for layout in self._layouts.values())
+            raise invalid("input", type(self).__name__, f"an array {expected}", x.shape)
         momentum = self.momentum if self.momentum is not None else 0.0
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
@@ -73,6 +77,20 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of x (N, C) or (N, C, L) per channel (the statistics of a channel
+    are taken over the batch and the length); the rule is ``_BatchNorm``'s."""
+
+    _layouts = {2: "(N, {C})", 3: "(N, {C}, L)"}
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of x (N, C, H, W) per channel (the statistics of a feature map
+    are taken over the batch and its pixels); the rule is ``_BatchNorm``'s."""
+
+    _layouts = {4: "(N, {C}, H, W)"}
 
 
 class LayerNorm(Module):

@@ -33,7 +33,7 @@ layer type by ``tests/onnx_export/test_onnx_export.py``: ONNX Runtime's outputs 
 chainrule's within 1e-5 in float32, for a batch size other than the example's, and
 ``onnx.checker`` passes on every file.
 """
-from . import activations, conv, layers, normalization  # noqa: F401  (they register)
+from . import activations, conv, layers, normalization, pooling  # noqa: F401  (they register)
 from .export import DEFAULT_OPSET, MIN_OPSET, export
 from .graph import ExportError, GraphBuilder
 from .registry import CONVERTERS, converter

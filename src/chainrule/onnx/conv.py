@@ -1,4 +1,4 @@
-"""Converters for ``nn/conv.py``: ``Conv`` and ``MaxPool`` take PyTorch's layout (N, C, ...).
+"""Converters for ``nn/conv.py``: ``Conv`` and ``ConvTranspose`` take PyTorch's layout (N, C, ...).
 
 The convolution reads ``dilation``, ``groups`` and ``padding="same"``/``"valid"`` with
 PyTorch's meaning when a layer has them, so a layer that gains them stays exact.
@@ -18,19 +18,24 @@ def conv(g, module, x):
     if module.bias is not None:
         inputs.append(g.weight(module.bias.data, "bias"))
     return g.node("Conv", inputs, kernel_shape=kernel, strides=list(module.stride),
-                  pads=_pads(module.padding, kernel, dilation), dilations=dilation,
+                  pads=pads(module.padding, kernel, dilation), dilations=dilation,
                   group=int(getattr(module, "groups", 1)))
 
 
-@converter(nn.MaxPool1d, nn.MaxPool2d)
-def max_pool(g, module, x):
-    """``MaxPool``: its padding, like chainrule's, never wins the max (it counts as -inf)."""
+@converter(nn.ConvTranspose1d, nn.ConvTranspose2d)
+def conv_transpose(g, module, x):
+    """``ConvTranspose``: the same weight layout (C_in, C_out / groups, *K) and output_padding."""
     kernel = list(module.kernel_size)
-    return g.node("MaxPool", [x], kernel_shape=kernel, strides=list(module.stride),
-                  pads=_pads(module.padding, kernel, [1] * len(kernel)))
+    inputs = [x, g.weight(module.weight.data, "weight")]
+    if module.bias is not None:
+        inputs.append(g.weight(module.bias.data, "bias"))
+    return g.node("ConvTranspose", inputs, kernel_shape=kernel, strides=list(module.stride),
+                  pads=pads(module.padding, kernel, list(module.dilation)),
+                  dilations=list(module.dilation), group=int(module.groups),
+                  output_padding=list(module.output_padding))
 
 
-def _pads(padding, kernel: list, dilation: list) -> list[int]:
+def pads(padding, kernel: list, dilation: list) -> list[int]:
     """ONNX's pads: every axis' start, then every axis' end.
 
     ``"same"`` pads d (k - 1) in all on an axis, the odd one at the end (PyTorch's rule).

@@ -1,4 +1,4 @@
-"""Converters for ``nn/layers.py``, ``nn/containers.py`` and ``nn/mlp.py``."""
+"""Converters for ``nn/layers.py``, ``nn/containers.py``, ``nn/mlp.py`` and ``nn/convnet.py``."""
 from __future__ import annotations
 
 from .. import nn
@@ -36,7 +36,18 @@ def identity(g, module, x):
     return g.node("Identity", [x])
 
 
-@converter(nn.Dropout)
+@converter(nn.ConvNet)
+def conv_net(g, module, x):
+    """Its children in order; the first, an ``Unflatten``, only for flat rows (as in forward)."""
+    children = list(module.named_children())
+    if len(g.input_shape(module)) != 2:
+        children = children[1:]
+    for key, child in children:
+        x = g.convert(child, x, key)
+    return x
+
+
+@converter(nn.Dropout, nn.Dropout1d, nn.Dropout2d)
 def dropout(g, module, x):
     """The identity: the export is the model's eval-mode function."""
     return g.node("Identity", [x])
@@ -50,4 +61,13 @@ def flatten(g, module, x):
     target = shape[:start] + [-1] + shape[end + 1:]
     if start > 0:
         target[0] = 0                  # Reshape's 0 copies the input's (dynamic) batch size
+    return g.node("Reshape", [x, g.constant(target, "int64")])
+
+
+@converter(nn.Unflatten)
+def unflatten(g, module, x):
+    """``Reshape`` with axis ``dim`` split into ``unflattened_size``; the batch axis is copied."""
+    shape = list(g.input_shape(module))
+    dim = module.dim % len(shape)
+    target = [0] * dim + list(module.unflattened_size) + shape[dim + 1:]
     return g.node("Reshape", [x, g.constant(target, "int64")])

@@ -7,7 +7,7 @@ from .. import nn
 from .registry import converter
 
 
-@converter(nn.BatchNorm1d)
+@converter(nn.BatchNorm1d, nn.BatchNorm2d)
 def batch_norm(g, module, x):
     """``BatchNormalization`` with the running statistics; without them (track_running_stats
     False, where eval mode normalises with the batch's own statistics) the formula."""

@@ -14,6 +14,7 @@ Invariant: after ``k`` calls of ``step()``, group ``i`` has ``lr = schedule_i(k)
 ``schedule_i`` is the function built from the group's ``initial_lr``. (These are the
 closed forms; PyTorch's recursive forms agree with them up to rounding.)
 
+``OneCycleLR`` (the 1cycle policy) also cycles the momentum, as PyTorch's does.
 ``ReduceLROnPlateau`` and ``BoldDriver`` react to the loss instead of the epoch count.
 
 Usage::
@@ -72,6 +73,31 @@ def linear(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, to
     """
     return lambda step: lr * (start_factor + (end_factor - start_factor)
                               * min(step, total_iters) / total_iters)
+
+
+def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.0,
+                  eta_min: float = 0.0):
+    """A linear warm-up from ``start_factor * lr`` to ``lr`` over ``warmup_steps``, then half a
+    cosine down to ``eta_min`` at ``total_steps`` (and ``eta_min`` after it)::
+
+        step <  warmup_steps:  lr * (start_factor + (1 - start_factor) * step / warmup_steps)
+        step >= warmup_steps:  cosine_annealing(lr, total_steps - warmup_steps, eta_min)
+                               (step - warmup_steps)
+
+    Optax's ``warmup_cosine_decay_schedule``; PyTorch builds it from ``LinearLR`` and
+    ``CosineAnnealingLR`` in a ``SequentialLR``. Reference: Goyal et al., "Accurate, Large
+    Minibatch SGD", 2017 (the warm-up); Loshchilov & Hutter, ICLR 2017 (the cosine).
+    """
+    owner = "warmup_cosine"
+    check_number("lr", lr, owner, low=0.0)
+    check_number("warmup_steps", warmup_steps, owner, low=0, integer=True)
+    check_number("total_steps", total_steps, owner, low=warmup_steps + 1, integer=True)
+    check_number("start_factor", start_factor, owner, low=0.0, high=1.0)
+    check_number("eta_min", eta_min, owner, low=0.0)
+    warm = linear(lr, start_factor, 1.0, max(warmup_steps, 1))
+    decay = cosine_annealing(lr, total_steps - warmup_steps, eta_min)
+    return lambda step: (warm(step) if step < warmup_steps
+                         else decay(min(step, total_steps) - warmup_steps))
 
 
 # == schedulers acting on an optimizer ====================================================
@@ -185,6 +211,122 @@ class LinearWarmup(LinearLR):
         super().__init__(optimizer, start_factor, 1.0, warmup_steps, last_epoch)
 
 
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topor, "Super-Convergence", 2017; https://arxiv.org/abs/1708.07120):
+    up from ``max_lr / div_factor`` to ``max_lr``, then down to ``initial_lr / final_div_factor``.
+
+    PyTorch's ``torch.optim.lr_scheduler.OneCycleLR``, stepped once per batch (or per epoch,
+    with ``total_steps`` counted in epochs). With ``t`` the step and phases ending at
+    ``e_1 = pct_start * total_steps - 1`` and ``e_2 = total_steps - 1``::
+
+        t <= e_1:  lr = anneal(initial_lr, max_lr, t / e_1)
+        else:      lr = anneal(max_lr, min_lr, (t - e_1) / (e_2 - e_1))
+        anneal(a, b, p) = b + (a - b) (1 + cos(pi p)) / 2      ("cos")
+                        = a + (b - a) p                          ("linear")
+
+    ``three_phase=True`` goes back down to ``initial_lr`` by ``2 * pct_start * total_steps -
+    2`` and only then to ``min_lr``. With ``cycle_momentum`` (the default, as in PyTorch) the
+    momentum (SGD's ``momentum``, Adam's ``beta1``) moves the other way, from
+    ``max_momentum`` to ``base_momentum`` and back. ``total_steps`` is given, or ``epochs *
+    steps_per_epoch``; stepping past it raises. Each group's ``max_lr`` may differ (a list).
+    The optimizer's own ``lr`` is replaced: the schedule starts at ``max_lr / div_factor``.
+    """
+
+    def __init__(self, optimizer, max_lr, total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None,
+                 pct_start: float = 0.3, anneal_strategy: str = "cos",
+                 cycle_momentum: bool = True, base_momentum=0.85, max_momentum=0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False, last_epoch: int = -1):
+        owner = "OneCycleLR"
+        if total_steps is not None:
+            self.total_steps = check_number("total_steps", total_steps, owner, low=1,
+                                            integer=True)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (check_number("epochs", epochs, owner, low=1, integer=True)
+                                * check_number("steps_per_epoch", steps_per_epoch, owner,
+                                               low=1, integer=True))
+        else:
+            raise invalid("total_steps", owner, "an int >= 1, or epochs and steps_per_epoch "
+                          "both given", total_steps)
+        self.pct_start = check_number("pct_start", pct_start, owner, low=0.0, high=1.0)
+        self.anneal_strategy = check_choice("anneal_strategy", anneal_strategy,
+                                            ("cos", "linear"), owner)
+        check_number("div_factor", div_factor, owner, low=0.0, low_open=True)
+        check_number("final_div_factor", final_div_factor, owner, low=0.0, low_open=True)
+        self.three_phase = bool(three_phase)
+        groups = optimizer.param_groups
+        max_lrs = _per_group("max_lr", max_lr, groups, owner)
+        if last_epoch == -1:
+            for group, peak in zip(groups, max_lrs):
+                group["initial_lr"] = peak / div_factor
+                group["max_lr"] = peak
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            defaults = getattr(optimizer, "defaults", {})
+            if "momentum" not in defaults and "betas" not in defaults:
+                raise invalid("cycle_momentum", owner, "False for an optimizer without "
+                              "'momentum' or 'betas'", cycle_momentum)
+            self.use_beta1 = "betas" in defaults
+            highs = _per_group("max_momentum", max_momentum, groups, owner)
+            lows = _per_group("base_momentum", base_momentum, groups, owner)
+            if last_epoch == -1:
+                for group, high, low in zip(groups, highs, lows):
+                    self._set_momentum(group, high)
+                    group["max_momentum"], group["base_momentum"] = high, low
+        total, up = self.total_steps, float(self.pct_start * self.total_steps)
+        # (end step, start lr, end lr, start momentum, end momentum), keys of each group
+        self.phases = ([(up - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                        (2 * up - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                        (total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+                       if self.three_phase else
+                       [(up - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                        (total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")])
+        super().__init__(optimizer, last_epoch)
+
+    def _set_momentum(self, group, value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        if self.last_epoch > self.total_steps:
+            raise invalid("step", "OneCycleLR", f"called at most total_steps = "
+                          f"{self.total_steps} times", self.last_epoch,
+                          "Give total_steps (or epochs and steps_per_epoch) for the whole run.")
+        self._last_lr = []
+        for group in self.optimizer.param_groups:
+            start_step = 0.0
+            for i, (end_step, lr_a, lr_b, m_a, m_b) in enumerate(self.phases):
+                if self.last_epoch <= end_step or i == len(self.phases) - 1:
+                    # NOTE: a phase of zero length (pct_start * total_steps = 1) is already
+                    # at its end; PyTorch divides by zero there
+                    span = end_step - start_step
+                    pct = (self.last_epoch - start_step) / span if span else 1.0
+                    group["lr"] = self._anneal(group[lr_a], group[lr_b], pct)
+                    if self.cycle_momentum:
+                        self._set_momentum(group, self._anneal(group[m_a], group[m_b], pct))
+                    break
+                start_step = end_step
+            self._last_lr.append(group["lr"])
+
+
+def _per_group(name: str, value, groups, owner: str) -> list[float]:
+    """One value per parameter group: a number for all, or a list with one per group."""
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * len(groups)
+    if len(values) != len(groups):
+        raise invalid(name, owner, f"a number or a list of {len(groups)} (one per group)", value)
+    return [check_number(name, v, owner, low=0.0) for v in values]
+
+
 # == schedulers driven by the loss ========================================================
 
 
@@ -266,9 +408,16 @@ class BoldDriver:
     the current point was accepted. The optimizer's own state (momentum buffers) is not
     rolled back: the rule is meant for plain gradient descent.
 
+    In ``fit``, pass it as ``callbacks=[LearningRateScheduler(BoldDriver(optimizer))]``:
+    ``before_optimizer_step`` tells the callback to call ``step(loss)`` at that point of
+    every batch (full-batch training is the rule's own setting: mini-batch losses differ
+    by batch, so it would compare unlike with unlike).
+
     Reference: Battiti, "Accelerated backpropagation learning: two optimization
     methods", Complex Systems 3, 1989; Vogl et al., Biol. Cybern. 59, 1988.
     """
+
+    before_optimizer_step = True    # step(loss) goes between backward() and optimizer.step()
 
     def __init__(self, optimizer, increase: float = 1.05, decrease: float = 0.5,
                  min_lr: float = 0.0, max_lr: float = math.inf):

@@ -186,6 +186,8 @@ def _builtin(name: str, paths: list[Path]) -> Path:
 
 
 def _counts(name: str, counts: dict) -> str:
+    if counts.get("unavailable"):
+        return f"{name}: skipped, its data is not installed. {counts['unavailable']}"
     return (f"{name}: {counts['total']} trials, {counts['skipped']} already done, "
             f"{counts['done']} run, {counts['failed']} failed")
 

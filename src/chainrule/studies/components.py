@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import itertools
 import inspect
+import math
 
 # Metrics every trial records, by task; "val_"/"test_" name the split they are measured on.
 COMMON_METRICS = ("train_loss", "val_loss", "test_loss", "best_val_loss", "epochs", "wall_time",
                   "train_time", "evaluations", "reached", "time_to_target", "epochs_to_target",
-                  "evaluations_to_target")
+                  "evaluations_to_target", "parameters", "epoch_time", "train_test_gap",
+                  "first_layer_grad")
 CLASSIFICATION_METRICS = ("val_accuracy", "test_accuracy", "test_precision", "test_recall",
                           "test_f1", "train_accuracy")
 REGRESSION_METRICS = ("val_mse", "test_mse", "val_r2", "test_r2", "train_mse")
@@ -111,12 +113,25 @@ def metric_names(task: str, kind: str = "fit") -> list[str]:
 TRIAL_KINDS = {"pretraining": "chainrule.unsupervised.study",
                "gradient_free": "chainrule.gradient_free.study",
                "rl": "chainrule.rl.study",
+               "landscape": "chainrule.analysis.study",
+               "bptt": "chainrule.bptt.study",
                "feedback_alignment": "chainrule.bioplausible.study"}
 
 
 def trial_kind(name: str):
     import importlib
     return importlib.import_module(TRIAL_KINDS[name]).KINDS[name]
+
+
+def trial_problem(kind: str, trial: dict) -> str | None:
+    """What a kind's own ``check`` says of a ``[trial]`` table; ``None`` when it accepts it."""
+    check = trial_kind(kind).check
+    try:
+        if check is not None:
+            check(trial)
+    except (TypeError, ValueError) as error:
+        return " ".join(str(error).split())
+    return None
 
 
 def default_metric(task: str) -> str:
@@ -165,6 +180,15 @@ def preprocessing_steps(names, options: dict) -> list:
 _DATASETS: dict = {}
 
 
+def missing_data(config: dict) -> str | None:
+    """Why the ``[dataset]`` of a trial config is not installed (``data.missing``), or None."""
+    from .. import data
+    settings = config.get("dataset")
+    if not settings or settings.get("name") is None:         # (trial kinds without data)
+        return None
+    return data.missing(settings["name"], **settings["options"])
+
+
 def load_dataset(name: str, options: dict):
     """``data.load`` with a per-process cache (a worker runs many trials on one data set)."""
     from .. import data
@@ -172,6 +196,28 @@ def load_dataset(name: str, options: dict):
     if key not in _DATASETS:
         _DATASETS[key] = data.load(name, **options)
     return _DATASETS[key]
+
+
+# ----------------------------------------------------------------------------- model
+
+def make_model(architecture: dict, n_in: int, n_out: int, seed: int):
+    """The ``[model]`` settings as a network: ``nn.MLP``, or ``nn.ConvNet`` (``type = "cnn"``)
+    that views each row of ``n_in`` features as one sample of ``input_shape``."""
+    from .. import nn
+    a = architecture
+    if a.get("type", "mlp") == "mlp":                # (an MLP's config has no CNN options)
+        return nn.MLP([n_in, *a["hidden"], n_out], activation=a["activation"],
+                      dropout=a["dropout"], batch_norm=a["batch_norm"],
+                      residual=a.get("residual", False), rng=seed)
+    shape = tuple(a["input_shape"])
+    if not shape or math.prod(shape) != n_in:
+        raise ValueError(f"model.input_shape = {list(shape)} must hold the data set's {n_in} "
+                         f"features, e.g. [1, {n_in}] for one channel.")
+    block = lambda key: a[key][0] if len(a[key]) == 1 else a[key]          # noqa: E731
+    return nn.ConvNet(shape, a["channels"], n_out, kernel_size=block("kernel_size"),
+                      stride=block("stride"), padding=block("padding"), pool=block("pool"),
+                      hidden=a["hidden"], activation=a["activation"], dropout=a["dropout"],
+                      batch_norm=a["batch_norm"], rng=seed)
 
 
 # ----------------------------------------------------------------------------- training
@@ -192,15 +238,97 @@ def make_loss(training: dict, model):
 
 
 def fit_options(training: dict) -> dict:
-    return {"verbose": 0, "target_loss": training["target_loss"],
+    stop = training["target_loss"] if training["stop_at_target"] else None
+    return {"verbose": 0, "target_loss": stop,
             "max_time": training["max_time"], "early_stopping": training["early_stopping"],
             "class_weight": None if training["class_weight"] == "none"
             else training["class_weight"]}
 
 
-def make_callbacks(training: dict) -> list:
+def make_callbacks(training: dict, optimizer=None) -> list:
+    """The callbacks the ``[training]`` settings ask for: a gradient monitor, a schedule."""
     from ..training.callbacks import GradientMonitor
-    return [GradientMonitor()] if training["grad_monitor"] else []
+    callbacks = [GradientMonitor()] if training["grad_monitor"] else []
+    scheduler = make_scheduler(training, optimizer) if optimizer is not None else None
+    return callbacks + ([scheduler] if scheduler is not None else [])
+
+
+# ----------------------------------------------------------------------------- schedules
+
+# ``training.schedule``: how the learning rate moves over the run, stepped once per epoch
+# (with full-batch training, once per update); ``training.schedule_options`` go to it.
+SCHEDULES = ("none", "step", "cosine", "warmup_cosine", "one_cycle", "bold_driver")
+
+
+def schedule_names() -> list[str]:
+    return list(SCHEDULES)
+
+
+def make_scheduler(training: dict, optimizer):
+    """``training.schedule`` over ``training.epochs`` as a ``LearningRateScheduler``
+    callback (``None`` for ``"none"``):
+
+    * ``step``: ``StepLR``, ``step_size`` = a third of the epochs, ``gamma`` = 0.1;
+    * ``cosine``: ``CosineAnnealingLR`` to ``eta_min`` (0) at the last epoch;
+    * ``warmup_cosine``: ``schedules.warmup_cosine``, ``warmup`` = a tenth of the epochs
+      from ``start_factor`` (0.01) of the rate, then a cosine to ``eta_min`` (0);
+    * ``one_cycle``: ``OneCycleLR`` over the epochs, ``max_lr`` = the optimizer's ``lr``
+      (PyTorch's other defaults, momentum cycling included: ``cycle_momentum = false``
+      turns it off);
+    * ``bold_driver``: ``BoldDriver``, stepped before every update (see its docstring).
+
+    Each takes ``training.schedule_options`` as its keyword arguments.
+    """
+    from ..optim import schedules
+    from ..training.callbacks import LearningRateScheduler
+    name, epochs = training["schedule"], training["epochs"]
+    options = dict(training["schedule_options"])
+    lr = optimizer.param_groups[0]["lr"]
+    if name == "none":
+        return None
+    if name == "step":
+        scheduler = schedules.StepLR(optimizer, **{"step_size": max(1, epochs // 3), **options})
+    elif name == "cosine":
+        scheduler = schedules.CosineAnnealingLR(optimizer, **{"T_max": epochs, **options})
+    elif name == "warmup_cosine":
+        options = {"warmup_steps": options.pop("warmup", max(1, epochs // 10)),
+                   "start_factor": 0.01, **options}
+        scheduler = schedules.warmup_cosine(lr, total_steps=max(epochs, options["warmup_steps"]
+                                                                + 1), **options)
+    elif name == "one_cycle":
+        scheduler = schedules.OneCycleLR(optimizer, **{"max_lr": lr, "total_steps": epochs,
+                                                       **options})
+    else:
+        scheduler = schedules.BoldDriver(optimizer, **options)
+    return LearningRateScheduler(scheduler)
+
+
+def schedule_problem(training: dict, settings: dict) -> str | None:
+    """What the schedule says of its options, built over a stand-in optimizer (as
+    ``optimizer_problem``); ``None`` when it accepts them."""
+    import numpy as np
+
+    from ..nn import Parameter
+    if training["schedule"] == "none":
+        return None
+    kwargs = {k: v for k, v in settings.items() if k != "name"}
+    try:
+        optimizer = optimizer_class(settings["name"])([Parameter(np.zeros(1, np.float32))],
+                                                      **kwargs)
+        make_scheduler(training, optimizer)
+    except (TypeError, ValueError) as error:
+        return " ".join(str(error).split())
+    return None
+
+
+def augmentation_problem(spec) -> str | None:
+    """What ``data.make_augmentation`` says of a ``training.augment`` spec, or ``None``."""
+    from ..data import make_augmentation
+    try:
+        make_augmentation(spec)
+    except (TypeError, ValueError) as error:
+        return " ".join(str(error).split())
+    return None
 
 
 def history_lists(history) -> dict:
@@ -215,8 +343,11 @@ def history_lists(history) -> dict:
 
 
 def predict(model, X):
+    """The model's outputs on X; a CNN's in batches of 1,000 rows, whose activations (C x H x W
+    values per row and layer) would otherwise take gigabytes on a full test set."""
+    from ..nn import ConvNet
     from ..training.loop import predict as _predict
-    return _predict(model, X)
+    return _predict(model, X, batch_size=1000 if isinstance(model, ConvNet) else None)
 
 
 def loss_value(training: dict, outputs, y) -> float:

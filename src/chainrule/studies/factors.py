@@ -35,14 +35,15 @@ class Factor:
     labels: list[str]         # one printable label per level
 
 
-def parse_factor(key: str, given: Any, where: str) -> Factor:
+def parse_factor(key: str, given: Any, where: str, table: str = "factors") -> Factor:
     """A factor: ``key = [levels]`` or ``key = {levels = [...], labels = [...]}``.
 
     ``key`` is an option (``"optimizer.lr"``: levels are values), a section (``"optimizer"``:
     levels are tables of that section's options), or a free name (``regularization``: levels
     are tables of dotted option keys, e.g. ``{label = "L2", "training.l2" = 1e-3}``).
+    ``table`` names the spec's table in errors (``search`` checks its entries' values here).
     """
-    factor_key = f'factors."{key}"'
+    factor_key = f'{table}."{key}"'
     if isinstance(given, dict):
         for k in given:
             check_key(k, ("levels", "labels"), where, f"the factor table {factor_key}",
@@ -58,13 +59,13 @@ def parse_factor(key: str, given: Any, where: str) -> Factor:
                             "section name: one of " + quote(valid), key, valid))
     elif parts[0] != "optimizer" or parts[1] == "name":   # optimizer options: checked later
         section, option = parts
-        check_key(option, SECTIONS[section], where, f"[{section}]", "factors.", full=key)
+        check_key(option, SECTIONS[section], where, f"[{section}]", f"{table}.", full=key)
         for i, level in enumerate(levels):
             check_value(SECTIONS[section][option], level, f"{factor_key}[{i}]", where)
     if labels is None:
         labels = [str(lv.get("label") or short(level_body(key, lv))) if isinstance(lv, dict)
                   else short(lv) for lv in levels]
-    return _distinct(Factor(key, levels, [str(label) for label in labels]), where)
+    return _distinct(Factor(key, levels, [str(label) for label in labels]), where, table)
 
 
 def parse_trial_factor(key: str, given: Any, where: str, kind: str) -> Factor:
@@ -79,9 +80,9 @@ def parse_trial_factor(key: str, given: Any, where: str, kind: str) -> Factor:
                      where)
 
 
-def _distinct(factor: Factor, where: str) -> Factor:
+def _distinct(factor: Factor, where: str, table: str = "factors") -> Factor:
     """Refuse a level or a label given twice (see the module docstring)."""
-    factor_key = f'factors."{factor.key}"'
+    factor_key = f'{table}."{factor.key}"'
     seen: dict = {}
     for i, level in enumerate(factor.levels):
         body = level_body(factor.key, level) if isinstance(level, dict) else level
@@ -151,7 +152,8 @@ def level_body(key: str, level: dict) -> dict:
     return flat
 
 
-def check_optimizer_levels(factors: list[Factor], base_name: str, where: str) -> None:
+def check_optimizer_levels(factors: list[Factor], base_name: str, where: str,
+                           table: str = "factors") -> None:
     """``optimizer.<option>`` levels, checked against every optimizer a cell may use."""
     names = {base_name}
     for factor in factors:
@@ -168,10 +170,10 @@ def check_optimizer_levels(factors: list[Factor], base_name: str, where: str) ->
         option = factor.key.split(".", 1)[1]
         for optimizer in sorted(names):
             params = components.optimizer_params(optimizer)
-            check_key(option, params, where, f"[optimizer] for {optimizer!r}", "factors.",
-                      full=factor.key)
+            check_key(option, params, where, f"[optimizer] for {optimizer!r}", f"{table}.",
+                      full=f'{table}."{factor.key}"')
             for i, level in enumerate(factor.levels):
-                check_like(params[option], level, f'factors."{factor.key}"[{i}]', where)
+                check_like(params[option], level, f'{table}."{factor.key}"[{i}]', where)
 
 
 def apply(config: dict, key: str, level: Any) -> None:

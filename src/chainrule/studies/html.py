@@ -9,8 +9,7 @@ and returns one HTML page:
 
 * a navigation bar across the studies, kept at the top of the window;
 * per study its tables with the plot beside them (``<study>/plot.png``, which links to
-  itself at full size), then the verdict on the article's claim where the study judges
-  one, the commentary, the setting and a link to ``table.md``;
+  itself at full size), then the commentary, the setting and a link to ``table.md``;
 * tables that sort when a header is clicked (numbers by value, ``0.91 ± 0.01`` by its
   mean, text alphabetically; a second click reverses the order).
 
@@ -55,7 +54,6 @@ td:first-child,th:first-child{text-align:left}
 tbody tr:nth-child(even){background:#fafbfc}
 .caption{font-style:italic;margin:.6em 0 0}
 .setting{color:var(--muted);font-size:.9em}
-.verdict{max-width:95ch;border-left:3px solid #3a6ea5;padding-left:8px}
 .files{font-size:.9em}
 @media (max-width:900px){.study-body{grid-template-columns:1fr}}
 """
@@ -141,9 +139,7 @@ def _study(part) -> str:
     return (f'<section class="study" id="{name}"><h2>{part["number"]}. '
             f'{html.escape(spec.title)}</h2><p>{html.escape(spec.description)}</p>'
             f'<div class="study-body"><div class="tables">{"".join(tables)}</div>{plot}</div>'
-            + (f'<p class="verdict"><strong>Verdict.</strong> {html.escape(part["verdict"])}'
-               '</p>' if part.get("verdict") else "")
-            + f'<ul>{notes}</ul><p class="setting">{html.escape(part["setting"])}</p>'
+            f'<ul>{notes}</ul><p class="setting">{html.escape(part["setting"])}</p>'
             f'<p class="files">Files: <a href="{name}/table.md">table.md</a>'
             + (f', <a href="{name}/plot.png">plot.png</a>' if _plotted(part) else "")
             + "</p></section>")

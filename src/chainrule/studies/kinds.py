@@ -4,10 +4,14 @@ A spec with ``kind = "<name>"`` runs its trials through a :class:`Kind`, found b
 ``components.TRIAL_KINDS`` (a module path: the kind lives in the package whose method it
 runs, which the studies package does not import). A kind declares the options of its spec's
 ``[trial]`` table (defaults and choices), the metrics its trials record,
-``run(config, seed) -> {"metrics", "history"}`` and the report's one-line ``setting``.
+``run(config, seed) -> {"metrics", "history"}`` and the report's one-line ``setting``; and
+optionally ``check(trial)``, which raises ``ValueError`` or ``TypeError`` (in the one voice
+of ``chainrule._validation``) on values of the ``[trial]`` table that its type alone allows
+(a count below 1), so that every cell is checked before any worker starts.
 
 The built-in kinds: ``pretraining`` (``chainrule.unsupervised.study``), ``gradient_free``
-(``chainrule.gradient_free.study``), ``rl`` (``chainrule.rl.study``) and
+(``chainrule.gradient_free.study``), ``rl`` (``chainrule.rl.study``), ``landscape``
+(``chainrule.analysis.study``), ``bptt`` (``chainrule.bptt.study``) and
 ``feedback_alignment`` (``chainrule.bioplausible.study``).
 """
 from __future__ import annotations
@@ -26,6 +30,7 @@ class Kind:
     choices: dict = field(default_factory=dict)
     uses_dataset: bool = False          # whether [dataset] and [model] apply
     uses_training: bool = False         # whether [optimizer] and [training] apply too
+    check: Callable[[dict], None] | None = None     # raises on a bad [trial] table
 
 
 def setting_tail(spec, done) -> str:

@@ -12,49 +12,19 @@ Intervals of bounded metrics are clipped to the metric's range, and a note says 
 """
 from __future__ import annotations
 
-import html
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats as sp
 
 from . import stats
+from .claims import CLAIMS
 from .records import (TEST_NOTE, best_and_tests, cell_label, cell_name, cells, curves,
                       factor_name, factor_names, good_region, grid, groups, name, row_labels,
                       show_p, significance_sentence, summary, values)
 from .spec import Spec
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[str]]
-
-    def markdown(self) -> str:
-        lines = ["| " + " | ".join(map(_cell, self.header)) + " |",
-                 "|" + "|".join("---" for _ in self.header) + "|"]
-        lines += ["| " + " | ".join(map(_cell, r)) + " |" for r in self.rows]
-        return "\n".join(lines)
-
-    def html(self) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-                       for r in self.rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _cell(text) -> str:
-    """A Markdown table cell: a '|' would end the cell and a newline the row."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-@dataclass
-class Section:
-    table: Table
-    notes: list[str] = field(default_factory=list)
-    tables: list[tuple[str, Table]] = field(default_factory=list)    # extra (caption, table)
+from .tables import Section, Table
 
 
 # ----------------------------------------------------------------------------- layouts
@@ -443,6 +413,90 @@ def heatmap(spec: Spec, records: list[dict]) -> Section:
 GOOD_MARK = "*"                # a heatmap cell within the tolerance of the best
 
 
+def through_time(spec: Spec, records: list[dict]) -> Section:
+    """Recurrent cells by sequence length (trial kind ``bptt``): the ``levels`` table (cells
+    compared within each length), how the primary metric moves with the length for each
+    cell, and the gradient norm by distance to the loss at the longest length, before and
+    after training (``grad_norms_init``, ``grad_norms_trained``: one norm per distance)."""
+    section = levels(spec, records)
+    grouped = cells(spec, records)
+    numeric = [f for f in spec.factors[1:] if _numeric(f)]
+    if spec.factors and numeric:
+        section.notes[-1:-1] = _length_trends(spec, grouped, numeric[0])
+    longest = max((len(r["metrics"].get("grad_norms_init") or []) for r in records), default=0)
+    if longest < 2:
+        return section
+    by_cell: OrderedDict = OrderedDict()
+    for cell, runs in grouped.items():
+        kept = [r for r in runs if len(r["metrics"].get("grad_norms_init") or []) == longest]
+        if kept:
+            by_cell.setdefault(cell_label(cell), []).extend(kept)
+    distances = [d for d in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if d < longest]
+    rows, notes = [], []
+    for label, runs in by_cell.items():
+        for key, when in (("grad_norms_init", "before training"),
+                          ("grad_norms_trained", "after training")):
+            ratios = relative_gradients(runs, key)
+            if ratios is None:
+                continue
+            at = [stats.summarize(ratios[:, d]) for d in distances]
+            rows.append([label, when] + [_log_ratio(s) for s in at])
+            far = stats.summarize(ratios[:, -1])
+            notes.append(f"{label}, {when}: the gradient {longest - 1} steps from the loss is "
+                         f"10^{far.mean:.1f} times the last step's (log10 {_log_ratio(far)}, "
+                         f"n = {far.n}).")
+    if rows:
+        header = ["Cell", "When"] + [f"d = {d}" for d in distances]
+        section.tables.append((f"log10 of ||dL/dx_t|| at distance d = T - 1 - t from the loss, "
+                               f"relative to d = 0 (T = {longest}; mean ± std over seeds)",
+                               Table(header, rows)))
+        section.notes.extend(notes)
+    return section
+
+
+def _log_ratio(s: stats.Summary) -> str:
+    """A log10 ratio as mean ± std with two decimals (orders of magnitude, not digits)."""
+    return f"{s.mean:.2f} ± {s.std:.2f}" if s.n > 1 else f"{s.mean:.2f}"
+
+
+def relative_gradients(runs: list[dict], key: str):
+    """Seeds x distances of log10(norm at distance d / norm at d = 0), or None."""
+    series = [r["metrics"].get(key) for r in runs if r["metrics"].get(key)]
+    norms = np.array([s for s in series if len(s) == len(series[0])], dtype=float) if series else None
+    if norms is None or not norms.size:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(np.maximum(norms, 1e-300) / norms[:, :1])
+
+
+def _numeric(factor) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in factor.levels)
+
+
+def _length_trends(spec: Spec, grouped, length) -> list[str]:
+    """Per level of the first factor: Spearman's rho of the primary metric against ``length``."""
+    primary = spec.report["primary"]
+    position = spec.factors.index(length)
+    level_of = dict(zip(length.labels, length.levels))
+    pairs: OrderedDict = OrderedDict()
+    for cell, runs in grouped.items():
+        for v in values(runs, primary):
+            if math.isfinite(v):
+                pairs.setdefault(cell_label(cell), []).append((level_of[cell[position]], v))
+    notes = []
+    for label, xy in pairs.items():
+        xs, ys = zip(*xy)
+        if len(set(xs)) < 3 or len(set(ys)) < 2:
+            continue
+        rho, p = sp.spearmanr(xs, ys)
+        trend = (f"falls as {factor_name(spec, length.key).lower()} grows" if rho < 0 else
+                 f"rises with {factor_name(spec, length.key).lower()}")
+        verdict = trend if p < stats.ALPHA else "shows no significant monotone trend"
+        notes.append(f"{label}: {name(primary)} {verdict} (Spearman rho = {rho:.2f}, "
+                     f"p {show_p(p)}, {len(xs)} runs).")
+    return notes
+
+
 UNIT = (0.0, 1.0)              # the range of a per-class precision, recall or F1
 
 
@@ -456,4 +510,6 @@ def clipped_note(section: Section) -> list[str]:
 
 # layout name -> the function that fills its table; the one list of layouts
 LAYOUTS = {"levels": levels, "epochs": epochs, "metrics": metrics, "per_class": per_class,
-           "convergence": convergence, "distribution": distribution, "heatmap": heatmap}
+           "convergence": convergence, "distribution": distribution, "heatmap": heatmap,
+           "through_time": through_time}
+LAYOUTS.update(CLAIMS)             # the article's claims, each with its verdict (claims.py)

@@ -63,6 +63,9 @@ def layout_names() -> list[str]:
     return list(LAYOUTS)
 
 
+# [model] options that only type = "cnn" reads (an MLP cell's config leaves them out)
+CNN_ONLY = ("type", "input_shape", "channels", "kernel_size", "stride", "padding", "pool")
+
 SECTIONS: dict[str, dict[str, Option]] = {
     "dataset": {
         "name": Option("choice", None, components.dataset_names),
@@ -76,12 +79,24 @@ SECTIONS: dict[str, dict[str, Option]] = {
         "classes": Option("ints?", None),            # keep only these class labels
         "imbalance": Option("numbers?", None),       # fraction of each kept class in training
         "scale_target": Option("bool", False),       # regression: standardise y on the train split
+        "label_noise": Option("fraction", 0.0),      # share of training labels flipped, once
+        "input_noise": Option("number", 0.0, low=0), # noise std, in each feature's std, once
     },
     "model": {
-        "hidden": Option("ints", [64], low=1, high=MAX_UNITS),
+        "type": Option("choice", "mlp", ("mlp", "cnn")),   # nn.MLP, or nn.ConvNet then a head
+        "hidden": Option("ints", [64], low=1, high=MAX_UNITS),   # (cnn: the head's hidden layers)
         "activation": Option("choice", "relu", components.activation_names),
         "dropout": Option("fraction", 0.0),
         "batch_norm": Option("bool", False),
+        "residual": Option("bool", False),           # h + block(h) where widths agree
+        # cnn only: one sample's shape (C, L) or (C, H, W), and per convolution block (one
+        # value: every block) its channels, kernel size, stride, padding and max-pool window
+        "input_shape": Option("ints", [], low=1),
+        "channels": Option("ints", [32], low=1),
+        "kernel_size": Option("ints", [3], low=1),
+        "stride": Option("ints", [1], low=1),
+        "padding": Option("ints", [0], low=0),
+        "pool": Option("ints", [1], low=1),
     },
     "optimizer": {
         "name": Option("choice", "sgd", components.optimizer_names),
@@ -97,12 +112,12 @@ SECTIONS: dict[str, dict[str, Option]] = {
         "max_time": Option("number?", None, low=0),
         "early_stopping": Option("int?", None, low=1),
         "grad_monitor": Option("bool", False),
+        "augment": Option("augment?", None),         # data.make_augmentation's spec
+        "schedule": Option("choice", "none", components.schedule_names),
+        "schedule_options": Option("table", {}),
+        "stop_at_target": Option("bool", True),      # false: train on, record when it got there
     },
 }
-def claim_names() -> list[str]:
-    """The ``[report] claim`` choices: the keys of ``verdicts.CLAIMS``."""
-    from .verdicts import CLAIMS
-    return list(CLAIMS)
 
 
 REPORT: dict[str, Option] = {
@@ -112,11 +127,11 @@ REPORT: dict[str, Option] = {
     "goal": Option("choice?", None, ("max", "min")),
     "labels": Option("table", {}),
     "epochs": Option("ints?", None, low=1),
-    "claim": Option("choice?", None, claim_names),   # the article's claim the study judges
+    "baseline": Option("str?", None),     # the reference level of the first factor
     "tolerance": Option("number", 0.01, low=0),      # the good region: this close to the best
 }
 TOP = ("name", "title", "description", "seeds", "min_seeds", "max_jobs", "dataset", "model",
-       "optimizer", "training", "factors", "quick", "report", "kind", "trial")
+       "optimizer", "training", "factors", "quick", "report", "kind", "trial", "search")
 
 
 # ----------------------------------------------------------------------------- sections
@@ -237,6 +252,11 @@ def check_trial_value(kind: str, option: str, value: Any, key: str, where: str) 
 def check_cell(config: dict, labels: dict, where: str) -> None:
     """The checks that need a whole cell's config (see the module docstring)."""
     cell = f"cell {labels}: " if labels else ""
+    if "kind" in config:
+        problem = components.trial_problem(config["kind"], config["trial"])
+        if problem is not None:
+            raise SpecError(message(f"{cell}trial", where, f"settings that {config['kind']!r} "
+                                    "trials accept", config["trial"], problem))
     if "kind" in config and not components.trial_kind(config["kind"]).uses_dataset:
         return
     dataset, training = config["dataset"], config["training"]
@@ -273,12 +293,39 @@ def check_cell(config: dict, labels: dict, where: str) -> None:
                             f"{dataset['name']!r} is a {task} set): one of "
                             + quote(components.loss_names(task)), training["loss"],
                             components.loss_names(task)))
+    check_corruption_and_training(config, cell, where, task)
     if "kind" in config and not components.trial_kind(config["kind"]).uses_training:
         return
     problem = components.optimizer_problem(config["optimizer"])
     if problem is not None:
         raise SpecError(message(f"{cell}optimizer", where, "settings that its optimizer accepts",
                                 config["optimizer"], problem))
+    problem = components.schedule_problem(config["training"], config["optimizer"])
+    if problem is not None:
+        raise SpecError(message(f"{cell}training.schedule_options", where, "options that "
+                                f"the {config['training']['schedule']!r} schedule accepts",
+                                config["training"]["schedule_options"], problem))
+
+
+def check_corruption_and_training(config: dict, cell: str, where: str, task: str) -> None:
+    """Label noise needs classes; a transform must exist with the options given; options
+    of a schedule need a schedule."""
+    dataset, training = config["dataset"], config["training"]
+    if task == "regression" and dataset["label_noise"]:
+        raise SpecError(say(f"{cell}dataset.label_noise", where, "0 for a regression set such "
+                            f"as {dataset['name']!r} (label noise flips classes; input_noise "
+                            "corrupts the features)", dataset["label_noise"]))
+    if training["augment"] is not None:
+        problem = components.augmentation_problem(training["augment"])
+        if problem is not None:
+            raise SpecError(message(f"{cell}training.augment", where, "transforms of "
+                                    "data.AUGMENTATIONS with options they accept",
+                                    training["augment"], problem))
+    if training["schedule"] == "none" and training["schedule_options"]:
+        raise SpecError(say(f"{cell}training.schedule_options", where, "empty unless "
+                            "training.schedule names a schedule: one of "
+                            + quote(components.schedule_names()),
+                            training["schedule_options"]))
 
 
 # ----------------------------------------------------------------------------- checks
@@ -307,6 +354,9 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
                 "a list of finite numbers"),
     "strs": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
              "a list of strings"),
+    "augment": (lambda v: isinstance(v, (str, dict)) or isinstance(v, list) and all(
+        isinstance(x, (str, dict)) for x in v), "a transform name, a table {name = ..., "
+        "<its options>}, or a list of them"),
 }
 
 

@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import stats  # noqa: E402
+from .claims import CLAIMS  # noqa: E402
+from .layouts import relative_gradients  # noqa: E402
 from .records import (cell_label, cells, curves, factor_name, good_region,  # noqa: E402
                       grid, groups, name, summary, values)
 from .spec import Spec  # noqa: E402
@@ -24,9 +26,10 @@ from .spec import Spec  # noqa: E402
 
 def draw(spec: Spec, records: list[dict], path) -> None:
     """Draw the study's figure into ``path`` (PNG)."""
-    layout = spec.report["layout"]
+    layout = getattr(CLAIMS.get(spec.report["layout"]), "base", spec.report["layout"])
     panels = 2 if layout in ("convergence", "per_class", "heatmap") or _has_grad_norms(records) \
         or _has_angles(records) else 1
+    panels = PANELS.get(layout, panels)
     fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0), squeeze=False)
     DRAW[layout](spec, records, list(axes[0]))
     fig.suptitle(spec.title, fontsize=11)
@@ -259,6 +262,175 @@ def _heatmap(spec: Spec, runs, axes) -> None:
     _levels(spec, runs, axes[1:])
 
 
+def _through_time(spec: Spec, runs, axes) -> None:
+    """(a) the primary metric against the sequence length, one line per cell type; (b) the
+    relative gradient norm by distance to the loss at the longest length, before (dashed)
+    and after (solid) training, geometric mean over seeds."""
+    primary = spec.report["primary"]
+    grouped = cells(spec, runs)
+    length = next((f for f in spec.factors[1:] if all(isinstance(v, (int, float)) for v in f.levels)),
+                  None)
+    lines: dict = {}
+    for cell, cell_runs in grouped.items():
+        x = dict(zip(length.labels, length.levels))[cell[spec.factors.index(length)]] if length else 0
+        lines.setdefault(cell_label(cell), []).append((x, summary(cell_runs, primary)))
+    for label, points in lines.items():
+        xs, summaries = zip(*points)
+        means, halves = _bars(summaries)
+        axes[0].errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=label)
+    axes[0].set_xlabel(factor_name(spec, length.key) if length else "")
+    axes[0].set_ylabel(name(primary) + " (mean, 95% CI)")
+    axes[0].legend(fontsize=8)
+    axes[0].grid(alpha=0.3)
+    longest = max((len(r["metrics"].get("grad_norms_init") or []) for r in runs), default=0)
+    colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
+    for label in lines:
+        kept = [r for cell, cell_runs in grouped.items() if cell_label(cell) == label
+                for r in cell_runs if len(r["metrics"].get("grad_norms_init") or []) == longest]
+        colour = next(colours)
+        for key, style in (("grad_norms_init", "--"), ("grad_norms_trained", "-")):
+            ratios = relative_gradients(kept, key) if kept else None
+            if ratios is not None:
+                axes[1].plot(np.arange(longest), 10 ** ratios.mean(axis=0), ls=style, color=colour,
+                             label=f"{label}{' (init)' if style == '--' else ''}")
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel(f"distance to the loss, T - 1 - t (T = {longest})")
+    axes[1].set_ylabel("||dL/dx_t|| / ||dL/dx_(T-1)||")
+    axes[1].legend(fontsize=7, ncol=2)
+    axes[1].grid(alpha=0.3, which="both")
+
+
+# -- the article's claims (layouts of claims.py) ---------------------------------------------
+
+def _landscape(spec: Spec, runs, axes) -> None:
+    """The loss along the line from each restart to the next, per cell; and the 2-D slice
+    around the first restart of the first and of the last cell."""
+    grouped = cells(spec, runs)
+    colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
+    for cell, cell_runs in grouped.items():
+        colour = next(colours)
+        for i, r in enumerate(cell_runs):
+            history = r.get("history") or {}
+            if history.get("path_loss"):
+                axes[0].plot(history["path_alpha"], history["path_loss"], color=colour, lw=0.8,
+                             alpha=0.6, label=cell_label(cell) if i == 0 else None)
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("(1 - alpha) first restart + alpha second (each seed's pair)")
+    axes[0].set_ylabel("training loss")
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=8)
+    axes[0].grid(alpha=0.3, which="both")
+    shown = [c for c, cell_runs in grouped.items() if cell_runs]
+    for ax, cell in zip(axes[1:], [shown[0], shown[-1]] if shown else []):
+        history = grouped[cell][0].get("history") or {}
+        if not history.get("slice_loss"):
+            continue
+        coords, loss = np.asarray(history["slice_coords"]), np.asarray(history["slice_loss"])
+        log = np.log10(np.maximum(loss, 1e-300))
+        levels = np.linspace(log.min(), log.max(), 21) if np.ptp(log) > 0 else None
+        filled = ax.contourf(coords, coords, log.T, levels=levels, cmap="viridis")
+        ax.plot(0, 0, "r*", ms=10)
+        plt.colorbar(filled, ax=ax, label="log10 training loss")
+        ax.set_xlabel("direction 1 (filter-normalised)")
+        ax.set_ylabel("direction 2")
+        ax.set_title(f"{cell_label(cell)}, seed {grouped[cell][0]['seed']}", fontsize=9)
+
+
+def _effects(spec: Spec, runs, axes) -> None:
+    """Grouped bars: each condition, without and with the treatment (mean, 95% CI)."""
+    ax, primary = axes[0], spec.report["primary"]
+    grouped = cells(spec, runs)
+    if len(spec.factors) != 2:                   # nothing to cross: the levels' bars
+        _levels(spec, runs, axes)
+        return
+    conditions, treatment = spec.factors[0], spec.factors[1]
+    width = 0.8 / len(treatment.labels)
+    for number, level in enumerate(treatment.labels):
+        means, halves = _bars([summary(grouped[(c, level)], primary) for c in conditions.labels])
+        xs = np.arange(len(conditions.labels)) + (number - (len(treatment.labels) - 1) / 2) * width
+        ax.bar(xs, means, width=width, yerr=halves, capsize=3,
+               label=f"{factor_name(spec, treatment.key)}: {level}")
+    ax.set_xticks(np.arange(len(conditions.labels)), conditions.labels, rotation=20, fontsize=8)
+    ax.set_ylabel(name(primary) + " (mean, 95% CI)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+
+
+def _schedules(spec: Spec, runs, axes) -> None:
+    """The median run's training loss per epoch for each cell, with the target; the final
+    primary metric (mean, 95% CI)."""
+    grouped = cells(spec, runs)
+    primary = spec.report["primary"]
+    styles, starts, lows = iter(["-", "--", "-.", ":"] * 8), [], []
+    for cell, cell_runs in grouped.items():
+        if not cell_runs:
+            continue
+        median = sorted(cell_runs, key=lambda r: r["metrics"].get("train_loss") or np.inf)[
+            len(cell_runs) // 2]
+        loss = np.asarray((median.get("history") or {}).get("loss") or [], dtype=float)
+        axes[0].plot(np.arange(1, len(loss) + 1), loss, ls=next(styles), label=cell_label(cell))
+        starts += [v for v in loss[:1] if math.isfinite(v)]
+        lows += [v for v in loss if math.isfinite(v) and v > 0]
+    axes[0].axhline(spec.base["training"]["target_loss"], color="k", lw=1, ls="--",
+                    label="target")
+    axes[0].set_yscale("log")
+    if starts and lows:                          # a diverging run leaves the top of the panel
+        axes[0].set_ylim(0.5 * min(lows), 3 * max(starts))
+    axes[0].set_xlabel("epoch (median run)")
+    axes[0].set_ylabel("training loss")
+    axes[0].legend(fontsize=7, ncol=2)
+    axes[0].grid(alpha=0.3, which="both")
+    shown = [c for c in grouped if grouped[c]]
+    means, halves = _bars([summary(grouped[c], primary) for c in shown])
+    axes[1].bar(np.arange(len(shown)), means, yerr=halves, capsize=3, color="tab:blue")
+    axes[1].set_xticks(np.arange(len(shown)), [cell_label(c) for c in shown], rotation=30,
+                       ha="right", fontsize=8)
+    finite = [m for m in means if math.isfinite(m)]
+    if finite:
+        axes[1].set_ylim(max(0.0, min(finite) - 0.1), min(1.0, max(finite) + 0.05))
+    axes[1].set_ylabel(name(primary) + " at the end (mean, 95% CI)")
+    axes[1].grid(alpha=0.3, axis="y")
+
+
+def _depth(spec: Spec, runs, axes) -> None:
+    """Against depth, one line per architecture: training and test accuracy; time per epoch;
+    the first layer's gradient norm in the first epoch (geometric mean over seeds)."""
+    grouped = cells(spec, runs)
+    configs = {tuple(labels[f.key] for f in spec.factors): len(config["model"]["hidden"])
+               for labels, config in spec.cells()}
+    primary = spec.report["primary"]
+    for group_key, group in groups(spec, grouped).items():
+        label = ", ".join(v for _, v in group_key) or None
+        shown = sorted((c for c in group if group[c]), key=configs.get)
+        xs = [configs[c] for c in shown]
+        means, halves = _bars([summary(group[c], primary) for c in shown])
+        line = axes[0].errorbar(xs, means, yerr=halves, marker="o", capsize=3,
+                                label=f"{label}: {name(primary).lower()}")
+        train = [summary(group[c], "train_accuracy").mean for c in shown]
+        axes[0].plot(xs, train, ls="--", color=line[0].get_color(), label=f"{label}: training")
+        means, halves = _bars([summary(group[c], "epoch_time") for c in shown])
+        axes[1].errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=label)
+        geo = []
+        for c in shown:
+            v = stats.finite(values(group[c], "first_layer_grad"))
+            geo.append(float(np.exp(np.mean(np.log(v[v > 0])))) if np.any(v > 0) else np.nan)
+        axes[2].plot(xs, geo, marker="o", label=label)
+    for ax, ylabel in zip(axes, ("accuracy (mean, 95% CI)", "seconds per epoch (mean, 95% CI)",
+                                 "first layer's gradient norm, epoch 1")):
+        ax.set_xlabel("hidden layers")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3, which="both")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    axes[2].set_yscale("log")
+
+
+# layout name -> the number of panels of its figure, where it is not the default
+PANELS = {"landscape": 3, "effects": 1, "schedules": 2, "depth": 3, "through_time": 2}
+
 # layout name -> the function that draws its figure (the keys of layouts.LAYOUTS)
 DRAW = {"levels": _levels, "epochs": _epochs, "metrics": _metrics, "per_class": _per_class,
-        "convergence": _convergence, "distribution": _distribution, "heatmap": _heatmap}
+        "convergence": _convergence, "distribution": _distribution, "heatmap": _heatmap,
+        "through_time": _through_time,
+        "landscape": _landscape, "effects": _effects, "schedules": _schedules, "depth": _depth}
+DRAW.update({key: DRAW[claim.base] for key, claim in CLAIMS.items() if hasattr(claim, "base")})

@@ -40,6 +40,8 @@ NAMES = {
     "evaluations_to_target": "Gradient Evaluations to Target",
     "angle_hidden_init": "Angle to Backprop, Start (°)", "angle_hidden": "Angle to Backprop (°)",
     "angle_all": "Angle to Backprop, All Layers (°)",
+    "grad_decay_init": "log10 Gradient Ratio, Init", "grad_decay_trained": "log10 Gradient Ratio, Trained",
+    "max_grad_norm": "Largest Gradient Norm",
 }
 TEST_NOTE = ("Test: paired t-test over seeds where two cells ran the same seeds, else Welch's "
              "t-test; two-sided, alpha = 0.05, Holm-adjusted within each family of comparisons.")

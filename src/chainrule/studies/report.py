@@ -4,8 +4,7 @@ then ``report.md`` and ``index.html`` with every table, plot and commentary.
 Layout of an output directory::
 
     studies.sqlite               every trial (see ``store``)
-    <study>/table.md             the table in the article's layout, the verdict on the
-                                 article's claim (``[report] claim``), commentary, setting
+    <study>/table.md             the table in the article's layout, commentary, setting
     <study>/plot.png
     report.md, index.html        all studies, in order (index.html: see ``html.py``)
 
@@ -24,7 +23,7 @@ import platform
 import time
 from pathlib import Path
 
-from . import layouts, plots, verdicts
+from . import layouts, plots
 from .html import index_page
 from .layouts import Section, Table
 from .records import factor_name
@@ -82,14 +81,16 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool)
     folder.mkdir(parents=True, exist_ok=True)
     section = layouts.LAYOUTS[spec.report["layout"]](spec, done)
     notes = list(section.notes) + layouts.clipped_note(section)
-    verdict = verdicts.verdict(spec, done) if spec.report.get("claim") else ""
     expected = len(enumerate_trials(spec))
     if failed:
         first = (failed[0]["error"] or "unknown error").strip().splitlines()[-1]
         notes.append(f"{len(failed)} of {expected} trials failed and are left out "
                      f"(first error: {first}).")
     if len(done) + len(failed) < expected:
-        notes.append(f"{expected - len(done) - len(failed)} of {expected} trials have not run yet.")
+        from .components import missing_data
+        reason = None if records else missing_data(spec.base)
+        notes.append(f"Skipped: the data set is not installed. {reason}" if reason else
+                     f"{expected - len(done) - len(failed)} of {expected} trials have not run yet.")
     plot_path, plotted = folder / "plot.png", False
     if done:
         try:
@@ -100,8 +101,7 @@ def _study(spec: Spec, records: list[dict], out: Path, number: int, debug: bool)
                 raise
             notes.append(f"The figure could not be drawn ({_one_line(error)}).")
     part = {"spec": spec, "section": section, "notes": notes, "number": number,
-            "verdict": verdict, "setting": _setting(spec, done), "plot_path": plot_path,
-            "plot": plotted,
+            "setting": _setting(spec, done), "plot_path": plot_path, "plot": plotted,
             "table_path": folder / "table.md", "done": len(done), "expected": expected}
     part["table_path"].write_text(_study_markdown(part, image="plot.png"))
     return part
@@ -155,12 +155,15 @@ def _setting(spec: Spec, done: list[dict]) -> str:
         optimizer_text = f"{optimizer['name']} ({settings})" if settings else optimizer["name"]
     factors = "; ".join(f"{factor_name(spec, f.key)}: {', '.join(f.labels)}"
                         for f in spec.factors) or "none"
+    network = show("model", "type")
+    model_text = "by factor" if network == "by factor" else (
+        f"{network.upper()}, hidden {show('model', 'hidden')}, activation "
+        f"{show('model', 'activation')}, dropout {show('model', 'dropout')}")
     wall = sum(r.get("wall_time") or 0 for r in done)
     return (f"Data: {dataset['name']}, preprocessing {show('dataset', 'preprocessing')}, test "
             f"fraction {dataset['test_size']:g}, validation fraction {dataset['val_size']:g}, "
-            f"training rows {show('dataset', 'train_size') or 'all'}. Model: MLP, hidden "
-            f"{show('model', 'hidden')}, activation {show('model', 'activation')}, dropout "
-            f"{show('model', 'dropout')}. Optimizer: {optimizer_text}. Training: loss "
+            f"training rows {show('dataset', 'train_size') or 'all'}. Model: {model_text}. "
+            f"Optimizer: {optimizer_text}. Training: loss "
             f"{show('training', 'loss')}, {show('training', 'epochs')} epochs, batch "
             f"{show('training', 'batch_size')}"
             + "".join(f", {k} {show('training', k)}" for k in ("l1", "l2", "class_weight",
@@ -180,8 +183,6 @@ def _study_markdown(part: dict, image: str) -> str:
         lines += [f"*{caption}*", "", table.markdown(), ""]
     if part["plot"]:
         lines += [f"![{spec.title}]({image})", ""]
-    if part.get("verdict"):
-        lines += [f"**Verdict.** {part['verdict']}", ""]
     lines += [f"- {n}" for n in part["notes"]]
     if part["setting"]:
         lines += ["", f"*Setting.* {part['setting']}"]

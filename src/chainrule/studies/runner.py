@@ -41,6 +41,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import components
 from .spec import Spec
 from .store import Store
 
@@ -88,7 +89,9 @@ def check_ready(spec: Spec, out: str | Path, scheduler=None) -> None:
 
 def run(spec: Spec, out: str | Path, *, jobs: int | None = None, scheduler=None,
         progress: bool = True, position: int | None = None) -> dict:
-    """Run the trials not yet done; returns counts ``{"total", "skipped", "done", "failed"}``."""
+    """Run the trials not yet done; returns counts ``{"total", "skipped", "done", "failed"}``,
+    and ``"unavailable"`` (why, and how to get the data) when the data set's files are not
+    installed: then no trial runs, and the report says the study was skipped."""
     from tqdm.auto import tqdm
 
     from .trial import check_data
@@ -96,6 +99,10 @@ def run(spec: Spec, out: str | Path, *, jobs: int | None = None, scheduler=None,
     with Store(out) as store:
         store.save_spec(spec, position)
         todo_all = trials(spec)
+        reason = components.missing_data(spec.base)
+        if reason:
+            return {"total": len(todo_all), "skipped": 0, "done": 0, "failed": 0,
+                    "unavailable": reason}
         finished = store.done_keys(spec.name)
         todo = [trial for trial in todo_all if trial.key not in finished]
         counts = {"total": len(todo_all), "skipped": len(todo_all) - len(todo), "done": 0,

@@ -8,12 +8,15 @@ A study is a small declarative file (the built-ins live in ``presets/``)::
     seeds = 5                             # seeds per cell; --seeds N overrides
 
     [dataset]    name = "digits", preprocessing = "standardize", test_size, val_size, ...
-    [model]      hidden = [64], activation = "relu", dropout, batch_norm
+    [model]      hidden = [64], activation = "relu", dropout, batch_norm; type = "cnn" for
+                 nn.ConvNet: input_shape, channels, kernel_size, stride, padding, pool
     [optimizer]  name = "sgd" plus that optimizer's own keyword arguments (lr, momentum, ...)
     [training]   loss, epochs, batch_size, l1, l2, class_weight, target_loss, ...
     [factors]    "optimizer.lr" = [0.001, 0.01, 0.1, 1.0]    # one entry per factor
     [quick]      seeds = 2, "training.epochs" = 10           # overrides for --quick
-    [report]     layout, metrics, primary, goal, labels, claim (see verdicts), tolerance
+    [report]     layout, metrics, primary, goal, labels, baseline (a level of the first factor),
+                 tolerance (the heatmap's good region)
+    [search]     "optimizer.lr" = {log = [1e-4, 0.1]}      # what chainrule tune searches
 
 A factor is an option's dotted key and its levels. A level is a value of that option, or
 (for a whole section such as ``optimizer``) an inline table merged into the section, with an
@@ -22,7 +25,8 @@ defaults. The cells are the Cartesian product of the factors, in file order.
 
 This file reads a spec top to bottom: ``find`` and ``load`` (the file), ``parse`` (the
 sections, the factors, the report), ``Spec.cells`` (one config per cell). The options and
-the checks on their values live in ``options``; factors and their levels in ``factors``.
+the checks on their values live in ``options``; factors and their levels in ``factors``;
+the ``[search]`` table, which studies ignore and ``chainrule tune`` reads, in ``search``.
 
 Everything that can be checked without the data is checked here, on every cell's whole
 config (``options.check_cell``), so that ``study show`` refuses what every trial would fail
@@ -36,6 +40,7 @@ is a list of them), in the one template of ``chainrule._validation``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 import math
@@ -45,11 +50,24 @@ from pathlib import Path
 
 from . import components
 from .factors import Factor, apply, check_optimizer_levels, parse_factor, parse_trial_factor
-from .options import (MAX_SEEDS, MAX_TRIALS, SECTIONS, TOP, SpecError, check_cell, check_int,
-                      check_key, check_kind, check_report, check_section, expect, option_keys,
+from .options import (CNN_ONLY, MAX_SEEDS, MAX_TRIALS, SECTIONS, TOP, SpecError, check_cell,
+                      check_int, check_key, check_kind, check_report, check_section, expect, option_keys,
                       quote, say)
+from .search import Search, corner_groups, probe_factors
+from .search import parse as parse_search
 
 PRESETS = Path(__file__).with_name("presets")
+
+
+def _mlp_without_cnn_options(config: dict) -> dict:
+    """An MLP cell's config without the ``[model]`` options that only a CNN reads, so that
+    its config, and the trial keys and fingerprints made from it, are what they were before
+    the CNN options existed: earlier results stay valid and are not run again."""
+    model = config.get("model")
+    if model and model.get("type") == "mlp":
+        for key in CNN_ONLY:
+            model.pop(key, None)
+    return config
 
 
 @dataclass
@@ -66,6 +84,7 @@ class Spec:
     source: str = "<spec>"
     quick: bool = False
     raw: dict = field(default_factory=dict, repr=False)
+    search: Search | None = None       # the [search] table (chainrule tune)
 
     @property
     def n_cells(self) -> int:
@@ -81,7 +100,7 @@ class Spec:
             for factor, index in zip(self.factors, combo):
                 apply(config, factor.key, factor.levels[index])
                 labels[factor.key] = factor.labels[index]
-            out.append((labels, config))
+            out.append((labels, _mlp_without_cnn_options(config)))
         return out
 
     def to_json(self) -> str:
@@ -100,6 +119,16 @@ class Spec:
     @property
     def task(self) -> str:
         return components.dataset_task(self.base["dataset"]["name"])
+
+    def probes(self) -> list["Spec"]:
+        """Specs whose cells are the corners of the ``[search]`` space (every combination of
+        the ends of its ranges and its choices; each entry alone past
+        ``search.MAX_PROBE_CELLS``): what ``parse`` checks, and ``chainrule tune`` loads the
+        data of, before any trial."""
+        where = f"study spec '{self.source}'"
+        factors = probe_factors(self.search, self.base, where)
+        return [dataclasses.replace(self, factors=group, seeds=1)
+                for group in corner_groups(factors)]
 
 
 # ----------------------------------------------------------------------------- loading
@@ -188,17 +217,25 @@ def parse(raw: dict, *, source: str = "<spec>", quick: bool = False,
     if spec.n_cells * spec.seeds > MAX_TRIALS:
         raise SpecError(say("factors", where, f"at most {MAX_TRIALS:,} trials (cells x seeds)",
                             f"{spec.n_cells:,} cells x {spec.seeds} seeds"))
+    check_cells(spec, where)
+    _check_layout(spec, where)
+    if "search" in raw:
+        spec.search = parse_search(raw["search"], base, spec_report, where, bool(factors), kind)
+        for probe in spec.probes():
+            check_cells(probe, where)
+    return spec
+
+
+def check_cells(spec: Spec, where: str) -> None:
+    """Every distinct cell's whole config (catches clashes between levels)."""
     checked = set()
-    for labels, config in spec.cells():          # whole configs: catches clashes between levels
+    for labels, config in spec.cells():
         text = json.dumps(config, sort_keys=True)
         if text in checked:
             continue
         checked.add(text)
         check_section("optimizer", config["optimizer"], where, f"cell {labels}: optimizer.")
         check_cell(config, labels if spec.factors else {}, where)
-    _check_layout(spec, where)
-    _check_claim(spec, where)
-    return spec
 
 
 def _check_layout(spec: Spec, where: str) -> None:
@@ -208,25 +245,50 @@ def _check_layout(spec: Spec, where: str) -> None:
     if layout == "per_class" and "kind" not in spec.base and spec.task != "classification":
         raise SpecError(say("report.layout", where, "a layout for a regression set (per_class "
                             "needs a classification set)", layout))
-    if layout == "convergence" and any(config["training"]["target_loss"] is None
-                                       for _, config in spec.cells()):
-        raise SpecError(say("report.layout", where, "a layout other than 'convergence' unless "
+    if layout in ("convergence", "schedules") and any(
+            config["training"]["target_loss"] is None for _, config in spec.cells()):
+        raise SpecError(say("report.layout", where, f"a layout other than {layout!r} unless "
                             "every cell sets training.target_loss (the target it measures)",
                             layout))
     if layout == "heatmap" and len(spec.factors) != 2:
         raise SpecError(say("report.layout", where, "a layout other than 'heatmap' unless the "
                             f"study has exactly two factors (its rows and columns; this one "
                             f"has {len(spec.factors)})", layout))
+    _check_claim_layout(spec, where)
 
 
-def _check_claim(spec: Spec, where: str) -> None:
-    """A claim whose verdict the study can reach: the factor and levels it compares."""
-    if spec.report.get("claim") is None:
-        return
-    from .verdicts import CLAIMS
-    missing = CLAIMS[spec.report["claim"]].missing(spec)
+def _check_claim_layout(spec: Spec, where: str) -> None:
+    """What the layouts of the article's claims (``claims.py``) need of a study, and a
+    ``report.baseline`` that names a level of the first factor."""
+    layout, baseline = spec.report["layout"], spec.report["baseline"]
+    first = spec.factors[0] if spec.factors else None
+    if baseline is not None and (first is None or baseline not in first.labels):
+        labels = first.labels if first else []
+        raise SpecError(say("report.baseline", where, "a level label of the first factor: "
+                            "one of " + quote(labels) if labels else "unset in a study "
+                            "without factors", baseline, labels))
+    if layout == "landscape" and spec.base.get("kind") != "landscape":
+        raise SpecError(say("report.layout", where, "a layout other than 'landscape' unless "
+                            "kind = 'landscape' (its trials record the end points)", layout))
+    if layout == "effects" and (len(spec.factors) != 2 or len(spec.factors[1].levels) != 2):
+        raise SpecError(say("report.layout", where, "a layout other than 'effects' unless the "
+                            "study has two factors, the second with two levels (without, with)",
+                            layout))
+    if layout in ("schedules", "depth") and not spec.factors:
+        raise SpecError(say("report.layout", where, f"a layout other than {layout!r} for a "
+                            "study without factors", layout))
+    from .claims import CLAIMS             # with the layouts: SciPy, loaded by layout_names
+    missing = getattr(CLAIMS.get(layout), "missing", lambda _: None)(spec)
     if missing:
-        raise SpecError(say("report.claim", where, missing, spec.report["claim"]))
+        raise SpecError(say("report.layout", where, f"a layout other than {layout!r} unless "
+                            f"{missing}", layout))
+    if layout == "depth":
+        depths = {labels[first.key]: len(config["model"]["hidden"])
+                  for labels, config in spec.cells()}
+        if len(set(depths.values())) < 2:
+            raise SpecError(say("report.layout", where, "a layout other than 'depth' unless "
+                                "the first factor changes the number of hidden layers "
+                                "(model.hidden)", layout))
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -1,9 +1,9 @@
 """One trial: dataset + preprocessing + model + optimizer + training + metrics -> record.
 
 ``run_trial(config, seed)`` reads top to bottom: data, model, loss, optimizer, ``fit``,
-metrics. The seed fixes everything random in the trial: the MLP's initial weights and
-dropout masks (``nn.MLP(..., rng=seed)``), the shuffling in ``fit(seed=seed)`` and, with
-``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
+metrics. The seed fixes everything random in the trial: the network's initial weights and
+dropout masks (``nn.MLP(..., rng=seed)`` or ``nn.ConvNet``), the shuffling in
+``fit(seed=seed)`` and, with ``dataset.resample = true``, the split. With ``resample = false`` (the default) the split is
 drawn with seed 0 for every trial, so cells differ only in what the factor changes.
 
 Invariant: the same ``(config, seed)`` gives the same metrics (up to wall-clock timings).
@@ -26,11 +26,13 @@ from . import components
 from .options import MAX_PARAMETERS, SpecError, say
 
 
-def run_trial(config: dict, seed: int, wrap=None) -> dict:
-    """One trial; ``wrap(model, split) -> network``, if given, is what ``fit`` trains in
-    place of the MLP (a trial kind's hook: ``chainrule.bioplausible.study`` wraps the MLP in
-    a feedback rule, which trains the MLP's own parameters); every metric is the MLP's."""
-    from chainrule import nn
+def run_trial(config: dict, seed: int, wrap=None, *, callbacks=(), metrics=()) -> dict:
+    """One trial (see the module docstring). ``wrap(model, split) -> network``, if given, is
+    what ``fit`` trains in place of the model (a trial kind's hook:
+    ``chainrule.bioplausible.study`` wraps the MLP in a feedback rule, which trains the MLP's
+    own parameters); every metric is the model's. ``callbacks`` and ``metrics`` go to ``fit``
+    beside the config's own: what a caller watches per epoch (``chainrule.tune`` passes its
+    pruning callback, and the metric it monitors)."""
     from chainrule.training import fit
 
     if "kind" in config:                 # another package's trial (components.TRIAL_KINDS)
@@ -41,24 +43,24 @@ def run_trial(config: dict, seed: int, wrap=None) -> dict:
     task = components.dataset_task(dataset["name"])
     split, n_out, labels = load_split(dataset, seed, task)
 
-    model = nn.MLP([split.X_train.shape[1], *architecture["hidden"], n_out],
-                   activation=architecture["activation"], dropout=architecture["dropout"],
-                   batch_norm=architecture["batch_norm"], rng=seed)
+    model = components.make_model(architecture, split.X_train.shape[1], n_out, seed)
     loss = components.make_loss(training, model)
     optimizer = components.optimizer_class(settings["name"])(
         model.parameters(), **{k: v for k, v in settings.items() if k != "name"})
-    callbacks = components.make_callbacks(training)
+    callbacks = components.make_callbacks(training, optimizer) + list(callbacks)
 
     start = time.perf_counter()
     network = model if wrap is None else wrap(model, split)
     history = fit(network, loss, optimizer, split.train, val=split.val,
                   epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
-                  callbacks=callbacks, **components.fit_options(training))
+                  callbacks=callbacks, metrics=list(metrics), augment=training["augment"],
+                  **components.fit_options(training))
     train_time = time.perf_counter() - start
 
     metrics = evaluate(model, training, split, task, labels)
     metrics.update(_convergence(history, training.get("target_loss"), train_time))
     metrics.update(components.grad_norms(history))
+    metrics.update(_cost_and_gap(model, metrics, task))
     return {"metrics": metrics, "history": components.history_lists(history)}
 
 
@@ -68,8 +70,12 @@ def check_data(spec) -> None:
     """Raise a ``SpecError`` naming the file and the key if some cell's data cannot be
     prepared: classes the data set lacks, more training rows than its split leaves,
     options its loader refuses, a network too large for memory. Each distinct ``[dataset]``
-    of the spec is loaded, split and preprocessed once, here, before any worker starts."""
+    of the spec is loaded, split and preprocessed once, here, before any worker starts. A
+    data set whose files are not installed is not an error: the runner skips the study and
+    its report says how to get them (``components.missing_data``)."""
     if "kind" in spec.base and not components.trial_kind(spec.base["kind"]).uses_dataset:
+        return
+    if components.missing_data(spec.base):
         return
     where = f"study spec '{spec.source}'"
     shapes: dict[str, tuple[int, int]] = {}
@@ -79,7 +85,14 @@ def check_data(spec) -> None:
         text = json.dumps(settings, sort_keys=True)
         if text not in shapes:
             shapes[text] = _data_shape(settings, cell, where)
-        if "kind" not in config or components.trial_kind(config["kind"]).uses_training:
+        trains_model = "kind" not in config or components.trial_kind(config["kind"]).uses_training
+        if trains_model and config["model"].get("type") == "cnn":
+            shape, n_in = config["model"]["input_shape"], shapes[text][0]
+            if not shape or int(np.prod(shape)) != n_in:
+                raise SpecError(say(f"{cell}model.input_shape", where, f"the shape of one sample, "
+                                    f"(channels, length) or (channels, height, width), whose "
+                                    f"{n_in} values are the data set's features", shape))
+        elif trains_model:
             n_in, n_out = shapes[text]
             sizes = [n_in, *config["model"]["hidden"], n_out]
             weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
@@ -151,6 +164,7 @@ def load_split(settings: dict, seed: int, task: str):
                              f"fractions.")
         rows = np.sort(rng.choice(n, settings["train_size"], replace=False))
         split.X_train, split.y_train = split.X_train[rows], split.y_train[rows]
+    _corrupt(split, settings, seed, int(y.max()) + 1 if task != "regression" else 0)
     steps = components.preprocessing_steps(settings["preprocessing"],
                                            settings["preprocessing_options"])
     if steps:
@@ -166,6 +180,20 @@ def load_split(settings: dict, seed: int, task: str):
     n_classes = int(max(y.max(), split.y_train.max()) + 1)
     labels = names[:n_classes] if len(names) >= n_classes else [str(k) for k in range(n_classes)]
     return split, n_classes, labels
+
+
+def _corrupt(split, settings: dict, seed: int, n_classes: int) -> None:
+    """``dataset.label_noise`` and ``dataset.input_noise`` applied once to the training rows
+    (validation and test rows stay clean), drawn from the trial's seed: every seed gets its
+    own corruption, and cells that share a seed and a level share it."""
+    from chainrule import data
+
+    rng = np.random.default_rng([seed, 2])
+    if settings["label_noise"]:
+        split.y_train = data.corrupt_labels(split.y_train, settings["label_noise"], seed=rng,
+                                            n_classes=n_classes)
+    if settings["input_noise"]:
+        split.X_train = data.add_input_noise(split.X_train, settings["input_noise"], seed=rng)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -202,6 +230,22 @@ def evaluate(model, training: dict, split, task: str, labels: list) -> dict:
             out["per_class"][name] = score(y, pred, labels=classes, average=None,
                                            zero_division=0).tolist()
         out["per_class"]["support"] = np.bincount(split.y_train, minlength=len(classes)).tolist()
+    return out
+
+
+def _cost_and_gap(model, metrics: dict, task: str) -> dict:
+    """What a network costs (``parameters``, ``epoch_time``: seconds per epoch) and how far
+    its training score is from its test score (``train_test_gap``: training minus test
+    accuracy, or test minus training MSE), with the first layer's gradient norm in the first
+    epoch (``first_layer_grad``, when ``training.grad_monitor`` recorded it)."""
+    out = {"parameters": int(sum(p.data.size for p in model.parameters())),
+           "epoch_time": metrics["train_time"] / max(metrics["epochs"], 1)}
+    if task == "classification":
+        out["train_test_gap"] = metrics["train_accuracy"] - metrics["test_accuracy"]
+    else:
+        out["train_test_gap"] = metrics["test_mse"] - metrics["train_mse"]
+    if metrics.get("grad_norms_first"):
+        out["first_layer_grad"] = metrics["grad_norms_first"][0]
     return out
 
 

@@ -196,14 +196,16 @@ def train(table: Table, target: str, spec: dict | None = None, task: str = "auto
     _check_loss_task(training["loss"], task)
     network = nn.MLP([X.shape[1], *architecture["hidden"], len(classes) if classes else 1],
                      activation=architecture["activation"], dropout=architecture["dropout"],
-                     batch_norm=architecture["batch_norm"], rng=seed)
+                     batch_norm=architecture["batch_norm"], residual=architecture["residual"],
+                     rng=seed)
     optimizer = optim.get(spec["optimizer"]["name"], network.parameters(),
                           **{k: v for k, v in spec["optimizer"].items() if k != "name"})
     history = fit(network, components.make_loss(training, network), optimizer,
                   (X_train, y_train), val=(X_val, y_val), epochs=training["epochs"],
                   batch_size=training["batch_size"], seed=seed,
                   metrics=["accuracy"] if task == "classification" else [],
-                  callbacks=components.make_callbacks(training),
+                  callbacks=components.make_callbacks(training, optimizer),
+                  augment=training["augment"],
                   **{**components.fit_options(training), "verbose": verbose})
 
     model = TabularModel(network.eval(), features, target, task, classes,

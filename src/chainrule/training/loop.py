@@ -323,6 +323,7 @@ def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTo
 def _plain_step(trainer: Trainer, xb, yb, totals) -> float:
     trainer.optimizer.zero_grad()
     _, value, _ = _evaluate_loss(trainer, Tensor(xb, dtype=xb.dtype), yb, totals)
+    trainer.callbacks.on_before_optimizer_step(trainer.batch, {"size": len(yb), "loss": value})
     if trainer.takes_loss:
         trainer.optimizer.step(loss=value)
     else:

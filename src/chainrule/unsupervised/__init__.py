@@ -1,7 +1,8 @@
 """Learning without labels: autoencoders, and pretraining an encoder on a pretext task.
 
 ==================  ==========================================================================
-``autoencoder``     ``Autoencoder``, ``DenoisingAutoencoder`` (encode / decode), latent plot
+``autoencoder``     ``Autoencoder``, ``DenoisingAutoencoder``, ``ConvAutoencoder`` (encode /
+                    decode), latent plot
 ``pretraining``     denoising / masked-feature pretext training, fine-tuning on few labels
 ``study``           the ``pretraining`` trial kind (preset 12: pretrained vs from scratch)
 ==================  ==========================================================================
@@ -14,6 +15,6 @@ Usage::
     codes = ae.encode(X)
 """
 from . import pretraining
-from .autoencoder import Autoencoder, DenoisingAutoencoder, latent_plot
+from .autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder, latent_plot
 
-__all__ = ["Autoencoder", "DenoisingAutoencoder", "latent_plot", "pretraining"]
+__all__ = ["Autoencoder", "ConvAutoencoder", "DenoisingAutoencoder", "latent_plot", "pretraining"]

@@ -10,6 +10,11 @@ Backpropagation trains both halves through the code; with one linear layer each 
 the squared error, the optimum spans PCA's subspace (Baldi & Hornik, 1989), so PCA with
 the same number of components is the baseline a non-linear autoencoder must beat.
 
+``ConvAutoencoder(input_shape, channels, latent)`` does the same for signals and images:
+strided convolutions halve the resolution block by block down to a linear code, and
+transposed convolutions (``nn.ConvTranspose2d``, the convolutions' adjoints) double it back
+up to the input's shape; shared local filters need far fewer weights than dense layers.
+
 ``DenoisingAutoencoder`` corrupts its input in training mode only -- Gaussian noise
 ``x + noise_std * N(0, 1)`` or masking (each feature zeroed with probability
 ``mask_rate``) -- and still reconstructs the clean x (Vincent et al., ICML 2008); in
@@ -31,7 +36,11 @@ import numpy as np
 from .._validation import check_choice, check_number, invalid
 from ..autodiff.graph import no_grad
 from ..autodiff.tensor import Tensor
-from ..nn.activations import ACTIVATIONS
+from ..autodiff import ops
+from ..nn.activations import ACTIVATIONS, get_activation
+from ..nn.containers import Sequential
+from ..nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from ..nn.layers import Flatten, Linear, Unflatten
 from ..nn.mlp import MLP
 from ..nn.module import Module
 from ..random import get_rng, own_rng
@@ -39,7 +48,21 @@ from ..random import get_rng, own_rng
 NOISES = ("gaussian", "mask")
 
 
-class Autoencoder(Module):
+class _Reconstruction(Module):
+    """What every autoencoder here shares: x_hat = decode(encode(x)), and its error."""
+
+    def forward(self, x) -> Tensor:
+        return self.decode(self.encode(x))
+
+    def reconstruction_error(self, X) -> float:
+        """Mean squared error per entry between X and its reconstruction (eval mode, no graph)."""
+        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        with self.eval_mode(), no_grad():
+            X_hat = self(Tensor(X.astype(self.encoder[0].weight.data.dtype))).data
+        return float(np.mean((X_hat - X) ** 2))
+
+
+class Autoencoder(_Reconstruction):
     """Encoder MLP to a ``latent``-dimensional code and a mirrored decoder MLP.
 
     Args:
@@ -76,16 +99,6 @@ class Autoencoder(Module):
     def decode(self, z) -> Tensor:
         """The reconstruction x_hat = decoder(z), shape (n, in_features)."""
         return self.decoder(_tensor(z))
-
-    def forward(self, x) -> Tensor:
-        return self.decode(self.encode(x))
-
-    def reconstruction_error(self, X) -> float:
-        """Mean squared error per entry between X and its reconstruction (eval mode, no graph)."""
-        X = np.asarray(X.data if isinstance(X, Tensor) else X)
-        with self.eval_mode(), no_grad():
-            X_hat = self(Tensor(X.astype(self.encoder[0].weight.data.dtype))).data
-        return float(np.mean((X_hat - X) ** 2))
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, hidden={self.hidden}, latent={self.latent}"
@@ -129,6 +142,83 @@ class DenoisingAutoencoder(Autoencoder):
         level = f"noise_std={self.noise_std}" if self.noise == "gaussian" else \
             f"mask_rate={self.mask_rate}"
         return f"{super().extra_repr()}, noise={self.noise!r}, {level}"
+
+
+class ConvAutoencoder(_Reconstruction):
+    """A convolutional encoder to a ``latent``-dimensional code and a mirrored decoder.
+
+    For each entry c of ``channels`` the encoder has a block ``Conv(c_prev, c, 3, stride=2,
+    padding=1) -> activation``, which halves the length (or height and width, rounding up),
+    then ``Flatten -> Linear`` to the code. The decoder is ``Linear -> activation ->
+    Unflatten``, then one ``ConvTranspose(c, c_prev, 3, stride=2, padding=1,
+    output_padding=0 or 1)`` block per entry in reverse, whose output padding restores each
+    size exactly; the last block ends with ``output_activation``. 1-D or 2-D by the length of
+    ``input_shape``; flat rows of that many features are reshaped to it, and the
+    reconstruction has the input's shape.
+
+    Args:
+        input_shape: (C, L) or (C, H, W).
+        channels: the encoder's channels per block, e.g. (16, 32).
+        latent: size of the code z.
+        activation: hidden activation, a name in ``nn.ACTIVATIONS``.
+        output_activation: applied to x_hat, e.g. ``"sigmoid"`` for data in [0, 1].
+        rng: seed or generator for the initial weights.
+    """
+
+    def __init__(self, input_shape, channels=(16, 32), latent: int = 16,
+                 activation: str = "relu", output_activation: str | None = None, rng=None):
+        super().__init__()
+        owner = type(self).__name__
+        shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else ()
+        if len(shape) not in (2, 3):
+            raise invalid("input_shape", owner, "(channels, length) or (channels, height, "
+                          "width)", input_shape)
+        for size in (*shape, *channels):
+            check_number("input_shape/channels", size, owner, low=1, integer=True)
+        check_number("latent", latent, owner, low=1, integer=True)
+        check_choice("activation", activation, ACTIVATIONS, owner)
+        if output_activation is not None:
+            check_choice("output_activation", output_activation, ACTIVATIONS, owner)
+        conv, transpose = (Conv1d, ConvTranspose1d) if len(shape) == 2 else (Conv2d, ConvTranspose2d)
+        generator = own_rng(rng)
+        self.input_shape, self.channels, self.latent = tuple(map(int, shape)), list(channels), int(latent)
+        sizes, encoder = [list(shape[1:])], Sequential()
+        for c_in, c_out in zip([shape[0], *channels], channels):
+            encoder.append(conv(c_in, c_out, 3, stride=2, padding=1, rng=generator))
+            encoder.append(get_activation(activation))
+            sizes.append([(n - 1) // 2 + 1 for n in sizes[-1]])
+        code_shape = (channels[-1], *sizes[-1])
+        features = int(np.prod(code_shape))
+        encoder.extend([Flatten(), Linear(features, self.latent, rng=generator)])
+        decoder = Sequential(Linear(self.latent, features, rng=generator), get_activation(activation),
+                             Unflatten(1, code_shape))
+        blocks = list(zip([shape[0], *channels], channels, sizes[:-1], sizes[1:]))
+        for i, (c_in, c_out, big, small) in enumerate(reversed(blocks)):
+            extra = [n - (2 * m - 1) for n, m in zip(big, small)]       # 0 or 1 per axis
+            decoder.append(transpose(c_out, c_in, 3, stride=2, padding=1,
+                                     output_padding=extra[0] if len(extra) == 1 else tuple(extra),
+                                     rng=generator))
+            last = i == len(blocks) - 1
+            name = output_activation if last else activation
+            if name is not None:
+                decoder.append(get_activation(name))
+        self.encoder, self.decoder = encoder, decoder
+
+    def encode(self, x) -> Tensor:
+        """The code z = encoder(x), shape (n, latent)."""
+        x = _tensor(x)
+        return self.encoder(ops.reshape(x, (x.shape[0], *self.input_shape)))
+
+    def decode(self, z) -> Tensor:
+        """The reconstruction x_hat = decoder(z), shape (n, *input_shape)."""
+        return self.decoder(_tensor(z))
+
+    def forward(self, x) -> Tensor:
+        x = _tensor(x)
+        return ops.reshape(self.decode(self.encode(x)), x.shape)      # flat rows stay flat
+
+    def extra_repr(self) -> str:
+        return f"input_shape={self.input_shape}, channels={self.channels}, latent={self.latent}"
 
 
 def _tensor(x) -> Tensor:

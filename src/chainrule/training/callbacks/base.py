@@ -9,7 +9,11 @@ Contract
         on_epoch_begin(epoch, logs)
         for each batch (numbered from 0 within the epoch):
             on_batch_begin(batch, logs)     # logs: {"size": rows in the batch}
-            ... forward, backward, optimizer step ...
+            ... forward, backward ...
+            on_before_optimizer_step(batch, logs)   # logs: {"size", "loss"}; the gradients
+                                                    # are fresh (optimizers with a plain
+                                                    # step() only, not the closure methods)
+            ... optimizer step ...
             on_batch_end(batch, logs)       # logs: {"size", "loss"} (loss of this batch)
         on_epoch_end(epoch, logs)           # logs: the epoch's row of the History
     on_train_end(logs)
@@ -50,6 +54,7 @@ class Callback:
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
     def on_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_before_optimizer_step(self, batch: int, logs: dict | None = None) -> None: ...
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
 
     @property
@@ -102,6 +107,10 @@ class CallbackList:
     def on_batch_begin(self, batch, logs=None):
         for c in self.callbacks:
             c.on_batch_begin(batch, logs)
+
+    def on_before_optimizer_step(self, batch, logs=None):
+        for c in self.callbacks:
+            c.on_before_optimizer_step(batch, logs)
 
     def on_batch_end(self, batch, logs=None):
         for c in self.callbacks:

@@ -4,8 +4,11 @@
 
 * a scheduler object from :mod:`chainrule.optim` (anything with ``step()``): it is
   stepped after every epoch (``interval="epoch"``) or every batch (``"batch"``); one that
-  watches a metric (``ReduceLROnPlateau``) gets ``step(logs[monitor])``; its
-  ``state_dict()`` goes into checkpoints; or
+  watches a metric (``ReduceLROnPlateau``) gets ``step(logs[monitor])``; one that declares
+  ``before_optimizer_step = True`` (``BoldDriver``) gets ``step(loss)`` with each batch's
+  loss between ``backward()`` and the optimizer's step, where its rule needs it (it may
+  undo the last update there), whatever ``interval`` says; its ``state_dict()`` goes into
+  checkpoints; or
 * a plain function ``step -> lr`` (JAX's convention), called with the 0-based epoch (or
   batch) index before it runs, and its value written into every parameter group.
 
@@ -31,7 +34,8 @@ class LearningRateScheduler(Callback):
         self.schedule = schedule
         self.is_scheduler = is_scheduler
         self.interval = check_choice("interval", interval, ("epoch", "batch"), owner)
-        if monitor is None and is_scheduler and _wants_metric(schedule):
+        self.before_step = is_scheduler and getattr(schedule, "before_optimizer_step", False)
+        if monitor is None and is_scheduler and not self.before_step and _wants_metric(schedule):
             monitor = "val_loss"
         self.monitor = monitor
         self._step = 0              # batches seen, for interval="batch" with a function
@@ -47,6 +51,8 @@ class LearningRateScheduler(Callback):
             group["lr"] = lr
 
     def _step_scheduler(self, logs) -> None:
+        if self.before_step:                    # stepped in on_before_optimizer_step only
+            return
         if self.monitor is None:
             self.schedule.step()
             return
@@ -63,6 +69,10 @@ class LearningRateScheduler(Callback):
     def on_batch_begin(self, batch, logs=None):
         if not self.is_scheduler and self.interval == "batch":
             self._set_lr(self._step)
+
+    def on_before_optimizer_step(self, batch, logs=None):
+        if self.before_step:
+            self.schedule.step(logs["loss"])
 
     def on_batch_end(self, batch, logs=None):
         if self.interval == "batch":

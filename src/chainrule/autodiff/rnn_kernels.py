@@ -1,0 +1,364 @@
+"""The NumPy kernels of the recurrent sequence primitives: the recurrence, then BPTT.
+
+One layer, one direction, a whole sequence. :func:`forward` runs the recurrence step by
+step and keeps what backpropagation through time needs; :func:`backward` walks the steps in
+reverse over what was kept and returns the gradient of every input at once. The primitives
+``rnn_tanh``, ``rnn_relu``, ``lstm`` and ``gru`` (``primitives.py``) call them, and the
+same recurrences composed of primitives one step at a time are in ``recurrent.py``: the
+tests hold the two to each other, and to PyTorch.
+
+Shapes (PyTorch's layouts): x (T, N, I), time first; h0 and c0 (N, H); weight_ih (G H, I),
+weight_hh (G H, H), the biases (G H,), with G gate blocks: 1 for an RNN, 4 for an LSTM
+(i, f, g, o), 3 for a GRU (r, z, n). The output is (T, N, H), the hidden state after each
+step in the input's time order; an LSTM's has one more row, T, its final cell state.
+
+``reverse`` runs the steps from t = T - 1 down to 0 (the backward half of a bidirectional
+layer). ``mask`` (T, N) of bools, or ``None``: where it is False the step is skipped for
+that sequence, whose state is carried over unchanged, so a sequence of length L ends with
+the state of its step L - 1 (going forward) or starts from h0 at step L - 1 (in reverse):
+PyTorch's packed sequences.
+
+Cost: the input part x_t W_ih^T of every step is one matrix product before the loop (and
+its gradient one after it); inside the loop each step is one product with W_hh and a few
+element-wise passes over (N, G H), written in place.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+
+
+class Saved:
+    """What a forward pass keeps for its backward, and the gradients that backward gave last.
+
+    NOTE: the engine asks a primitive's VJP rows for one input at a time, but BPTT computes
+    every input's gradient in one walk. The first row to run does the walk and stores the
+    gradients here, with the incoming gradient ``g`` they belong to; the other rows of the
+    same backward pass (the same ``g`` object) read them. The graph drops this object, and
+    with it the gradients, when it frees the node.
+    """
+
+    __slots__ = ("mode", "arrays", "gradients_of", "gradients")
+
+    def __init__(self, mode: str, arrays: tuple):
+        self.mode, self.arrays = mode, arrays
+        self.gradients_of, self.gradients = None, None
+
+    def __repr__(self) -> str:          # shown by Tensor.constants and draw_graph
+        return f"Saved({self.mode!r})"
+
+
+def forward(mode, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse: bool, mask):
+    """The output (T, N, H) (an LSTM's: (T + 1, N, H)) and the :class:`Saved` arrays."""
+    steps = _steps(len(x), reverse)
+    if mode == "lstm":                  # the gates' rows scaled: see _lstm_forward
+        scale = _lstm_gate_constants(h0.shape[1], weight_hh.dtype)[0][:, None]
+        inputs = _input_part(x, weight_ih * scale, (bias_ih + bias_hh) * scale[:, 0])
+        return _lstm_forward(inputs, h0, c0, weight_hh * scale, steps, mask)
+    inputs = _input_part(x, weight_ih, bias_ih if mode == "gru" else bias_ih + bias_hh)
+    if mode == "gru":
+        return _gru_forward(inputs, h0, weight_hh, bias_hh, steps, mask)
+    return _rnn_forward(mode, inputs, h0, weight_hh, steps, mask)
+
+
+def backward(g, ans, inputs: tuple, reverse: bool, mask, saved: Saved) -> tuple:
+    """The gradients of every input of the primitive, in its order, for the output gradient ``g``.
+
+    ``inputs`` are the forward's: (x, h0, [c0,] weight_ih, weight_hh, bias_ih, bias_hh).
+    """
+    if saved.gradients_of is g:
+        return saved.gradients
+    mode = saved.mode
+    x, h0, weight_ih, weight_hh = inputs[0], inputs[1], inputs[-4], inputs[-3]
+    steps = _steps(len(x), reverse)
+    if mode == "lstm":
+        d_inputs, d_h0, d_c0 = _lstm_backward(g, ans, inputs[2], weight_hh, saved.arrays, steps,
+                                              mask)
+        d_hidden = d_inputs
+    elif mode == "gru":
+        d_inputs, d_hidden, d_h0 = _gru_backward(g, h0, ans, weight_hh, saved.arrays, steps, mask)
+    else:
+        d_inputs, d_h0 = _rnn_backward(mode, g, ans, weight_hh, steps, mask)
+        d_hidden = d_inputs
+    d_x, d_weight_ih, d_bias_ih = _input_part_backward(d_inputs, x, weight_ih)
+    d_weight_hh = _previous_states_product(d_hidden, h0, ans, reverse)
+    # NOTE: a copy when the two biases share their gradient: each leaf must own its .grad
+    d_bias_hh = d_bias_ih.copy() if d_hidden is d_inputs else _flat(d_hidden).sum(axis=0)
+    states = (d_h0,) if mode != "lstm" else (d_h0, d_c0)
+    saved.gradients_of = g
+    saved.gradients = (d_x, *states, d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh)
+    return saved.gradients
+
+
+# -- shared steps -------------------------------------------------------------------------
+
+def _steps(length: int, reverse: bool) -> list:
+    """(t, previous t or None for the initial state), in the order the recurrence runs."""
+    if reverse:
+        return [(t, t + 1 if t + 1 < length else None) for t in range(length - 1, -1, -1)]
+    return [(t, t - 1 if t > 0 else None) for t in range(length)]
+
+
+def _input_part(x, weight_ih, bias):
+    """x_t W_ih^T + bias for every step at once: (T, N, G H), one matrix product."""
+    length, batch, features = x.shape
+    flat = x.reshape(length * batch, features)
+    # NOTE: NumPy's matmul leaves BLAS for an inner dimension of 1 (one input feature per
+    # step, as in W7) and runs ten times slower there than a broadcast product.
+    out = flat * weight_ih[:, 0] if features == 1 else flat @ weight_ih.T
+    out += bias
+    return out.reshape(length, batch, -1)
+
+
+def _input_part_backward(d_inputs, x, weight_ih):
+    """The gradients of x, W_ih and b_ih from those of the input parts (T, N, G H)."""
+    length, batch, features = x.shape
+    flat = d_inputs.reshape(length * batch, -1)
+    d_x = (flat @ weight_ih).reshape(x.shape)
+    return d_x, flat.T @ x.reshape(length * batch, features), flat.sum(axis=0)
+
+
+def _previous_states_product(d_hidden, h0, ans, reverse: bool):
+    """sum_t d_hidden[t]^T h_{t-1}: the gradient of W_hh, with h_{t-1} the state before step t."""
+    length = len(d_hidden)
+    states = ans[:length]
+    # the state before step t: the one after step t - 1 (t + 1 in reverse), h0 at the start
+    if reverse:
+        first, later, before = d_hidden[-1], d_hidden[:-1], states[1:]
+    else:
+        first, later, before = d_hidden[0], d_hidden[1:], states[:-1]
+    out = first.T @ h0
+    if length > 1:
+        out += _flat(later).T @ _flat(before)
+    return out
+
+
+def _flat(a):
+    """(T, N, K) -> (T N, K), a view for the contiguous slices used here."""
+    return a.reshape(-1, a.shape[-1])
+
+
+def _sigmoid(a):
+    """sigma(a) in place, as (1 + tanh(a / 2)) / 2: no overflow for any a."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a
+
+
+def _frozen(mask, t):
+    """The rows whose step t is skipped (past their length), or None when none is."""
+    if mask is None:
+        return None
+    frozen = ~mask[t]
+    return frozen if frozen.any() else None
+
+
+# -- vanilla RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) -----------------------
+
+def _rnn_forward(mode, inputs, h0, weight_hh, steps, mask):
+    states = inputs                           # activated in place: the output is this buffer
+    w_hh_t = np.ascontiguousarray(weight_hh.T)
+    h = h0
+    for t, _ in steps:
+        a = states[t]
+        a += h @ w_hh_t
+        if mode == "rnn_tanh":
+            np.tanh(a, out=a)
+        else:
+            np.maximum(a, 0, out=a)
+        frozen = _frozen(mask, t)
+        if frozen is not None:
+            a[frozen] = h[frozen]
+        h = a
+    return states, Saved(mode, ())
+
+
+def _rnn_backward(mode, g, ans, weight_hh, steps, mask):
+    d_pre = np.empty_like(ans)
+    d_h = np.zeros_like(ans[0])
+    for t, _ in reversed(steps):
+        d_h += g[t]
+        d = d_pre[t]
+        if mode == "rnn_tanh":                # tanh' = 1 - h^2
+            np.multiply(ans[t], ans[t], out=d)
+            np.subtract(1.0, d, out=d)
+            d *= d_h
+        else:                                 # relu' = [h > 0]
+            np.multiply(d_h, ans[t] > 0, out=d)
+        d_h = _carry(d, d_h, weight_hh, _frozen(mask, t))
+    return d_pre, d_h
+
+
+def _carry(d, d_h, weight_hh, frozen):
+    """The gradient reaching h_{t-1}: d W_hh, and d_h unchanged where the step was skipped."""
+    if frozen is None:
+        return d @ weight_hh
+    d[frozen] = 0
+    carried = d @ weight_hh
+    carried[frozen] = d_h[frozen]
+    return carried
+
+
+# -- LSTM: gates i, f, g, o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t) --------------------------
+
+def _lstm_gate_constants(hidden: int, dtype) -> tuple:
+    """(scale, shift, slope) per gate row, blocks i, f, g, o.
+
+    NOTE: sigma(z) = 1/2 + tanh(z / 2) / 2, so one tanh over all four blocks gives every
+    gate: with u = tanh(scale z), the gate is scale u + shift (scale 1/2, shift 1/2 for
+    i, f, o; 1 and 0 for g), and its derivative is slope (1 - u^2) (1/4 for i, f, o; 1 for
+    g). Scaling the weights' rows by a power of two is exact, so z / 2 is too.
+    """
+    blocks = np.array([[0.5, 0.5, 0.25], [0.5, 0.5, 0.25], [1.0, 0.0, 1.0], [0.5, 0.5, 0.25]],
+                      dtype)
+    scale, shift, slope = np.repeat(blocks, hidden, axis=0).T
+    return scale, shift, slope
+
+
+def _lstm_forward(gates, h0, c0, weight_hh, steps, mask):
+    """``gates`` and ``weight_hh`` come with their rows scaled (``_lstm_gate_constants``);
+    ``gates`` becomes u = tanh(scale z) in place, kept for the backward pass."""
+    length, batch, _ = gates.shape
+    hidden = h0.shape[1]
+    dtype = gates.dtype
+    scale, shift, _ = _lstm_gate_constants(hidden, dtype)
+    w_hh_t = np.ascontiguousarray(weight_hh.T)
+    out = np.empty((length + 1, batch, hidden), dtype)          # h_t, then the final c
+    cells = np.empty((length, batch, hidden), dtype)
+    tanh_cells = np.empty((length, batch, hidden), dtype)
+    h, c = h0, c0
+    for t, _ in steps:
+        u = gates[t]
+        u += h @ w_hh_t
+        np.tanh(u, out=u)
+        values = u * scale
+        values += shift
+        i, f, g, o = (values[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c_new = cells[t]
+        np.multiply(f, c, out=c_new)
+        c_new += i * g
+        np.tanh(c_new, out=tanh_cells[t])
+        h_new = out[t]
+        np.multiply(o, tanh_cells[t], out=h_new)
+        frozen = _frozen(mask, t)
+        if frozen is not None:
+            h_new[frozen] = h[frozen]
+            c_new[frozen] = c[frozen]
+        h, c = h_new, c_new
+    out[length] = c
+    return out, Saved("lstm", (gates, cells, tanh_cells))
+
+
+def _lstm_backward(g, ans, c0, weight_hh, arrays, steps, mask):
+    gates, cells, tanh_cells = arrays                # gates: u = tanh(scale z) per block
+    hidden = c0.shape[1]
+    scale, shift, slope = _lstm_gate_constants(hidden, gates.dtype)
+    d_gates = np.empty_like(gates)                   # dL/dz, z the gates' pre-activations
+    d_h = np.zeros_like(c0)
+    d_c = np.array(g[-1], dtype=c0.dtype)            # the final cell state's own gradient
+    for t, previous in reversed(steps):
+        d_h += g[t]
+        u, d = gates[t], d_gates[t]
+        values = u * scale
+        values += shift
+        i, f, gg, o = (values[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        d_i, d_f, d_g, d_o = (d[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        tanh_c = tanh_cells[t]
+        frozen = _frozen(mask, t)
+        # dL/dc += dh o (1 - tanh(c)^2); then the gates' values: dL/do = dh tanh(c),
+        # dL/di = dc g, dL/df = dc c_{t-1}, dL/dg = dc i
+        through = tanh_c * tanh_c
+        np.subtract(1.0, through, out=through)
+        through *= o
+        through *= d_h
+        if frozen is not None:
+            through[frozen] = 0
+        d_c += through
+        np.multiply(d_h, tanh_c, out=d_o)
+        np.multiply(d_c, gg, out=d_i)
+        np.multiply(d_c, c0 if previous is None else cells[previous], out=d_f)
+        np.multiply(d_c, i, out=d_g)
+        # to the pre-activations: times slope (1 - u^2)
+        derivative = u * u
+        np.subtract(1.0, derivative, out=derivative)
+        derivative *= slope
+        d *= derivative
+        d_c_previous = d_c * f
+        if frozen is not None:
+            d_c_previous[frozen] = d_c[frozen]
+        d_c = d_c_previous
+        d_h = _carry(d, d_h, weight_hh, frozen)
+    return d_gates, d_h, d_c
+
+
+# -- GRU: r, z from x and h; n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = n + z (h - n) ---
+
+def _gru_forward(inputs, h0, weight_hh, bias_hh, steps, mask):
+    length, batch, _ = inputs.shape
+    hidden = h0.shape[1]
+    w_hh_t = np.ascontiguousarray(weight_hh.T)
+    gates = inputs                                   # becomes r, z, n in place
+    hidden_n = np.empty((length, batch, hidden), inputs.dtype)        # W_hn h + b_hn, for dr
+    out = np.empty((length, batch, hidden), inputs.dtype)
+    h = h0
+    for t, _ in steps:
+        a = gates[t]
+        from_h = h @ w_hh_t
+        from_h += bias_hh
+        a[:, :2 * hidden] += from_h[:, :2 * hidden]
+        _sigmoid(a[:, :2 * hidden])
+        r, z, n = (a[:, k * hidden:(k + 1) * hidden] for k in range(3))
+        hidden_n[t] = from_h[:, 2 * hidden:]
+        n += r * hidden_n[t]
+        np.tanh(n, out=n)
+        h_new = out[t]
+        np.subtract(h, n, out=h_new)
+        h_new *= z
+        h_new += n
+        frozen = _frozen(mask, t)
+        if frozen is not None:
+            h_new[frozen] = h[frozen]
+        h = h_new
+    return out, Saved("gru", (gates, hidden_n))
+
+
+def _gru_backward(g, h0, ans, weight_hh, arrays, steps, mask):
+    gates, hidden_n = arrays
+    hidden = h0.shape[1]
+    d_inputs = np.empty_like(gates)                  # d(x W_ih^T + b_ih) per step
+    d_hidden = np.empty_like(gates)                  # d(h W_hh^T + b_hh) per step
+    d_h = np.zeros_like(h0)
+    for t, previous in reversed(steps):
+        d_h += g[t]
+        r, z, n = (gates[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+        d_r, d_z, d_n = (d_inputs[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+        h_previous = h0 if previous is None else ans[previous]
+        # dL/dn_pre = dh (1 - z) (1 - n^2); dL/dz_pre = dh (h_{t-1} - n) z (1 - z)
+        np.multiply(n, n, out=d_n)
+        np.subtract(1.0, d_n, out=d_n)
+        d_n *= 1.0 - z
+        d_n *= d_h
+        np.subtract(h_previous, n, out=d_z)
+        d_z *= d_h
+        d_z *= z
+        d_z *= 1.0 - z
+        # dL/dr_pre = dn_pre (W_hn h + b_hn) r (1 - r)
+        np.multiply(d_n, hidden_n[t], out=d_r)
+        d_r *= r
+        d_r *= 1.0 - r
+        frozen = _frozen(mask, t)
+        if frozen is not None:
+            d_inputs[t][frozen] = 0
+        d = d_hidden[t]
+        d[:, :2 * hidden] = d_inputs[t][:, :2 * hidden]
+        np.multiply(d_n, r, out=d[:, 2 * hidden:])                 # the n block goes through r
+        direct = d_h * z                                           # h' = n + z (h - n)
+        carried = d @ weight_hh
+        carried += direct
+        if frozen is not None:
+            carried[frozen] = d_h[frozen]
+        d_h = carried
+    return d_inputs, d_hidden, d_h
