@@ -105,6 +105,21 @@ def test_digits_and_the_forward_weights_come_to_align_with_the_feedback(name, di
     assert 0 < after["all"] < 60
 
 
+@pytest.mark.parametrize("name", ["fa", "dfa"])
+def test_the_hidden_angle_leaves_out_the_output_layer_whose_update_is_backprops(name):
+    model = nn.MLP([4, 5, 5, 3], activation="tanh", rng=1).to(np.float64)
+    rule = bioplausible.RULES[name](model, rng=2)
+    used, true = _grads(rule, model, X, Y), _grads(model, model, X, Y)
+    hidden = ["0.weight", "0.bias", "2.weight", "2.bias"]
+    a = np.concatenate([used[k].ravel() for k in hidden])
+    b = np.concatenate([true[k].ravel() for k in hidden])
+    expected = np.degrees(np.arccos(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
+    angles = bioplausible.alignment_angles(rule, "cross_entropy", X, Y)
+    assert angles["hidden"] == pytest.approx(expected, rel=1e-9)
+    assert angles["4.weight"] == pytest.approx(0.0, abs=1e-5)
+    assert angles["hidden"] > angles["all"] > 0          # the exact output layer pulls "all" in
+
+
 def test_fit_is_reproducible_and_resumes_bitwise(tmp_path):
     def train(epochs, init=0, **kwargs):
         model = nn.MLP([2, 8, 8, 2], activation="tanh", rng=init)

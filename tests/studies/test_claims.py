@@ -1,5 +1,5 @@
-"""The studies of the article's claims (presets 18-21): their options refused in one line
-when bad, the trials they run (the landscape kind, corruption, schedules, augmentation,
+"""The studies of the article's claims (presets 13 and 18-24): their options refused in one
+line when bad, the trials they run (the landscape kind, corruption, schedules, augmentation,
 the cost metrics), and the verdicts of their layouts, on records whose outcome is known."""
 import copy
 import math
@@ -276,3 +276,199 @@ def test_the_landscape_verdict_counts_stuck_restarts_and_the_better_width():
     assert section.table.rows[0][3] == "2"                       # two loss levels, narrow
     draw = plots.DRAW["landscape"]
     assert draw is plots._landscape and math.isfinite(float(section.table.rows[1][4].split()[0]))
+
+
+# -- the claims judged on another layout's table (differentiability, feedback alignment,
+# -- sensitivity, alternatives) and the heatmap layout ------------------------------------------
+
+ACTIVATIONS = {"model.activation": ["heaviside", "straight_through", "hardtanh", "sigmoid"]}
+
+
+def judged_spec(factors, layout, **report_options):
+    return S.parse({"name": "claim", "seeds": 6, "dataset": {"name": "iris"},
+                    "factors": factors, "training": {"grad_monitor": True},
+                    "report": {"layout": layout, **report_options}})
+
+
+def noise(seed):
+    return 0.004 * np.sin(seed * 2.3)          # seed-to-seed spread, the same in every cell
+
+
+@pytest.mark.parametrize("raw_report, factors, words", [
+    ({"layout": "flat_earth"}, ACTIVATIONS, ["report.layout", "'differentiability'"]),
+    ({"layout": "differentiability"}, {"optimizer.lr": [0.1, 0.2]},
+     ["report.layout", "first factor is 'model.activation'"]),
+    ({"layout": "differentiability"}, {"model.activation": ["heaviside", "sigmoid"]},
+     ["report.layout", "'straight_through'"]),
+    ({"layout": "sensitivity"}, {"optimizer.lr": [0.1, 0.2]}, ["report.layout", "two factors"]),
+    ({"layout": "alternatives"}, ACTIVATIONS, ["trial.method"]),
+    ({"tolerance": -0.1}, ACTIVATIONS, ["report.tolerance", ">= 0"]),
+    ({"layout": "heatmap"}, ACTIVATIONS, ["report.layout", "exactly two factors"]),
+])
+def test_a_claim_or_layout_the_study_cannot_judge_is_refused(raw_report, factors, words):
+    raw = {"name": "bad", "dataset": {"name": "iris"}, "factors": factors,
+           "training": {"grad_monitor": True}, "report": raw_report}
+    with pytest.raises(S.SpecError) as info:
+        S.parse(raw, source="bad.toml")
+    for word in ["bad.toml", *words]:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_the_differentiability_verdict_needs_the_gradient_monitor():
+    raw = {"name": "bad", "dataset": {"name": "iris"}, "factors": ACTIVATIONS,
+           "report": {"layout": "differentiability"}}
+    with pytest.raises(S.SpecError, match="training.grad_monitor = true"):
+        S.parse(raw)
+
+
+def test_every_claim_is_judged_by_a_preset_that_passes_its_checks():
+    layouts_used = {S.load(path).report["layout"] for path in S.preset_paths()}
+    assert set(claims.CLAIMS) <= layouts_used
+
+
+def activations(step_gradient=0.0, ste=0.85, hardtanh=0.96):
+    score = {"heaviside": 0.65, "straight_through": ste, "hardtanh": hardtanh, "sigmoid": 0.95}
+
+    def value(labels, seed):
+        name = labels["model.activation"]
+        first = step_gradient if name == "heaviside" else 0.5
+        return {"val_accuracy": score[name] + noise(seed), "grad_norms_first": [first, 0.6],
+                "grad_norms_last": [first, 0.3]}
+    return value
+
+
+def test_differentiability_held_only_in_part_when_a_surrogate_gradient_trains_the_step():
+    spec = judged_spec(ACTIVATIONS, "differentiability")
+    section = claims.CLAIMS["differentiability"](spec, records(spec, activations()))
+    sentence = verdict(section)
+    assert sentence.startswith("Verdict: the article's claim that backpropagation can only "
+                               "train networks with differentiable activations held in part on "
+                               "this data:")
+    assert "first layer in 6 of 6 runs" in sentence and "0.650" in sentence
+    assert "reached 0.850 with the straight-through" in sentence and "p < 0.001" in sentence
+    assert len(section.table.rows) == 4                  # the levels table, one row per cell
+
+
+def test_differentiability_held_when_nothing_non_differentiable_trains_better():
+    spec = judged_spec(ACTIVATIONS, "differentiability")
+    judge = claims.CLAIMS["differentiability"].verdict
+    held = records(spec, activations(ste=0.65, hardtanh=0.80))
+    assert " held on this data: " in judge(spec, held)
+    leaked = records(spec, activations(step_gradient=0.1))
+    assert " did not hold on this data: " in judge(spec, leaked)
+
+
+RULES = {"trial.rule": ["backprop", "fa", "dfa"], "data": [
+    {"label": "digits", "dataset.name": "digits"}, {"label": "iris", "dataset.name": "iris"}]}
+
+
+@pytest.mark.parametrize("score, outcome", [
+    ({"digits": {"backprop": 0.97, "fa": 0.90, "dfa": 0.91},
+      "iris": {"backprop": 0.97, "fa": 0.80, "dfa": 0.85}}, " held on this data: "),
+    ({"digits": {"backprop": 0.97, "fa": 0.97, "dfa": 0.97},
+      "iris": {"backprop": 0.97, "fa": 0.97, "dfa": 0.97}}, " did not hold on this data: "),
+    ({"digits": {"backprop": 0.97, "fa": 0.97, "dfa": 0.97},
+      "iris": {"backprop": 0.97, "fa": 0.80, "dfa": 0.85}}, " held in part on this data: "),
+])
+def test_feedback_alignment_verdict_per_data_set(score, outcome):
+    spec = S.parse({"name": "fa", "kind": "feedback_alignment", "seeds": 6, "factors": RULES,
+                    "dataset": {"name": "digits"},
+                    "report": {"layout": "feedback_alignment", "metrics": ["test_accuracy"]}})
+
+    def value(labels, seed):
+        return {"test_accuracy": score[labels["data"]][labels["trial.rule"]] + noise(seed),
+                "angle_hidden": math.nan if labels["trial.rule"] == "backprop" else 50.0}
+
+    sentence = claims.CLAIMS["feedback_alignment"].verdict(spec, records(spec, value))
+    assert outcome in sentence
+    assert "on digits, backprop reached a test accuracy of 0.970" in sentence
+    assert "; on iris, " in sentence and "50° and 50°" in sentence
+
+
+def test_alternatives_compares_the_best_of_each_family_and_skips_cells_that_never_ran():
+    spec = S.parse({"name": "alt", "kind": "gradient_free", "seeds": 6,
+                    "dataset": {"name": "iris"},
+                    "factors": {"trial.method": ["adam", "lbfgs", "ga", "es", "cmaes"]},
+                    "report": {"layout": "alternatives"}})
+    score = {"adam": 0.90, "lbfgs": 0.95, "ga": 0.93, "es": 0.93, "cmaes": 0.99}
+    done = [r for r in records(spec, lambda labels, seed: {
+        "test_accuracy": score[labels["trial.method"]] + noise(seed)})
+        if r["cell"]["trial.method"] != "cmaes"]          # say the cmaes package was missing
+    sentence = claims.CLAIMS["alternatives"].verdict(spec, done)
+    assert "the best of the gradient-free methods, ga and es, reached test accuracy 0.930 " \
+           "against lbfgs's 0.950" in sentence                  # ga and es tie
+    assert " did not hold on this data: " in sentence and "significantly worse" in sentence
+    nothing = [r for r in done if r["cell"]["trial.method"] in ("adam", "lbfgs")]
+    assert " could not be judged on this data: no run of 'ga' or 'pso' or 'es' or 'cmaes' " \
+           "finished." in claims.CLAIMS["alternatives"].verdict(spec, nothing)
+
+
+def grid_spec():
+    return judged_spec({"optimizer.lr": [0.01, 0.1, 1.0], "training.batch_size": [8, 64]},
+                       "sensitivity", tolerance=0.01)
+
+
+def grid_records(width):
+    """Accuracy 0.97 in ``width`` cells (the first ones, in cell order), 0.5 elsewhere."""
+    spec = grid_spec()
+    order = [labels for labels, _ in spec.cells()]
+    return records(spec, lambda labels, seed: {
+        "val_accuracy": (0.97 if order.index(labels) < width else 0.5) + noise(seed),
+        "train_loss": 0.1})
+
+
+def test_sensitivity_held_when_the_good_region_is_under_half_the_grid():
+    judge = claims.CLAIMS["sensitivity"].verdict
+    sentence = judge(grid_spec(), grid_records(width=2))
+    assert " held on this data: only 2 of 6 settings (33%) came within 0.01 of the best" \
+        in sentence
+    assert "4 of the other 5 were significantly worse" in sentence
+    assert " did not hold on this data: 4 of 6 settings" in judge(grid_spec(), grid_records(4))
+
+
+def test_the_heatmap_is_the_grid_with_the_good_region_marked(tmp_path):
+    runs = grid_records(width=3)
+    for record in runs[-3:]:                        # the last cell: 3 of its 6 runs diverged
+        record["metrics"]["stop_reason"] = "nan"
+    section = claims.CLAIMS["sensitivity"](grid_spec(), runs)
+    table = section.table
+    assert table.header == ["Lr \\ Batch Size", "8", "64"]
+    assert [row[0] for row in table.rows] == ["0.01", "0.1", "1"]
+    marked = [[cell.endswith(" *") for cell in row[1:]] for row in table.rows]
+    assert marked == [[True, True], [True, False], [False, False]]
+    assert table.rows[0][1].startswith("0.97")
+    assert "3 of 6 (50%)" in " ".join(section.notes)
+    assert "batch size 8: 0.01 to 0.1; batch size 64: 0.01" in " ".join(section.notes)
+    assert "Training diverged (stopped on a non-finite loss, fit's NaN guard) in: lr 1, " \
+           "batch size 64 (3 of 6 runs)." in section.notes
+    assert len(section.tables[0][1].rows) == 6                      # every cell as a row
+    assert " did not hold on this data: 3 of 6 settings" in verdict(section)
+    assert plots.DRAW["sensitivity"] is plots.DRAW["heatmap"]
+    plots.draw(grid_spec(), runs, tmp_path / "grid.png")
+    assert (tmp_path / "grid.png").stat().st_size > 5000
+
+
+def test_a_study_that_judges_a_claim_ends_its_notes_with_the_verdict(tmp_path):
+    from chainrule.studies import report
+    spec = S.parse({"name": "steps", "seeds": 2, "dataset": {"name": "iris"},
+                    "model": {"hidden": [4]}, "training": {"epochs": 2, "grad_monitor": True},
+                    "factors": {"model.activation": ["heaviside", "straight_through", "sigmoid"]},
+                    "report": {"layout": "differentiability"}})
+    assert runner.run(spec, tmp_path, jobs=1, progress=False)["done"] == 6
+    report.build(tmp_path)
+    table = (tmp_path / "steps" / "table.md").read_text()
+    claim = [line for line in table.splitlines() if "Verdict: " in line]
+    assert len(claim) == 1 and claim[0].startswith("- Verdict: the article's claim that ")
+    assert "first layer in 2 of 2 runs" in claim[0]        # the step passes no gradient
+    assert "<li>Verdict: the article&#x27;s claim that backpropagation can only" in \
+        (tmp_path / "index.html").read_text()
+
+
+def test_alternatives_says_when_the_gradient_free_method_is_significantly_better():
+    spec = S.parse({"name": "alt", "kind": "gradient_free", "seeds": 6,
+                    "dataset": {"name": "iris"}, "factors": {"trial.method": ["adam", "pso"]},
+                    "report": {"layout": "alternatives"}})
+    score = {"adam": 0.90, "pso": 0.99}
+    sentence = claims.CLAIMS["alternatives"].verdict(spec, records(spec, lambda labels, seed: {
+        "test_accuracy": score[labels["trial.method"]] + noise(seed)}))
+    assert " held on this data: " in sentence and ", significantly better)" in sentence

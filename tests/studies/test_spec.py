@@ -17,8 +17,9 @@ def error_of(path) -> str:
 
 def test_builtin_presets_all_load_with_quick_overrides():
     paths = S.preset_paths()
-    assert len(paths) == 21          # 11 article tables, 3 comparisons beyond supervised
-    # backprop, 2 MLP vs CNN (15-16), gradients through time (17), 4 of the article's claims (18-21)
+    assert len(paths) == 24          # 11 article tables, 3 comparisons beyond supervised
+    # backprop, 2 MLP vs CNN (15-16), gradients through time (17), 7 of the article's
+    # claims (18-24)
     for path in paths:
         full, quick = S.load(path), S.load(path, quick=True)
         assert full.description and full.title
@@ -110,6 +111,6 @@ def test_cli_lists_and_shows_the_builtins(capsys):
     from chainrule.cli import main
     assert main(["study", "list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 21 and lines[0].startswith("01  training_history")
+    assert len(lines) == 24 and lines[0].startswith("01  training_history")
     assert main(["study", "show", "learning_rate", "--quick"]) == 0
     assert "8 cells x 3 seeds = 24 trials" in capsys.readouterr().out

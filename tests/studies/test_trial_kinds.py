@@ -8,8 +8,9 @@ from chainrule.studies import report, runner
 from chainrule.studies import spec as S
 from chainrule.studies.trial import run_trial
 
-PRESETS = {"pretraining": ("pretraining", 16, 40), "gradient_free": ("gradient_free", 20, 30),
-           "rl_cartpole": ("rl", 6, 15), "gradients_through_time": ("bptt", 16, 80)}
+PRESETS = {"pretraining": ("pretraining", 16, 40), "gradient_free": ("gradient_free", 24, 36),
+           "rl_cartpole": ("rl", 6, 15), "gradients_through_time": ("bptt", 16, 80),
+           "feedback_alignment": ("feedback_alignment", 12, 30)}
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -34,11 +35,23 @@ def test_pretraining_trial_records_its_metrics():
     assert metrics["pretrain_time"] > 0
 
 
-@pytest.mark.parametrize("method", ["adam", "lbfgs", "ga", "pso", "es"])
+@pytest.mark.parametrize("method", ["adam", "lbfgs", "ga", "pso", "es", "cmaes"])
 def test_gradient_free_trial_respects_the_wall_time_budget(method):
+    if method == "cmaes":
+        pytest.importorskip("cmaes")
     metrics = run_trial(config("gradient_free", method=method, max_time=0.2), 0)["metrics"]
     assert 0.2 <= metrics["train_time"] < 0.2 + 0.5
     assert metrics["loss_evaluations"] > 0 and 0.0 <= metrics["test_accuracy"] <= 1.0
+
+
+def test_feedback_alignment_trial_records_the_angle_of_its_rule_and_backprop_none():
+    fa = run_trial(config("feedback_alignment", rule="fa"), 0)["metrics"]
+    assert fa["test_accuracy"] > 0.8 and fa["epochs"] == 4
+    # B is drawn apart from the weights: unrelated at first (about 90 degrees), then aligned
+    assert 70 < fa["angle_hidden_init"] < 110 and 0 < fa["angle_hidden"] < 80
+    assert fa["angle_hidden"] < fa["angle_hidden_init"]
+    backprop = run_trial(config("feedback_alignment"), 0)["metrics"]
+    assert math.isnan(backprop["angle_hidden"]) and backprop["test_accuracy"] > 0.8
 
 
 def test_rl_trial_counts_environment_steps():
@@ -93,11 +106,32 @@ def test_a_kind_spec_runs_and_reports_end_to_end(tmp_path):
     assert "| reinforce |" in table and "CartPole-v1, 300 environment steps" in table
 
 
+def test_a_feedback_alignment_spec_runs_and_reports_its_verdict(tmp_path):
+    spec = S.parse({"name": "tiny_fa", "kind": "feedback_alignment", "seeds": 2,
+                    "dataset": {"name": "iris"}, "model": {"hidden": [8, 8], "activation": "tanh"},
+                    "optimizer": {"name": "adam", "lr": 0.01},
+                    "training": {"epochs": 3, "batch_size": 16},
+                    "factors": {"trial.rule": ["backprop", "dfa"]},
+                    "report": {"metrics": ["test_accuracy", "angle_hidden"],
+                               "layout": "feedback_alignment"}})
+    counts = runner.run(spec, tmp_path, jobs=1, progress=False)
+    assert counts["done"] == 4 and counts["failed"] == 0
+    report.build(tmp_path)
+    table = (tmp_path / "tiny_fa" / "table.md").read_text()
+    assert "| dfa |" in table and "Optimizer adam (lr=0.01), 3 epochs, batch 16" in table
+    assert "- Verdict: the article's claim that backpropagation is not biologically " in table
+    assert "direct feedback alignment" in table
+
+
 @pytest.mark.parametrize("raw, match", [
     ({"kind": "rl", "trial": {"algorithm": "a2c"}}, "'algorithm'.*a known option of \\[trial\\]"),
     ({"kind": "rl", "trial": {"algo": "dqn"}}, "'trial.algo'.*must be one of 'reinforce', "
                                                "'a2c', 'es'"),
     ({"kind": "dqn"}, "'kind'.*must be one of 'fit', 'pretraining'"),
+    ({"kind": "feedback_alignment", "dataset": {"name": "iris"}, "trial": {"rule": "hebb"}},
+     "'trial.rule'.*must be one of 'backprop', 'fa', 'dfa'"),
+    ({"kind": "feedback_alignment", "dataset": {"name": "iris"},
+      "optimizer": {"name": "adam", "lr": -1.0}}, "optimizer.*lr"),
     ({"kind": "rl", "factors": {"trial.algo": []}}, "a non-empty list of levels"),
     ({"kind": "rl", "report": {"metrics": ["test_accuracy"]}}, "a metric of 'rl' trials"),
     ({"dataset": {"name": "iris"}, "factors": {"trial.x": [1]}}, "a factor of a spec with a "

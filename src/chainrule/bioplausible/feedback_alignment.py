@@ -184,8 +184,11 @@ class DirectFeedbackAlignment(_FeedbackRule):
 def alignment_angles(rule: _FeedbackRule, loss, X, y) -> dict[str, float]:
     """The angle, in degrees, between the rule's update and backprop's gradient on ``(X, y)``.
 
-    One entry per parameter of ``rule.model`` (by name) and ``"all"`` for all of them as
-    one vector: 0 is the same direction, 90 orthogonal, above 90 uphill. Both gradients
+    One entry per parameter of ``rule.model`` (by name), ``"all"`` for all of them as one
+    vector, and ``"hidden"`` for all but the last ``Linear``'s (whose update both rules
+    leave as backprop's: the error at the output reaches it directly, so ``"hidden"`` is
+    where the rules differ): 0 is the same direction, 90 orthogonal, above 90 uphill
+    (NaN where there is no such parameter, or where a gradient is zero). Both gradients
     are taken at the current weights in eval mode (no dropout, batch norm on its running
     statistics); the parameters' ``.grad`` are cleared afterwards. ``loss`` is a name in
     ``nn.LOSSES`` or a callable ``(output, y) -> scalar Tensor``.
@@ -206,8 +209,11 @@ def alignment_angles(rule: _FeedbackRule, loss, X, y) -> dict[str, float]:
     model.zero_grad()
     used, true = gradients
     angles = {name: _angle(used[name], true[name]) for name in used}
-    angles["all"] = _angle(np.concatenate([g.ravel() for g in used.values()]),
-                           np.concatenate([g.ravel() for g in true.values()]))
+    last = {id(p) for p in rule._linears[-1].parameters()}
+    hidden = [name for name, p in model.named_parameters() if id(p) not in last]
+    for key, names in (("all", list(used)), ("hidden", hidden)):
+        angles[key] = _angle(np.concatenate([used[n].ravel() for n in names] or [np.zeros(0)]),
+                             np.concatenate([true[n].ravel() for n in names] or [np.zeros(0)]))
     return angles
 
 

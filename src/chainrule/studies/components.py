@@ -114,7 +114,8 @@ TRIAL_KINDS = {"pretraining": "chainrule.unsupervised.study",
                "gradient_free": "chainrule.gradient_free.study",
                "rl": "chainrule.rl.study",
                "landscape": "chainrule.analysis.study",
-               "bptt": "chainrule.bptt.study"}
+               "bptt": "chainrule.bptt.study",
+               "feedback_alignment": "chainrule.bioplausible.study"}
 
 
 def trial_kind(name: str):

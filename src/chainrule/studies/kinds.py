@@ -10,8 +10,9 @@ of ``chainrule._validation``) on values of the ``[trial]`` table that its type a
 (a count below 1), so that every cell is checked before any worker starts.
 
 The built-in kinds: ``pretraining`` (``chainrule.unsupervised.study``), ``gradient_free``
-(``chainrule.gradient_free.study``), ``rl`` (``chainrule.rl.study``) and ``landscape``
-(``chainrule.analysis.study``).
+(``chainrule.gradient_free.study``), ``rl`` (``chainrule.rl.study``), ``landscape``
+(``chainrule.analysis.study``), ``bptt`` (``chainrule.bptt.study``) and
+``feedback_alignment`` (``chainrule.bioplausible.study``).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Kind:
     setting: Callable[[object, list], str]
     choices: dict = field(default_factory=dict)
     uses_dataset: bool = False          # whether [dataset] and [model] apply
+    uses_training: bool = False         # whether [optimizer] and [training] apply too
     check: Callable[[dict], None] | None = None     # raises on a bad [trial] table
 
 

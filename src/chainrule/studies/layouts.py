@@ -20,9 +20,9 @@ from scipy import stats as sp
 
 from . import stats
 from .claims import CLAIMS
-from .records import (TEST_NOTE, best_and_tests, cell_label, cells, curves, factor_name,
-                      factor_names, groups, name, row_labels, show_p, significance_sentence,
-                      summary, values)
+from .records import (TEST_NOTE, best_and_tests, cell_label, cell_name, cells, curves,
+                      factor_name, factor_names, good_region, grid, groups, name, row_labels,
+                      show_p, significance_sentence, summary, values)
 from .spec import Spec
 from .tables import Section, Table
 
@@ -58,12 +58,26 @@ def levels(spec: Spec, records: list[dict]) -> Section:
         trend = _trend(spec, group, primary)
         if trend:
             section.notes.append(trend)
+    section.notes.extend(diverged_note(spec, grouped))
     section.notes.append(TEST_NOTE)
     grad = _grad_norm_table(spec, grouped)
     if grad:
         section.tables.append(grad)
         section.notes.extend(_grad_notes(grouped))
     return section
+
+
+def diverged_note(spec: Spec, grouped) -> list[str]:
+    """The cells where training stopped on a non-finite loss (it diverged), if any."""
+    stopped = []
+    for cell, runs in grouped.items():
+        diverged = sum(r["metrics"].get("stop_reason") == "nan" for r in runs)
+        if diverged:
+            stopped.append(f"{cell_name(spec, cell)} ({diverged} of {len(runs)} runs)")
+    if not stopped:
+        return []
+    return ["Training diverged (stopped on a non-finite loss, fit's NaN guard) in: "
+            + "; ".join(stopped) + "."]
 
 
 def _where(spec: Spec, group_key) -> str:
@@ -113,9 +127,10 @@ def _grad_norm_table(spec: Spec, grouped):
     header += [f"Layer {i + 1}" for i in range(depth)] + ["Layer 1 / last layer"]
     table_rows = []
     for cell, norms in rows:
-        mean = np.exp(np.log(np.maximum(norms, 1e-300)).mean(axis=0))  # geometric mean over seeds
+        mean = stats.geometric_mean(norms, axis=0)                     # over seeds
         per_layer = [f"{v:.2e}" for v in mean] + [""] * (depth - len(mean))
-        table_rows.append(row_labels(cell) + per_layer + [f"{mean[0] / mean[-1]:.2e}"])
+        ratio = f"{mean[0] / mean[-1]:.2e}" if mean[-1] > 0 else "n/a"
+        table_rows.append(row_labels(cell) + per_layer + [ratio])
     return ("Gradient norm of each layer's parameters in the first epoch (GradientMonitor; "
             "geometric mean over seeds; layer 1 is nearest the input)", Table(header, table_rows))
 
@@ -124,9 +139,13 @@ def _grad_notes(grouped) -> list[str]:
     """Per cell: is the first layer's gradient norm significantly unlike the last layer's?"""
     notes = []
     for cell, runs in grouped.items():
-        firsts = (r["metrics"].get("grad_norms_first") for r in runs)
-        ratios = [np.log10(f[0] / f[-1]) for f in firsts if f and f[-1] > 0 and f[0] > 0]
-        if len(ratios) >= 2:
+        firsts = [r["metrics"]["grad_norms_first"] for r in runs
+                  if r["metrics"].get("grad_norms_first")]
+        ratios = [np.log10(f[0] / f[-1]) for f in firsts if f[-1] > 0 and f[0] > 0]
+        if firsts and all(f[0] == 0 for f in firsts):
+            notes.append(f"{cell_label(cell)}: no gradient reached the first layer (its norm "
+                         f"is exactly 0 in all {len(firsts)} runs).")
+        elif len(ratios) >= 2:
             test = sp.ttest_1samp(ratios, 0.0)
             log_ratio = stats.summarize(ratios)
             if test.pvalue < stats.ALPHA:
@@ -348,6 +367,52 @@ def distribution(spec: Spec, records: list[dict]) -> Section:
     return section
 
 
+def heatmap(spec: Spec, records: list[dict]) -> Section:
+    """Two factors as a grid: rows are the first factor's levels, columns the second's, and
+    each cell the primary metric's mean ± std over seeds. Cells whose mean is within
+    ``report.tolerance`` of the best cell's are marked: the good region, whose size is the
+    point. Below it, every cell as a row, as ``levels`` shows it."""
+    primary, goal = spec.report["primary"], spec.report["goal"]
+    tolerance = spec.report.get("tolerance", 0.01)
+    grouped = cells(spec, records)
+    best, good, tests = good_region(grouped, primary, goal, tolerance)
+    rows, columns, cell = grid(spec)
+    names = factor_names(spec) + [name(primary)]
+    table = [[row] + [summary(grouped[cell(row, column)], primary).show()
+                      + (f" {GOOD_MARK}" if cell(row, column) in good else "")
+                      for column in columns] for row in rows]
+    header = [f"{names[0]} \\ {names[1]}"] + (columns if len(spec.factors) > 1 else [names[1]])
+    section = Section(Table(header, table))
+    section.tables.append(("Every cell: mean ± std over seeds, with the 95% CI of "
+                           + name(primary), levels(spec, records).table))
+    if best is None:
+        section.notes.append(f"No finite {name(primary)} was recorded.")
+        return section
+    n = min(len(runs) for runs in grouped.values() if runs)
+    worse = [c for c, (_, p) in tests.items() if p < stats.ALPHA]
+    section.notes.append(f"{name(primary)} is best at {cell_name(spec, best)}: "
+                         f"{summary(grouped[best], primary).show()} (n = {n} seeds per cell).")
+    section.notes.append(f"{GOOD_MARK} The good region, the cells within {tolerance:g} of the "
+                         f"best mean: {len(good)} of {len(grouped)} "
+                         f"({len(good) / len(grouped):.0%}). Significantly worse than the best: "
+                         f"{len(worse)} of the other {len(grouped) - 1}.")
+    if len(spec.factors) == 2:
+        spans = []
+        for column in columns:
+            inside = [row for row in rows if cell(row, column) in good]
+            spans.append(f"{names[1].lower()} {column}: " + (
+                "none" if not inside else inside[0] if len(inside) == 1
+                else f"{inside[0]} to {inside[-1]}"))
+        section.notes.append(f"{names[0]} in the good region, by {names[1].lower()}: "
+                             + "; ".join(spans) + ".")
+    section.notes.extend(diverged_note(spec, grouped))
+    section.notes.append(TEST_NOTE)
+    return section
+
+
+GOOD_MARK = "*"                # a heatmap cell within the tolerance of the best
+
+
 def through_time(spec: Spec, records: list[dict]) -> Section:
     """Recurrent cells by sequence length (trial kind ``bptt``): the ``levels`` table (cells
     compared within each length), how the primary metric moves with the length for each
@@ -445,5 +510,6 @@ def clipped_note(section: Section) -> list[str]:
 
 # layout name -> the function that fills its table; the one list of layouts
 LAYOUTS = {"levels": levels, "epochs": epochs, "metrics": metrics, "per_class": per_class,
-           "convergence": convergence, "distribution": distribution, "through_time": through_time}
+           "convergence": convergence, "distribution": distribution, "heatmap": heatmap,
+           "through_time": through_time}
 LAYOUTS.update(CLAIMS)             # the article's claims, each with its verdict (claims.py)

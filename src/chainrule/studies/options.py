@@ -118,6 +118,8 @@ SECTIONS: dict[str, dict[str, Option]] = {
         "stop_at_target": Option("bool", True),      # false: train on, record when it got there
     },
 }
+
+
 REPORT: dict[str, Option] = {
     "layout": Option("choice", "levels", layout_names),
     "metrics": Option("strs", None),
@@ -126,6 +128,7 @@ REPORT: dict[str, Option] = {
     "labels": Option("table", {}),
     "epochs": Option("ints?", None, low=1),
     "baseline": Option("str?", None),     # the reference level of the first factor
+    "tolerance": Option("number", 0.01, low=0),      # the good region: this close to the best
 }
 TOP = ("name", "title", "description", "seeds", "min_seeds", "max_jobs", "dataset", "model",
        "optimizer", "training", "factors", "quick", "report", "kind", "trial", "search")
@@ -291,7 +294,7 @@ def check_cell(config: dict, labels: dict, where: str) -> None:
                             + quote(components.loss_names(task)), training["loss"],
                             components.loss_names(task)))
     check_corruption_and_training(config, cell, where, task)
-    if "kind" in config:
+    if "kind" in config and not components.trial_kind(config["kind"]).uses_training:
         return
     problem = components.optimizer_problem(config["optimizer"])
     if problem is not None:

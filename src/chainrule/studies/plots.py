@@ -17,16 +17,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import stats  # noqa: E402
+from .claims import CLAIMS  # noqa: E402
 from .layouts import relative_gradients  # noqa: E402
-from .records import (cell_label, cells, curves, factor_name, groups, name,  # noqa: E402
-                      summary, values)
+from .records import (cell_label, cells, curves, factor_name, good_region,  # noqa: E402
+                      grid, groups, name, summary, values)
 from .spec import Spec  # noqa: E402
 
 
 def draw(spec: Spec, records: list[dict], path) -> None:
     """Draw the study's figure into ``path`` (PNG)."""
-    layout = spec.report["layout"]
-    panels = 2 if layout in ("convergence", "per_class") or _has_grad_norms(records) else 1
+    layout = getattr(CLAIMS.get(spec.report["layout"]), "base", spec.report["layout"])
+    panels = 2 if layout in ("convergence", "per_class", "heatmap") or _has_grad_norms(records) \
+        or _has_angles(records) else 1
     panels = PANELS.get(layout, panels)
     fig, axes = plt.subplots(1, panels, figsize=(5.6 * panels, 4.0), squeeze=False)
     DRAW[layout](spec, records, list(axes[0]))
@@ -52,6 +54,12 @@ def _bars(summaries) -> tuple[list[float], np.ndarray]:
 
 def _has_grad_norms(records) -> bool:
     return any(r["metrics"].get("grad_norms_first") for r in records)
+
+
+def _has_angles(records) -> bool:
+    """Whether the runs measured the angle of their update to backprop's gradient
+    (the ``feedback_alignment`` trial kind)."""
+    return any(math.isfinite(r["metrics"].get("angle_hidden") or math.nan) for r in records)
 
 
 def _levels(spec: Spec, runs, axes) -> None:
@@ -82,26 +90,53 @@ def _levels(spec: Spec, runs, axes) -> None:
     if len(by_others) > 1:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    if len(axes) > 1:
+    if len(axes) > 1 and _has_grad_norms(runs):
         _grad_norms(spec, grouped, axes[1])
+    elif len(axes) > 1:
+        _angles(spec, grouped, axes[1])
 
 
 def _grad_norms(spec: Spec, grouped, ax) -> None:
     styles = iter([("o", "-"), ("s", "--"), ("^", "-."), ("v", ":"), ("D", "-"), ("x", "--")] * 4)
+    smallest, zero, depth = np.inf, False, 1
     for cell, cell_runs in grouped.items():
         norms = [r["metrics"].get("grad_norms_first") for r in cell_runs
                  if r["metrics"].get("grad_norms_first")]
         if not norms:
             continue
         seeds_by_layer = np.array([n for n in norms if len(n) == len(norms[0])], dtype=float)
-        geo = np.exp(np.log(np.maximum(seeds_by_layer, 1e-300)).mean(axis=0))
+        geo = stats.geometric_mean(seeds_by_layer, axis=0)
+        smallest = min([smallest, *geo[geo > 0]])
+        zero = zero or bool(np.any(geo == 0))
         marker, line = next(styles)          # distinct styles: curves may coincide
         ax.plot(np.arange(1, geo.size + 1), geo, marker=marker, ls=line, label=cell_label(cell))
-    ax.set_yscale("log")
+        depth = max(depth, geo.size)
+    if zero:                                 # a layer no gradient reached: 0 on the axis
+        ax.set_yscale("symlog", linthresh=smallest / 10 if np.isfinite(smallest) else 1e-12)
+    else:
+        ax.set_yscale("log")
+    ax.set_xticks(range(1, depth + 1))
     ax.set_xlabel("layer (1 = nearest the input)")
     ax.set_ylabel("gradient norm, first epoch")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
+
+
+def _angles(spec: Spec, grouped, ax) -> None:
+    """Per cell that measured it, the angle between its update and backprop's gradient,
+    before training and after (mean, 95% CI); 90 degrees is an unrelated direction."""
+    shown = [(cell, runs) for cell, runs in grouped.items()
+             if stats.summarize(values(runs, "angle_hidden")).n]
+    xs = np.arange(len(shown))
+    for offset, key, label, color in ((-0.2, "angle_hidden_init", "before training", "tab:gray"),
+                                      (0.2, "angle_hidden", "after training", "tab:green")):
+        means, halves = _bars([summary(runs, key) for _, runs in shown])
+        ax.bar(xs + offset, means, width=0.4, yerr=halves, capsize=3, label=label, color=color)
+    ax.axhline(90, color="k", ls="--", lw=1, label="90°: unrelated")
+    ax.set_xticks(xs, [", ".join(cell) for cell, _ in shown], rotation=20, fontsize=8)
+    ax.set_ylabel("update's angle to backprop (°)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
 
 
 def _epochs(spec: Spec, runs, axes) -> None:
@@ -191,6 +226,40 @@ def _distribution(spec: Spec, runs, axes) -> None:
     ax.set_xlabel(f"{name(metric)} after training ({vals.size} initialisations)")
     ax.set_ylabel("restarts")
     ax.grid(alpha=0.3)
+
+
+def _heatmap(spec: Spec, runs, axes) -> None:
+    """The grid of means (rows: first factor, columns: second), the good region outlined;
+    beside it the metric against the first factor, one line per column (``_levels``)."""
+    ax = axes[0]
+    primary, goal = spec.report["primary"], spec.report["goal"]
+    tolerance = spec.report.get("tolerance", 0.01)
+    grouped = cells(spec, runs)
+    rows, columns, cell = grid(spec)
+    means = np.array([[summary(grouped[cell(row, column)], primary).mean for column in columns]
+                      for row in rows])
+    _, good, _ = good_region(grouped, primary, goal, tolerance)
+    image = ax.imshow(means, cmap="viridis" if goal == "max" else "viridis_r", aspect="auto")
+    plt.colorbar(image, ax=ax, label=name(primary) + " (mean over seeds)")
+    finite = means[np.isfinite(means)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for i, row in enumerate(rows):
+        for j, column in enumerate(columns):
+            value = means[i, j]
+            dark = value < middle if goal == "max" else value > middle
+            ax.text(j, i, f"{value:.3f}" if math.isfinite(value) else "n/a", ha="center",
+                    va="center", fontsize=8, color="white" if dark else "black")
+            if cell(row, column) in good:
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
+                                           edgecolor="tab:red"))
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_yticks(range(len(rows)), rows)
+    if len(spec.factors) > 1:
+        ax.set_xlabel(factor_name(spec, spec.factors[1].key))
+    if spec.factors:
+        ax.set_ylabel(factor_name(spec, spec.factors[0].key))
+    ax.set_title(f"outlined: within {tolerance:g} of the best", fontsize=9)
+    _levels(spec, runs, axes[1:])
 
 
 def _through_time(spec: Spec, runs, axes) -> None:
@@ -361,5 +430,7 @@ PANELS = {"landscape": 3, "effects": 1, "schedules": 2, "depth": 3, "through_tim
 
 # layout name -> the function that draws its figure (the keys of layouts.LAYOUTS)
 DRAW = {"levels": _levels, "epochs": _epochs, "metrics": _metrics, "per_class": _per_class,
-        "convergence": _convergence, "distribution": _distribution, "through_time": _through_time,
+        "convergence": _convergence, "distribution": _distribution, "heatmap": _heatmap,
+        "through_time": _through_time,
         "landscape": _landscape, "effects": _effects, "schedules": _schedules, "depth": _depth}
+DRAW.update({key: DRAW[claim.base] for key, claim in CLAIMS.items() if hasattr(claim, "base")})

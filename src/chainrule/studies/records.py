@@ -6,7 +6,8 @@ A record is one trial as the store keeps it (``{"cell", "seed", "metrics", "hist
 within its range (``components.metric_bounds``); ``name``, ``factor_name``, ``factor_names``
 and ``cell_label`` give the printed names (a study without factors has one cell, "all
 runs"); ``best_and_tests`` finds the best cell and tests every other cell
-against it, and ``significance_sentence`` says the outcome in words.
+against it, ``good_region`` adds the cells within a tolerance of it, and
+``significance_sentence`` says the outcome in words.
 
 The test: two cells that ran the same seeds are compared with a paired t-test over
 seeds (same seed, same split and initialisation wherever the cells share an
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -37,6 +38,8 @@ NAMES = {
     "evaluations": "Gradient Evaluations", "reached": "Reached Target",
     "time_to_target": "Convergence Time (s)", "epochs_to_target": "Epochs to Target",
     "evaluations_to_target": "Gradient Evaluations to Target",
+    "angle_hidden_init": "Angle to Backprop, Start (°)", "angle_hidden": "Angle to Backprop (°)",
+    "angle_all": "Angle to Backprop, All Layers (°)",
     "grad_decay_init": "log10 Gradient Ratio, Init", "grad_decay_trained": "log10 Gradient Ratio, Trained",
     "max_grad_norm": "Largest Gradient Norm",
 }
@@ -70,6 +73,12 @@ def cell_label(cell: tuple) -> str:
     return cell[0] if cell else ALL_RUNS
 
 
+def cell_name(spec: Spec, cell: tuple) -> str:
+    """A cell named by every factor, for a sentence: ``learning rate 0.1, batch size 32``."""
+    return ", ".join(f"{factor_name(spec, f.key).lower()} {label}"
+                     for f, label in zip(spec.factors, cell)) or ALL_RUNS
+
+
 # ----------------------------------------------------------------------------- grouping
 
 def cells(spec: Spec, records: list[dict]) -> "OrderedDict[tuple, list[dict]]":
@@ -94,6 +103,16 @@ def groups(spec: Spec, grouped) -> "OrderedDict[tuple, OrderedDict]":
     if not spec.factors:
         return OrderedDict({(): grouped})
     return out
+
+
+def grid(spec: Spec) -> tuple[list[str], list[str], "Callable[[str, str], tuple]"]:
+    """A two-factor study as a grid: ``(rows, columns, cell)``, the first factor's level
+    labels, the second's, and ``cell(row, column)`` the cell they make. With one factor the
+    grid has one column (``""``), without factors one row as well (``ALL_RUNS``)."""
+    factors = spec.factors
+    rows = list(factors[0].labels) if factors else [ALL_RUNS]
+    columns = list(factors[1].labels) if len(factors) > 1 else [""]
+    return rows, columns, lambda row, column: (row, column)[:len(factors)]
 
 
 def values(records: list[dict], metric: str) -> list[float]:
@@ -150,6 +169,20 @@ def best_and_tests(group: "OrderedDict[tuple, list[dict]]", metric: str, goal: s
     tests = [compare(group[best], group[c], metric) for c in others]
     adjusted = stats.holm([t.p for t in tests])
     return best, {c: (t, p) for c, t, p in zip(others, tests, adjusted)}
+
+
+def good_region(group: "OrderedDict[tuple, list[dict]]", metric: str, goal: str,
+                tolerance: float):
+    """``(best, good, tests)``: the best cell by mean, the cells whose mean is within
+    ``tolerance`` of the best one's (in cell order, the best among them), and each other
+    cell's Holm-adjusted test against the best (``best_and_tests``)."""
+    best, tests = best_and_tests(group, metric, goal)
+    if best is None:
+        return None, [], {}
+    top = summary(group[best], metric).mean
+    good = [c for c, runs in group.items()
+            if runs and abs(summary(runs, metric).mean - top) <= tolerance * (1 + 1e-9)]
+    return best, good, tests
 
 
 def significance_sentence(what: str, best_label: str, best_summary: stats.Summary,

@@ -148,8 +148,11 @@ def _setting(spec: Spec, done: list[dict]) -> str:
     if {"optimizer", "optimizer.name"} & varied:
         optimizer_text = "by factor"
     else:
-        settings = ", ".join(f"{k}={show('optimizer', k)}" for k in optimizer if k != "name")
-        optimizer_text = f"{optimizer['name']} ({settings})"
+        factor_keys = [k.split(".", 1)[1] for k in varied if k.startswith("optimizer.")]
+        keys = [k for k in optimizer if k != "name"]
+        settings = ", ".join([f"{k}={show('optimizer', k)}" for k in keys]
+                             + [f"{k} by factor" for k in factor_keys if k not in keys])
+        optimizer_text = f"{optimizer['name']} ({settings})" if settings else optimizer["name"]
     factors = "; ".join(f"{factor_name(spec, f.key)}: {', '.join(f.labels)}"
                         for f in spec.factors) or "none"
     network = show("model", "type")

@@ -141,7 +141,11 @@ def run_one(trial: Trial, running: str | None = None) -> dict:
         marker.write_text(record["worker"])
     start = time.perf_counter()
     try:
-        with threadpool_limits(limits=1):
+        # NOTE: a diverging trial (a learning rate too large) warns of overflow and of its
+        # non-finite loss; the record keeps that (stop_reason "nan") and the report says so,
+        # while hundreds of workers' warnings would bury the progress bars
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             _warm_up(trial.config)
             start = time.perf_counter()
             result = run_trial(trial.config, trial.seed)

@@ -14,7 +14,8 @@ A study is a small declarative file (the built-ins live in ``presets/``)::
     [training]   loss, epochs, batch_size, l1, l2, class_weight, target_loss, ...
     [factors]    "optimizer.lr" = [0.001, 0.01, 0.1, 1.0]    # one entry per factor
     [quick]      seeds = 2, "training.epochs" = 10           # overrides for --quick
-    [report]     layout, metrics, primary, goal, labels, baseline (a level of the first factor)
+    [report]     layout, metrics, primary, goal, labels, baseline (a level of the first factor),
+                 tolerance (the heatmap's good region)
     [search]     "optimizer.lr" = {log = [1e-4, 0.1]}      # what chainrule tune searches
 
 A factor is an option's dotted key and its levels. A level is a value of that option, or
@@ -239,7 +240,7 @@ def check_cells(spec: Spec, where: str) -> None:
 
 def _check_layout(spec: Spec, where: str) -> None:
     """A layout that the study can fill: per-class scores need classes, the convergence
-    table needs a target loss in every cell."""
+    table needs a target loss in every cell, the heatmap two factors."""
     layout = spec.report["layout"]
     if layout == "per_class" and "kind" not in spec.base and spec.task != "classification":
         raise SpecError(say("report.layout", where, "a layout for a regression set (per_class "
@@ -249,6 +250,10 @@ def _check_layout(spec: Spec, where: str) -> None:
         raise SpecError(say("report.layout", where, f"a layout other than {layout!r} unless "
                             "every cell sets training.target_loss (the target it measures)",
                             layout))
+    if layout == "heatmap" and len(spec.factors) != 2:
+        raise SpecError(say("report.layout", where, "a layout other than 'heatmap' unless the "
+                            f"study has exactly two factors (its rows and columns; this one "
+                            f"has {len(spec.factors)})", layout))
     _check_claim_layout(spec, where)
 
 
@@ -272,6 +277,11 @@ def _check_claim_layout(spec: Spec, where: str) -> None:
     if layout in ("schedules", "depth") and not spec.factors:
         raise SpecError(say("report.layout", where, f"a layout other than {layout!r} for a "
                             "study without factors", layout))
+    from .claims import CLAIMS             # with the layouts: SciPy, loaded by layout_names
+    missing = getattr(CLAIMS.get(layout), "missing", lambda _: None)(spec)
+    if missing:
+        raise SpecError(say("report.layout", where, f"a layout other than {layout!r} unless "
+                            f"{missing}", layout))
     if layout == "depth":
         depths = {labels[first.key]: len(config["model"]["hidden"])
                   for labels, config in spec.cells()}

@@ -153,6 +153,14 @@ def holm(pvalues) -> np.ndarray:
     return out
 
 
+def geometric_mean(values, axis=0) -> np.ndarray:
+    """exp(mean(log x)) along ``axis``, for non-negative values; exactly 0 where any value
+    is 0 (a gradient that never reached a layer stays 0, not a tiny number)."""
+    x = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.exp(np.log(x).mean(axis=axis))
+
+
 def quantiles(values, qs=(0.0, 0.25, 0.5, 0.75, 1.0)) -> list[float]:
     x = finite(values)
     return [float(np.quantile(x, q)) if x.size else math.nan for q in qs]

@@ -26,8 +26,11 @@ from . import components
 from .options import MAX_PARAMETERS, SpecError, say
 
 
-def run_trial(config: dict, seed: int, *, callbacks=(), metrics=()) -> dict:
-    """One trial (see the module docstring). ``callbacks`` and ``metrics`` go to ``fit``
+def run_trial(config: dict, seed: int, wrap=None, *, callbacks=(), metrics=()) -> dict:
+    """One trial (see the module docstring). ``wrap(model, split) -> network``, if given, is
+    what ``fit`` trains in place of the model (a trial kind's hook:
+    ``chainrule.bioplausible.study`` wraps the MLP in a feedback rule, which trains the MLP's
+    own parameters); every metric is the model's. ``callbacks`` and ``metrics`` go to ``fit``
     beside the config's own: what a caller watches per epoch (``chainrule.tune`` passes its
     pruning callback, and the metric it monitors)."""
     from chainrule.training import fit
@@ -47,7 +50,8 @@ def run_trial(config: dict, seed: int, *, callbacks=(), metrics=()) -> dict:
     callbacks = components.make_callbacks(training, optimizer) + list(callbacks)
 
     start = time.perf_counter()
-    history = fit(model, loss, optimizer, split.train, val=split.val,
+    network = model if wrap is None else wrap(model, split)
+    history = fit(network, loss, optimizer, split.train, val=split.val,
                   epochs=training["epochs"], batch_size=training["batch_size"], seed=seed,
                   callbacks=callbacks, metrics=list(metrics), augment=training["augment"],
                   **components.fit_options(training))
@@ -81,13 +85,14 @@ def check_data(spec) -> None:
         text = json.dumps(settings, sort_keys=True)
         if text not in shapes:
             shapes[text] = _data_shape(settings, cell, where)
-        if "kind" not in config and config["model"].get("type") == "cnn":
+        trains_model = "kind" not in config or components.trial_kind(config["kind"]).uses_training
+        if trains_model and config["model"].get("type") == "cnn":
             shape, n_in = config["model"]["input_shape"], shapes[text][0]
             if not shape or int(np.prod(shape)) != n_in:
                 raise SpecError(say(f"{cell}model.input_shape", where, f"the shape of one sample, "
                                     f"(channels, length) or (channels, height, width), whose "
                                     f"{n_in} values are the data set's features", shape))
-        elif "kind" not in config:
+        elif trains_model:
             n_in, n_out = shapes[text]
             sizes = [n_in, *config["model"]["hidden"], n_out]
             weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
