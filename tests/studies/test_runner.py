@@ -121,3 +121,27 @@ def test_local_processes_and_dask_give_the_same_records(tmp_path, study_file):
     assert records["dask"] == records["serial"]
     with Store(tmp_path / "dask") as store:                  # really ran on the Dask worker
         assert {r["worker"].rsplit(":", 1)[1] for r in store.trials("tiny")} == worker_pids
+
+
+def test_every_optimizer_of_the_optimizers_preset_trains_a_trial():
+    # regression: the schedule builder read the learning rate of optimizers that have none
+    # (scaled conjugate gradient, Levenberg-Marquardt, Hessian-free, Newton-CG), so every
+    # trial of those four rows failed in the full run
+    from chainrule.studies.trial import run_trial
+    spec = S.load(next(p for p in S.preset_paths() if p.stem.endswith("optimizers")), quick=True)
+    cells = {}
+    for trial in runner.trials(spec):
+        cells.setdefault(trial.config["optimizer"]["name"], trial.config)
+    assert {"scg", "lm", "hf", "newton_cg"} <= set(cells)
+    for name, config in cells.items():
+        config = {**config, "training": {**config["training"], "epochs": 2}}
+        metrics = run_trial(config, seed=0)
+        assert metrics, name
+
+
+def test_a_schedule_on_an_optimizer_without_a_learning_rate_is_refused(tmp_path):
+    from chainrule.studies import components
+    training = {"schedule": "cosine", "schedule_options": {}, "epochs": 5}
+    assert components.schedule_problem(training, {"name": "lbfgs"}) is None
+    assert "no learning rate" in components.schedule_problem(training,
+                                                             {"name": "lm"})

@@ -283,9 +283,13 @@ def make_scheduler(training: dict, optimizer):
     from ..training.callbacks import LearningRateScheduler
     name, epochs = training["schedule"], training["epochs"]
     options = dict(training["schedule_options"])
-    lr = optimizer.param_groups[0]["lr"]
     if name == "none":
         return None
+    if "lr" not in optimizer.param_groups[0]:
+        raise ValueError(f"The 'training.schedule' setting must be 'none' for "
+                         f"{type(optimizer).__name__}, which has no learning rate to schedule. "
+                         f"Got {name!r} instead.")
+    lr = optimizer.param_groups[0]["lr"]
     if name == "step":
         scheduler = schedules.StepLR(optimizer, **{"step_size": max(1, epochs // 3), **options})
     elif name == "cosine":
