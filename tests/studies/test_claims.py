@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from chainrule.studies import claims, plots, runner
+from chainrule.studies.claims import baselines
 from chainrule.studies import spec as S
 from chainrule.studies.trial import load_split, run_trial
 
@@ -225,8 +226,8 @@ def test_the_schedules_verdict_finds_the_slow_rate_and_the_helpers(helps, outcom
     section = claims.schedules(spec, records(spec, value))
     assert outcome in verdict(section)
     assert "small reached the target in 0/4 runs" in section.notes[-1]
-    assert claims._roles(spec)[("small",)] == "smaller"
-    assert claims._roles(spec)[("adam",)] == "helper"
+    assert baselines._roles(spec)[("small",)] == "smaller"
+    assert baselines._roles(spec)[("adam",)] == "helper"
 
 
 def test_the_depth_verdict_reads_cost_gap_and_the_deepest_network():

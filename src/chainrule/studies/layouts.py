@@ -512,4 +512,4 @@ def clipped_note(section: Section) -> list[str]:
 LAYOUTS = {"levels": levels, "epochs": epochs, "metrics": metrics, "per_class": per_class,
            "convergence": convergence, "distribution": distribution, "heatmap": heatmap,
            "through_time": through_time}
-LAYOUTS.update(CLAIMS)             # the article's claims, each with its verdict (claims.py)
+LAYOUTS.update(CLAIMS)             # the article's claims, each with its verdict (claims/)

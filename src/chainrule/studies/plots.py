@@ -300,7 +300,7 @@ def _through_time(spec: Spec, runs, axes) -> None:
     axes[1].grid(alpha=0.3, which="both")
 
 
-# -- the article's claims (layouts of claims.py) ---------------------------------------------
+# -- the article's claims (layouts of claims/) -----------------------------------------------
 
 def _landscape(spec: Spec, runs, axes) -> None:
     """The loss along the line from each restart to the next, per cell; and the 2-D slice

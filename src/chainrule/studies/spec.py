@@ -258,7 +258,7 @@ def _check_layout(spec: Spec, where: str) -> None:
 
 
 def _check_claim_layout(spec: Spec, where: str) -> None:
-    """What the layouts of the article's claims (``claims.py``) need of a study, and a
+    """What the layouts of the article's claims (``claims``) need of a study, and a
     ``report.baseline`` that names a level of the first factor."""
     layout, baseline = spec.report["layout"], spec.report["baseline"]
     first = spec.factors[0] if spec.factors else None
