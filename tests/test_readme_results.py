@@ -21,7 +21,8 @@ def tool():
 
 def test_every_readme_table_comes_from_a_run_of_todays_presets():
     marked = tool().marked_studies((ROOT / "README.md").read_text())
-    assert [name for name, _ in marked] == ["optimizers", "regularization", "class_imbalance"]
+    assert [name for name, _ in marked] == ["optimizers", "regularization", "class_imbalance",
+                                           "mlp_vs_cnn", "differentiability", "feedback_alignment"]
     presets = {S.load(path).name: S.load(path) for path in S.preset_paths()}
     for name, mark in marked:
         assert mark == runner.fingerprint(presets[name]), (
