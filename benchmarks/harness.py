@@ -102,20 +102,22 @@ class Timing:
 
 
 def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int = 3,
-                retries: int = 3, max_wait: float = 20.0) -> dict[str, Timing]:
+                retries: int = 3, max_wait: float = 20.0, warm: bool = True) -> dict[str, Timing]:
     """Time each peer (one training step) A B A B ...; see the module docstring.
 
-    A peer is a ``PeerProcess`` or a zero-argument function timed in this process."""
+    A peer is a ``PeerProcess`` or a zero-argument function timed in this process.
+    ``warm=False`` drops the untimed calls before each repetition (for calls that take
+    seconds, whose first milliseconds do not matter)."""
     peers = {name: peer if hasattr(peer, "repetition") else InProcess(peer)
              for name, peer in peers.items()}
     for peer in peers.values():
-        peer.repetition(warmup)
+        peer.repetition(warmup, warm)
     timings = {name: Timing(name) for name in peers}
     for _ in range(repetitions):
         for name, peer in peers.items():
             for attempt in range(retries + 1):
                 wait_for_idle(max_wait)
-                elapsed, load = peer.repetition(inner)
+                elapsed, load = peer.repetition(inner, warm)
                 if load < IDLE_THRESHOLD:
                     break
                 if attempt < retries:
@@ -125,10 +127,11 @@ def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int
     return timings
 
 
-def timed_repetition(fn, inner: int) -> tuple[float, float]:
+def timed_repetition(fn, inner: int, warm: bool = True) -> tuple[float, float]:
     """(seconds per call, other processes' CPU share) of ``inner`` calls, after a short
-    untimed warm-up."""
-    _warm(fn)
+    untimed warm-up (unless ``warm`` is False)."""
+    if warm:
+        _warm(fn)
     probe = LoadProbe().start()
     start = time.perf_counter()
     for _ in range(inner):
@@ -143,8 +146,8 @@ class InProcess:
     def __init__(self, fn):
         self.fn = fn
 
-    def repetition(self, inner: int) -> tuple[float, float]:
-        return timed_repetition(self.fn, inner)
+    def repetition(self, inner: int, warm: bool = True) -> tuple[float, float]:
+        return timed_repetition(self.fn, inner, warm)
 
 
 class PeerProcess:
@@ -169,8 +172,8 @@ class PeerProcess:
                                f"{self.process.poll()}); its errors are above.")
         return line
 
-    def repetition(self, inner: int) -> tuple[float, float]:
-        seconds, load = self._ask(f"run {inner}").split()
+    def repetition(self, inner: int, warm: bool = True) -> tuple[float, float]:
+        seconds, load = self._ask(f"run {inner} {int(warm)}").split()
         return float(seconds), float(load)
 
     def peak_rss_mb(self) -> float:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import harness
 import profile_step
 
-PEERS = ("chainrule", "chainrule-numpy", "pytorch", "sklearn", "numpy", "matmul")
+PEERS = ("chainrule", "chainrule-numpy", "chainrule-unrolled", "pytorch", "sklearn", "numpy",
+         "matmul")
 
 
-def markdown(rows, w4, memory, profile, run, checks, kernels: str, ratio_targets: dict,
+def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_targets: dict,
              ceiling_targets: dict) -> str:
     lines = [
         "# Performance",
@@ -29,7 +30,17 @@ def markdown(rows, w4, memory, profile, run, checks, kernels: str, ratio_targets
         "alone (for a CNN, each convolution lowered to products over its columns), the ceiling for",
         "any implementation. `chainrule` uses its default kernels; `chainrule, NumPy kernels` forces",
         "the pure-NumPy fallback of the optimizer and convolution kernels (`CHAINRULE_KERNELS=numpy`).",
+        "`chainrule, unrolled` (W7) builds the LSTM from one graph node per operation per time",
+        "step instead of the fused sequence primitive. `NumPy by hand` is the same step written",
+        "directly in NumPy with no graph (MLPs only); its column `fraction of NumPy by hand` is the",
+        "median of per-repetition ratios NumPy time / chainrule time.",
         "Peak memory is the peak RSS of each peer's process after its timed steps.",
+        "",
+        "The rows F, I and T (`benchmarks/rows.py`) time a whole call instead of one step -- a",
+        "training from a fresh network, 100,000 predictions, 10,000 updates -- with the same",
+        "harness: each peer in its own fresh process, interleaved, one untimed call first, the",
+        "median over repetitions, each ratio the median of per-pair ratios of the separate",
+        "processes' times.",
         "",
         f"Machine: {harness.machine_description()}.  ",
         f"BLAS: {harness.blas_description()}.  ",
@@ -40,25 +51,30 @@ def markdown(rows, w4, memory, profile, run, checks, kernels: str, ratio_targets
         "",
         "## Training steps (samples per second)",
         "",
-        "| workload | chainrule | chainrule, NumPy kernels | PyTorch eager | scikit-learn | NumPy by hand "
-        "| matmul only | ratio to PyTorch (target) | ratio, NumPy kernels | fraction of matmul ceiling "
-        "| other load (max), retried |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| workload | chainrule | chainrule, NumPy kernels | chainrule, unrolled | PyTorch eager "
+        "| scikit-learn | NumPy by hand | matmul only | ratio to PyTorch (target) | ratio, NumPy kernels "
+        "| fraction of NumPy by hand | fraction of matmul ceiling | other load (max), retried |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         cell = lambda k: f"{row[k]:,.0f}" if k in row else "n/a"                    # noqa: E731
         name = row["workload"]
-        ratio = f"{row['ratio']:.2f} (>= {ratio_targets[name]})" if "ratio" in row else "n/a"
+        ratio = "n/a" if "ratio" not in row else f"{row['ratio']:.2f}" + (
+            f" (>= {ratio_targets[name]})" if name in ratio_targets else "")
         numpy_ratio = f"{row['ratio_numpy_kernels']:.2f}" if "ratio_numpy_kernels" in row else "n/a"
-        ceiling = f"{row['ceiling_fraction']:.2f}" + (
+        by_hand = f"{row['numpy_fraction']:.2f}" if "numpy_fraction" in row else "n/a"
+        ceiling = "n/a" if "ceiling_fraction" not in row else f"{row['ceiling_fraction']:.2f}" + (
             f" (>= {ceiling_targets[name]})" if name in ceiling_targets else "")
         lines.append(f"| {name}: {row['describe']} | " + " | ".join(cell(p) for p in PEERS) +
-                     f" | {ratio} | {numpy_ratio} | {ceiling} | "
+                     f" | {ratio} | {numpy_ratio} | {by_hand} | {ceiling} | "
                      f"{100 * row['load']:.0f}% ({100 * row['load_max']:.0f}%), {row['retries']} |")
     lines += ["", "W5 is the MNIST-1D paper's CNN (Conv1d 1-25 k5 s2 p1, 25-25 k3 s2 p1, 25-25 k3 s2 p1, "
               "ReLU, Linear 125-10); W6 a LeNet-like CNN (conv 1-32 k3 p1, ReLU, max pool 2, conv 32-64 "
-              "k3 p1, ReLU, max pool 2, Linear 3136-128, ReLU, Linear 128-10).",
-              "", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+              "k3 p1, ReLU, max pool 2, Linear 3136-128, ReLU, Linear 128-10); W7 an LSTM 1-128 over "
+              "40 steps with a linear read-out of its last state (`benchmarks/recurrent.py`)."]
+    lines += extra_rows(extra)
+    lines += ["", "## Targets", "", "Checked by `bench_training.py` from the figures above.", "",
+              "| target | measured | met |", "|---|---|---|"]
     for target, measured, met in checks:
         lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
     if w4:
@@ -89,6 +105,27 @@ def markdown(rows, w4, memory, profile, run, checks, kernels: str, ratio_targets
         lines.append(f"| {1e6 * seconds:,.1f} us | {calls} | `{where}` |")
     lines += ["", NOTES]
     return "\n".join(lines) + "\n"
+
+
+def extra_rows(extra) -> list[str]:
+    """The rows F, I, T: each peer's time per call and throughput, and the ratios."""
+    if not extra:
+        return []
+    lines = ["", "## Front ends, inference, many tiny steps (whole calls)", "",
+             "| row | peer | time per call | throughput | other load (max), retried |",
+             "|---|---|---|---|---|"]
+    for r in extra:
+        for i, (peer, seconds) in enumerate(r["seconds"].items()):
+            head = f"{r['row']}: {r['describe']}" if i == 0 else ""
+            load = f"{100 * r['load']:.0f}% ({100 * r['load_max']:.0f}%), {r['retries']}" if i == 0 else ""
+            lines.append(f"| {head} | {peer} | {seconds * 1e3:,.0f} ms | "
+                         f"{r['per_second'][peer]:,.0f} {r['unit']}/s | {load} |")
+    lines += ["", "Ratios of times (median of per-pair ratios; below 1 the first is faster):", "",
+              "| row | ratio | value |", "|---|---|---|"]
+    for r in extra:
+        for name, value in r["ratios"].items():
+            lines.append(f"| {r['row']} | time of {name} | {value:.2f} |")
+    return lines
 
 
 NOTES = """## What the engine does for speed

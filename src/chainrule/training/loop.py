@@ -257,6 +257,7 @@ class _EpochTotals:
         self.params = params
         self.loss = 0.0
         self.grad = [None] * len(params)
+        self._scratch = [None] * len(params)
         self.outputs, self.targets = [], []
         self.keep_outputs = keep_outputs
 
@@ -264,9 +265,23 @@ class _EpochTotals:
         """Record one evaluation: call right after ``backward()`` (gradients fresh)."""
         self.loss += size * loss
         for i, p in enumerate(self.params):
-            if p.grad is not None:
-                g = size * p.grad
-                self.grad[i] = g if self.grad[i] is None else self.grad[i] + g
+            grad = p.grad
+            if grad is None:
+                continue
+            if grad.__class__ is not np.ndarray:           # a tensor after create_graph=True
+                grad = grad.data
+            total = self.grad[i]
+            if total is None:
+                self.grad[i] = size * grad
+            elif total.shape == grad.shape and total.dtype == grad.dtype:
+                # NOTE: in place, into buffers kept for the epoch: the same roundings as
+                # total + size * grad, without two fresh arrays per parameter per batch
+                scratch = self._scratch[i]
+                if scratch is None:
+                    scratch = self._scratch[i] = np.empty_like(total)
+                total += np.multiply(grad, size, out=scratch)
+            else:
+                self.grad[i] = total + size * grad
         if self.keep_outputs:
             self.outputs.append(output)
             self.targets.append(y)
