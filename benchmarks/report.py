@@ -176,6 +176,16 @@ NOTES = """## What the engine does for speed
   serial: a multithreaded update (Numba `parallel=True` or a second Python thread) was
   slower inside a training step, because OpenBLAS's worker threads spin between products
   and the two thread pools fight for the two cores.
+* The front ends add little to the engine: `fit` sums each batch's gradient into
+  buffers kept for the epoch (for the epoch's `grad_norm`) in place, instead of two fresh
+  arrays per parameter per batch, and the scikit-learn estimators call `fit` with no penalty
+  node when `l1` and `l2` are 0. Input checks run once, before the first step; the test
+  that every value is finite is one sum (a finite sum means finite values; only an
+  overflowing sum takes the exact test), where `isfinite` wrote a boolean array as large as
+  the input: on `predict`'s 100,000 x 784 rows that is 14 ms instead of 25-200 ms.
+* `predict` and `evaluate` run the model under `no_grad` in eval mode, `batch_size` rows
+  at a time: no graph is recorded, the input rows are views, and only the outputs are
+  concatenated.
 * Correctness guard: `tests/test_performance_reference.py` trains digits for 3 epochs with
   Adam and SGD on both kernel paths and compares every batch loss with a float64 reference
   made by the code before these changes (float32 within 1e-5, float64 to 1e-10).
