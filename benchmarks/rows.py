@@ -43,39 +43,49 @@ def mnist1d_train():
     return d.X[:d.n_train].astype(np.float32), d.y[:d.n_train].astype(np.int64)
 
 
+def hand_loop(X, y, opt, permutation, loss_of) -> list[float]:
+    """F_EPOCHS epochs of shuffled mini-batches, written as a user writes them (either library);
+    returns the mean loss of each epoch."""
+    losses = []
+    for _ in range(F_EPOCHS):
+        order = permutation()
+        total = 0.0
+        for start in range(0, len(X), F_BATCH):
+            rows = order[start:start + F_BATCH]
+            opt.zero_grad()
+            loss = loss_of(X[rows], y[rows])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(rows)
+        losses.append(total / len(X))
+    return losses
+
+
+def _f_model():
+    """A fresh 40-256-256-10 network and its Adam, from seed 0 (built inside the timed call)."""
+    from chainrule import nn, optim
+    model = nn.MLP(list(F_SIZES), activation="relu", rng=0)
+    return model, optim.Adam(model.parameters(), lr=F_LR)
+
+
 def f_hand():
     import chainrule as cr
-    from chainrule import nn, optim
     X, y = mnist1d_train()
 
     def train():
-        model = nn.MLP(list(F_SIZES), activation="relu", rng=0)
-        opt = optim.Adam(model.parameters(), lr=F_LR)
+        model, opt = _f_model()
         rng = np.random.default_rng(0)
-        losses = []
-        for _ in range(F_EPOCHS):
-            order = rng.permutation(len(X))
-            total = 0.0
-            for start in range(0, len(X), F_BATCH):
-                rows = order[start:start + F_BATCH]
-                opt.zero_grad()
-                loss = cr.softmax_cross_entropy(model(cr.tensor(X[rows])), y[rows])
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(rows)
-            losses.append(total / len(X))
-        return losses
+        return hand_loop(X, y, opt, lambda: rng.permutation(len(X)),
+                         lambda xb, yb: cr.softmax_cross_entropy(model(cr.tensor(xb)), yb))
     return train
 
 
 def f_fit():
     import chainrule as cr
-    from chainrule import nn, optim
     X, y = mnist1d_train()
 
     def train():
-        model = nn.MLP(list(F_SIZES), activation="relu", rng=0)
-        opt = optim.Adam(model.parameters(), lr=F_LR)
+        model, opt = _f_model()
         return cr.fit(model, "cross_entropy", opt, (X, y), epochs=F_EPOCHS, batch_size=F_BATCH,
                       verbose=0, seed=0)
     return train
@@ -109,19 +119,8 @@ def f_torch():
         model = torch.nn.Sequential(*layers)
         opt = torch.optim.Adam(model.parameters(), lr=F_LR)
         generator = torch.Generator().manual_seed(0)
-        losses = []
-        for _ in range(F_EPOCHS):
-            order = torch.randperm(len(X), generator=generator)
-            total = 0.0
-            for start in range(0, len(X), F_BATCH):
-                rows = order[start:start + F_BATCH]
-                opt.zero_grad()
-                loss = loss_fn(model(X[rows]), y[rows])
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(rows)
-            losses.append(total / len(X))
-        return losses
+        return hand_loop(X, y, opt, lambda: torch.randperm(len(X), generator=generator),
+                         lambda xb, yb: loss_fn(model(xb), yb))
     return train
 
 
