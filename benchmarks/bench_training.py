@@ -40,7 +40,7 @@ NUMPY_TARGET = {"W2": 0.8}                    # fraction of the NumPy-by-hand st
 MEMORY_TARGETS = ("W1", "W6")                 # peak RSS no higher than PyTorch's
 REPETITIONS = {"W3": 9, "W6": 11, "W7": 9}    # others: 15 (5 with --quick)
 INNER = {"W2": 50, "W3": 2, "W5": 20, "W6": 4, "W7": 2}  # steps per timed repetition; others: 10
-ROW_REPETITIONS = 7                           # F, I, T: whole calls of about a second
+ROW_REPETITIONS = 5                           # F, I, T: whole calls of about a second
 PEER_ORDER = ("chainrule", "chainrule-numpy", "chainrule-unrolled", "pytorch", "sklearn",
               "numpy", "matmul")
 # The rows' targets: (description, numerator peer, denominator peer, bound, "<=" or ">="),
