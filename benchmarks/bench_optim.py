@@ -118,7 +118,7 @@ def main(argv=None):
             print(f"torch fused Adam unavailable: {error}")
         print(f"torch {torch.__version__}")
 
-    repetitions, inner = (7, 3) if args.quick else (21, 5)
+    repetitions, inner = (7, 3) if args.quick else (11, 5)
     timings = harness.interleaved(peers, repetitions=repetitions, inner=inner, warmup=2,
                                   max_wait=5.0)
     ours = timings["chainrule.optim.Adam (NumPy kernels)"]

@@ -1,15 +1,18 @@
-"""Training throughput against peers, side by side: W1-W3, W5, W6 (one step) and W4 (full batch).
+"""Training throughput against peers, side by side: W1-W3, W5-W7 (one step), W4 (full
+batch) and the rows F (front ends), I (inference), T (many tiny steps).
 
-    python benchmarks/bench_training.py [--quick] [--only W5 W6] [--markdown docs/performance.md]
+    python benchmarks/bench_training.py [--quick] [--only W5 W6 F] [--markdown docs/performance.md]
 
-For W1-W3 (MLPs) and W5, W6 (CNNs) every available peer runs one full training step
-(forward, backward, optimizer) on the same fixed batch, each peer in a fresh process of
-its own (``harness.PeerProcess``), interleaved by ``harness.interleaved``; throughput is
-samples per second from the median step time, and each ratio is the median of
-per-repetition ratios against PyTorch eager. Each peer process reports its peak memory.
-W4 runs full-batch L-BFGS, conjugate gradient, Hessian-free and Newton-CG on digits through
-the closure path, each method in a fresh process. Then ``profile_step`` splits chainrule's step into phases (where
-the time goes), and the issue's targets are checked one by one.
+For W1-W3 (MLPs), W5, W6 (CNNs) and W7 (an LSTM) every available peer runs one full
+training step (forward, backward, optimizer) on the same fixed batch, each peer in a fresh
+process of its own (``harness.PeerProcess``), interleaved by ``harness.interleaved``;
+throughput is samples per second from the median step time, and each ratio is the median
+of per-repetition ratios against PyTorch eager. Each peer process reports its peak memory.
+The rows F, I and T (``rows.py``) time a whole call (a training, 100,000 predictions,
+10,000 updates) the same way. W4 runs full-batch L-BFGS, conjugate gradient, Hessian-free
+and Newton-CG on digits through the closure path, each method in a fresh process. Then
+``profile_step`` splits chainrule's step into phases (where the time goes), and the
+issues' targets are checked one by one.
 """
 from __future__ import annotations
 
@@ -26,14 +29,32 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import recurrent  # noqa: E402
+import rows as extra_rows  # noqa: E402
 from workloads import WORKLOADS, is_conv, peers_for  # noqa: E402
 
-TARGETS = {"W1": 1.3, "W2": 3.0, "W3": 1.0, "W5": 1.0, "W6": 1.0}
-CEILING_TARGET = {"W1": 0.6, "W3": 0.6, "W6": 0.5}
+STEP_WORKLOADS = {**WORKLOADS, "W7": recurrent.W7}
+TARGETS = {"W1": 2.0, "W2": 5.0, "W3": 1.0, "W5": 1.0, "W6": 1.0}   # ratio to PyTorch eager
+CEILING_TARGET = {"W1": 0.8, "W3": 0.6, "W6": 0.5}
+NUMPY_TARGET = {"W2": 0.8}                    # fraction of the NumPy-by-hand step (a stretch)
 MEMORY_TARGETS = ("W1", "W6")                 # peak RSS no higher than PyTorch's
-REPETITIONS = {"W3": 9, "W6": 11}             # others: 15 (5 with --quick)
-INNER = {"W2": 50, "W3": 2, "W5": 20, "W6": 4}  # steps per timed repetition; others: 10
-PEER_ORDER = ("chainrule", "chainrule-numpy", "pytorch", "sklearn", "numpy", "matmul")
+REPETITIONS = {"W3": 9, "W6": 11, "W7": 9}    # others: 15 (5 with --quick)
+INNER = {"W2": 50, "W3": 2, "W5": 20, "W6": 4, "W7": 2}  # steps per timed repetition; others: 10
+ROW_REPETITIONS = 5                           # F, I, T: whole calls of about a second
+PEER_ORDER = ("chainrule", "chainrule-numpy", "chainrule-unrolled", "pytorch", "sklearn",
+              "numpy", "matmul")
+# The rows' targets: (description, numerator peer, denominator peer, bound, "<=" or ">="),
+# each on the median of per-pair time ratios numerator / denominator.
+ROW_TARGETS = {
+    "F": [("fit <= 1.05x the hand loop", "fit", "hand loop", 1.05, "<="),
+          ("estimator <= 1.10x fit", "estimator", "fit", 1.10, "<=")],
+    "I": [("inference >= 1.5x PyTorch (inference_mode)", "pytorch", "chainrule", 1.5, ">=")],
+    "T": [],
+}
+# Ratios shown beside each row (same convention: median of per-pair time ratios).
+ROW_RATIOS = {"F": [("fit", "hand loop"), ("estimator", "fit"), ("pytorch", "fit")],
+              "I": [("pytorch", "chainrule")],
+              "T": [("pytorch", "chainrule"), ("numpy", "chainrule")]}
 
 
 def available_peers() -> list[str]:
@@ -56,13 +77,19 @@ def kernels_description() -> str:
     return "NumPy (Numba not installed)"
 
 
+def step_peers(name: str) -> list[str]:
+    if name == "W7":
+        peers = ["chainrule", "chainrule-unrolled"]
+        return peers + (["pytorch"] if importlib.util.find_spec("torch") else [])
+    return peers_for(WORKLOADS[name], available_peers())
+
+
 def run_step_workloads(names, quick: bool) -> tuple[list[dict], dict]:
     """One row per workload, and the peak RSS of every peer process (workload -> peer -> MiB)."""
     rows, memory = [], {}
     for name in names:
-        workload = WORKLOADS[name]
-        processes = {peer: harness.PeerProcess(name, peer)
-                     for peer in peers_for(workload, available_peers())}
+        workload = STEP_WORKLOADS[name]
+        processes = {peer: harness.PeerProcess(name, peer) for peer in step_peers(name)}
         try:
             timings = harness.interleaved(processes, repetitions=5 if quick else REPETITIONS.get(name, 15),
                                           inner=INNER.get(name, 10))
@@ -84,7 +111,10 @@ def _row(name, workload, timings) -> dict:
         row["ratio"] = harness.median_ratio(reference, timings["chainrule"])
         if "chainrule-numpy" in timings:
             row["ratio_numpy_kernels"] = harness.median_ratio(reference, timings["chainrule-numpy"])
-    row["ceiling_fraction"] = timings["matmul"].median / timings["chainrule"].median
+    if "matmul" in timings:
+        row["ceiling_fraction"] = timings["matmul"].median / timings["chainrule"].median
+    if "numpy" in timings:
+        row["numpy_fraction"] = harness.median_ratio(timings["numpy"], timings["chainrule"])
     loads = [load for timing in timings.values() for load in timing.loads]
     row["load"], row["load_max"] = float(np.median(loads)), float(np.max(loads))
     row["retries"] = sum(timing.retries for timing in timings.values())
@@ -95,11 +125,44 @@ def _row_text(row) -> str:
     parts = [f"{row['workload']} ({row['describe']}):"]
     parts += [f"{peer} {row[peer]:,.0f}/s" for peer in PEER_ORDER if peer in row]
     if "ratio" in row:
-        parts.append(f"ratio to PyTorch {row['ratio']:.2f} (target {TARGETS[row['workload']]})")
-    parts.append(f"fraction of matmul ceiling {row['ceiling_fraction']:.2f}")
+        parts.append(f"ratio to PyTorch {row['ratio']:.2f} (target {TARGETS.get(row['workload'], '-')})")
+    if "numpy_fraction" in row:
+        parts.append(f"fraction of NumPy by hand {row['numpy_fraction']:.2f}")
+    if "ceiling_fraction" in row:
+        parts.append(f"fraction of matmul ceiling {row['ceiling_fraction']:.2f}")
     parts.append(f"other load {100 * row['load']:.0f}% (max {100 * row['load_max']:.0f}%), "
                  f"{row['retries']} retried")
     return "  ".join(parts)
+
+
+# -- the rows F, I, T: whole calls, each peer in its own process -------------------------------
+
+def run_rows(names, quick: bool) -> list[dict]:
+    out = []
+    for name in names:
+        row = extra_rows.ROWS[name]
+        peers = [p for p in row.peers if p != "pytorch" or importlib.util.find_spec("torch")]
+        processes = {peer: harness.PeerProcess(name, peer) for peer in peers}
+        try:
+            timings = harness.interleaved(processes, repetitions=3 if quick else ROW_REPETITIONS,
+                                          inner=1, warmup=1, warm=False)
+        finally:
+            for process in processes.values():
+                process.close()
+        result = {"row": name, "describe": row.text, "unit": row.unit,
+                  "seconds": {peer: t.median for peer, t in timings.items()},
+                  "per_second": {peer: row.per_call / t.median for peer, t in timings.items()},
+                  "ratios": {f"{a} / {b}": harness.median_ratio(timings[a], timings[b])
+                             for a, b in ROW_RATIOS[name] if a in timings and b in timings}}
+        loads = [load for t in timings.values() for load in t.loads]
+        result["load"], result["load_max"] = float(np.median(loads)), float(np.max(loads))
+        result["retries"] = sum(t.retries for t in timings.values())
+        out.append(result)
+        print(f"{name} ({row.text}): " + "  ".join(
+            f"{peer} {s * 1e3:,.0f} ms" for peer, s in result["seconds"].items()) + "  " + "  ".join(
+            f"time {k} {v:.2f}" for k, v in result["ratios"].items()) +
+            f"  other load {100 * result['load']:.0f}% (max {100 * result['load_max']:.0f}%)", flush=True)
+    return out
 
 
 # -- W4: full-batch closure methods on digits, each method in a fresh process ---------------
@@ -187,17 +250,26 @@ def run_w4(quick: bool) -> list[dict]:
 
 # -- targets ----------------------------------------------------------------------------------
 
-def targets(rows, memory) -> list[tuple[str, str, bool]]:
+def targets(rows, memory, extra=()) -> list[tuple[str, str, bool]]:
     """(target, measured, met) for every target of the issues that this run measured."""
     out = []
     for row in rows:
         name = row["workload"]
-        if "ratio" in row:
+        if "ratio" in row and name in TARGETS:
             out.append((f"{name}: ratio to PyTorch eager >= {TARGETS[name]}", f"{row['ratio']:.2f}",
                         row["ratio"] >= TARGETS[name]))
+        if name in NUMPY_TARGET and "numpy_fraction" in row:
+            out.append((f"{name} (stretch): fraction of the NumPy-by-hand step >= {NUMPY_TARGET[name]}",
+                        f"{row['numpy_fraction']:.2f}", row["numpy_fraction"] >= NUMPY_TARGET[name]))
         if name in CEILING_TARGET:
             out.append((f"{name}: fraction of the matmul ceiling >= {CEILING_TARGET[name]}",
                         f"{row['ceiling_fraction']:.2f}", row["ceiling_fraction"] >= CEILING_TARGET[name]))
+    for result in extra:
+        for text, a, b, bound, sense in ROW_TARGETS[result["row"]]:
+            ratio = result["ratios"].get(f"{a} / {b}")
+            if ratio is not None:
+                met = ratio <= bound if sense == "<=" else ratio >= bound
+                out.append((f"{result['row']}: {text}", f"{ratio:.2f}", met))
     for name in MEMORY_TARGETS:
         peers = memory.get(name, {})
         if "pytorch" in peers:
@@ -212,7 +284,8 @@ def main(argv=None) -> None:
     import report
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), help="these step workloads only")
+    parser.add_argument("--only", nargs="+", choices=list(STEP_WORKLOADS) + list(extra_rows.ROWS),
+                        help="these workloads and rows only")
     parser.add_argument("--markdown", help="write the results as Markdown to this path")
     parser.add_argument("--w4", nargs=2, help=argparse.SUPPRESS)     # internal: one W4 run
     args = parser.parse_args(argv)
@@ -223,21 +296,24 @@ def main(argv=None) -> None:
     run = {"date": datetime.date.today().isoformat(), "load_start": os.getloadavg()[0]}
     print(f"machine: {harness.machine_description()}\nBLAS: {harness.blas_description()}\n"
           f"kernels: {kernels_description()}\nload average: {run['load_start']:.2f}", flush=True)
-    names = args.only or list(WORKLOADS)
+    names = [n for n in args.only or STEP_WORKLOADS if n in STEP_WORKLOADS]
+    row_names = [n for n in args.only or extra_rows.ROWS if n in extra_rows.ROWS]
     rows, memory = run_step_workloads(names, args.quick)
+    extra = run_rows(row_names, args.quick)
     w4 = run_w4(args.quick) if args.only is None else []
-    top = "W6" if "W6" in names else names[0]
-    profile = {"phases": {name: profile_step.phases(name) for name in names},
-               "top_workload": top, "top": profile_step.top_functions(top)}
+    profiled = [n for n in names if n in WORKLOADS]
+    top = "W2" if "W2" in profiled else (profiled or [None])[0]
+    profile = {"phases": {name: profile_step.phases(name) for name in profiled},
+               "top_workload": top, "top": profile_step.top_functions(top) if top else []}
     print("\n".join(profile_step.phase_table(profile["phases"])), flush=True)
     run["load_end"], run["elapsed"] = os.getloadavg()[0], time.perf_counter() - start
-    checks = targets(rows, memory)
+    checks = targets(rows, memory, extra)
     for target, measured, met in checks:
         print(f"target {target}: {measured} -> {'met' if met else 'NOT met'}")
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(report.markdown(rows, w4, memory, profile, run, checks, kernels_description(),
-                                    TARGETS, CEILING_TARGET))
+            f.write(report.markdown(rows, extra, w4, memory, profile, run, checks,
+                                    kernels_description(), TARGETS, CEILING_TARGET))
         print(f"wrote {args.markdown}")
 
 

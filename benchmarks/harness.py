@@ -17,6 +17,9 @@ Method
 * A repetition during which the *other* processes' load (``/proc/stat`` minus this
   process, ``/proc/self/stat``) rose above the threshold is discarded and repeated (at
   most ``retries`` times).
+* When the machine stays busy (a wait ran out), later waits are short and disturbed
+  repetitions are kept, until it is idle again: the run ends in bounded time and reports
+  the load it saw.
 * The result per peer is the median over repetitions; ratios are the median of the
   per-pair ratios (same repetition index), which is robust to a disturbed pair.
 """
@@ -73,19 +76,35 @@ class LoadProbe:
         return max(0.0, (busy - self._busy - own) / elapsed)
 
 
+BUSY_WAIT = 2.0                # seconds to wait for idle once a wait has run out
+
+
+class _Machine:
+    busy = False               # the last wait for idle ran out: the machine stays busy
+
+
 def wait_for_idle(max_wait: float = 20.0, window: float = 0.2) -> float:
     """Block until the CPUs are < IDLE_THRESHOLD busy; return the load seen.
+
+    Once a wait has run out (someone else keeps the machine busy), the next waits last at
+    most ``BUSY_WAIT`` seconds and ``interleaved`` stops repeating disturbed repetitions
+    until the machine is idle again: the run then ends in bounded time, with the load it
+    saw in its report, instead of waiting for an idle machine that does not come.
 
     NOTE: this counts this process's own worker threads too. OpenBLAS's workers spin for
     about 0.1 s after a multithreaded product, and a peer timed while the previous peer's
     threads still spin loses a core to them (W2's chainrule step: 75 -> 110 us).
     """
-    deadline = time.monotonic() + max_wait
+    deadline = time.monotonic() + (min(max_wait, BUSY_WAIT) if _Machine.busy else max_wait)
     while True:
         probe = LoadProbe(include_self=True).start()
         time.sleep(window)
         load = probe.stop()
-        if load < IDLE_THRESHOLD or time.monotonic() > deadline:
+        if load < IDLE_THRESHOLD:
+            _Machine.busy = False
+            return load
+        if time.monotonic() > deadline:
+            _Machine.busy = True
             return load
 
 
@@ -102,21 +121,23 @@ class Timing:
 
 
 def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int = 3,
-                retries: int = 3, max_wait: float = 20.0) -> dict[str, Timing]:
+                retries: int = 3, max_wait: float = 20.0, warm: bool = True) -> dict[str, Timing]:
     """Time each peer (one training step) A B A B ...; see the module docstring.
 
-    A peer is a ``PeerProcess`` or a zero-argument function timed in this process."""
+    A peer is a ``PeerProcess`` or a zero-argument function timed in this process.
+    ``warm=False`` drops the untimed calls before each repetition (for calls that take
+    seconds, whose first milliseconds do not matter)."""
     peers = {name: peer if hasattr(peer, "repetition") else InProcess(peer)
              for name, peer in peers.items()}
     for peer in peers.values():
-        peer.repetition(warmup)
+        peer.repetition(warmup, warm)
     timings = {name: Timing(name) for name in peers}
     for _ in range(repetitions):
         for name, peer in peers.items():
             for attempt in range(retries + 1):
                 wait_for_idle(max_wait)
-                elapsed, load = peer.repetition(inner)
-                if load < IDLE_THRESHOLD:
+                elapsed, load = peer.repetition(inner, warm)
+                if load < IDLE_THRESHOLD or _Machine.busy:
                     break
                 if attempt < retries:
                     timings[name].retries += 1
@@ -125,10 +146,11 @@ def interleaved(peers: dict, repetitions: int = 15, inner: int = 10, warmup: int
     return timings
 
 
-def timed_repetition(fn, inner: int) -> tuple[float, float]:
+def timed_repetition(fn, inner: int, warm: bool = True) -> tuple[float, float]:
     """(seconds per call, other processes' CPU share) of ``inner`` calls, after a short
-    untimed warm-up."""
-    _warm(fn)
+    untimed warm-up (unless ``warm`` is False)."""
+    if warm:
+        _warm(fn)
     probe = LoadProbe().start()
     start = time.perf_counter()
     for _ in range(inner):
@@ -143,8 +165,8 @@ class InProcess:
     def __init__(self, fn):
         self.fn = fn
 
-    def repetition(self, inner: int) -> tuple[float, float]:
-        return timed_repetition(self.fn, inner)
+    def repetition(self, inner: int, warm: bool = True) -> tuple[float, float]:
+        return timed_repetition(self.fn, inner, warm)
 
 
 class PeerProcess:
@@ -169,8 +191,8 @@ class PeerProcess:
                                f"{self.process.poll()}); its errors are above.")
         return line
 
-    def repetition(self, inner: int) -> tuple[float, float]:
-        seconds, load = self._ask(f"run {inner}").split()
+    def repetition(self, inner: int, warm: bool = True) -> tuple[float, float]:
+        seconds, load = self._ask(f"run {inner} {int(warm)}").split()
         return float(seconds), float(load)
 
     def peak_rss_mb(self) -> float:

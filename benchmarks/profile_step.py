@@ -43,7 +43,7 @@ def phases(name: str, steps: int | None = None) -> dict[str, float]:
     clock = time.perf_counter
     samples = {phase: [] for phase in PHASES}
     for i in range(steps + 3):
-        if i % 10 == 0 or name in ("W3", "W6"):
+        if i % max(1, steps // 20) == 0:           # about 20 idle waits per workload
             harness.wait_for_idle(max_wait=5.0)
         t0 = clock()
         opt.zero_grad()

@@ -161,3 +161,14 @@ def test_the_loss_declares_the_task_and_where_one_column_splits_classes():
         cr.fit(model, loss, optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
                callbacks=[Spy()], verbose=0)
     assert seen == [(True, 0.5), (True, 0.5), (True, 0.0), (False, 0.0), (False, 0.0)]
+
+
+def test_large_finite_values_whose_sum_overflows_are_accepted():
+    """check_X's fast test (a finite sum) falls back to the exact one when the sum overflows."""
+    big = np.full((4, 2), 3e38, np.float32)             # finite; their float32 sum is inf
+    assert not np.isfinite(big.sum())
+    out = cr.predict(nn.MLP([2, 3], rng=0), big)
+    assert out.shape == (4, 3)
+    with pytest.raises(ValueError, match=r"finite values.*first: row 2"):
+        bad = big.copy(); bad[2, 0] = np.nan
+        cr.predict(nn.MLP([2, 3], rng=0), bad)

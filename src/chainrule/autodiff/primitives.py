@@ -280,10 +280,13 @@ def softmax_cross_entropy(logits, *, targets, class_weights, reduction):
     Also returns the probabilities softmax(logits), which the VJP needs (``saves``).
     The targets must already be checked (``ops.softmax_cross_entropy`` does it).
     """
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    # NOTE: ufunc reductions called directly (``np.add.reduce`` is what ``ndarray.sum``
+    # calls, minus a Python wrapper) and the softmax divided in place: this node runs once
+    # per training step, and on small batches its cost is the number of NumPy calls.
+    shifted = logits - _max(logits, 1, keepdims=True)
     exps = np.exp(shifted)
-    norm = exps.sum(axis=1, keepdims=True)
-    probs = exps / norm
+    norm = _sum(exps, 1, keepdims=True)
+    probs = np.divide(exps, norm, out=exps)
     rows = np.arange(len(targets))
     losses = np.log(norm[:, 0]) - shifted[rows, targets]
     if class_weights is not None:
@@ -292,9 +295,12 @@ def softmax_cross_entropy(logits, *, targets, class_weights, reduction):
     if reduction == "none":
         return losses, probs
     if reduction == "sum":
-        return losses.sum(), probs
-    denominator = weights.sum() if class_weights is not None else len(targets)
-    return losses.sum() / losses.dtype.type(denominator), probs
+        return _sum(losses, None), probs
+    denominator = _sum(weights, None) if class_weights is not None else len(targets)
+    return _sum(losses, None) / losses.dtype.type(denominator), probs
+
+
+_max, _sum = np.maximum.reduce, np.add.reduce
 
 
 @_primitive

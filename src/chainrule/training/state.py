@@ -34,6 +34,7 @@ class Trainer:
     batch: int = -1                                # the batch being run within the epoch
     batch_data: tuple | None = None                # its (X, y) rows
     evaluations: int = 0                           # loss/gradient evaluations so far
+    parameters: list = field(default_factory=list)  # the model's, listed at each epoch's start
     stop_training: bool = False
     stop_reason: str | None = None
     abort_epoch: bool = False                      # stop(now=True): leave mid-epoch
