@@ -101,14 +101,19 @@ def _steps(length: int, reverse: bool) -> list:
 
 
 def _input_part(x, weight_ih, bias):
-    """x_t W_ih^T + bias for every step at once: (T, N, G H), one matrix product."""
+    """x_t W_ih^T + bias for every step at once: (T, N, G H), one matrix product.
+
+    The bias rides in the product as one more input column of ones: [x_t, 1] [W_ih, b]^T.
+    NOTE: a separate broadcast pass for the bias costs three times the product (with one
+    input feature, as in W7), and NumPy's matmul leaves BLAS for an inner dimension of 1.
+    """
     length, batch, features = x.shape
-    flat = x.reshape(length * batch, features)
-    # NOTE: NumPy's matmul leaves BLAS for an inner dimension of 1 (one input feature per
-    # step, as in W7) and runs ten times slower there than a broadcast product.
-    out = flat * weight_ih[:, 0] if features == 1 else flat @ weight_ih.T
-    out += bias
-    return out.reshape(length, batch, -1)
+    augmented = np.ones((length * batch, features + 1), x.dtype)
+    augmented[:, :features] = x.reshape(length * batch, features)
+    weights = np.empty((features + 1, len(bias)), weight_ih.dtype)
+    weights[:features] = weight_ih.T
+    weights[features] = bias
+    return (augmented @ weights).reshape(length, batch, -1)
 
 
 def _input_part_backward(d_inputs, x, weight_ih):
