@@ -101,14 +101,19 @@ def _steps(length: int, reverse: bool) -> list:
 
 
 def _input_part(x, weight_ih, bias):
-    """x_t W_ih^T + bias for every step at once: (T, N, G H), one matrix product."""
+    """x_t W_ih^T + bias for every step at once: (T, N, G H), one matrix product.
+
+    The bias rides in the product as one more input column of ones: [x_t, 1] [W_ih, b]^T.
+    NOTE: a separate broadcast pass for the bias costs three times the product (with one
+    input feature, as in W7), and NumPy's matmul leaves BLAS for an inner dimension of 1.
+    """
     length, batch, features = x.shape
-    flat = x.reshape(length * batch, features)
-    # NOTE: NumPy's matmul leaves BLAS for an inner dimension of 1 (one input feature per
-    # step, as in W7) and runs ten times slower there than a broadcast product.
-    out = flat * weight_ih[:, 0] if features == 1 else flat @ weight_ih.T
-    out += bias
-    return out.reshape(length, batch, -1)
+    augmented = np.ones((length * batch, features + 1), x.dtype)
+    augmented[:, :features] = x.reshape(length * batch, features)
+    weights = np.empty((features + 1, len(bias)), weight_ih.dtype)
+    weights[:features] = weight_ih.T
+    weights[features] = bias
+    return (augmented @ weights).reshape(length, batch, -1)
 
 
 def _input_part_backward(d_inputs, x, weight_ih):
@@ -205,22 +210,25 @@ def _carry(d, d_h, weight_hh, frozen):
 # -- LSTM: gates i, f, g, o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t) --------------------------
 
 def _lstm_gate_constants(hidden: int, dtype) -> tuple:
-    """(scale, shift, slope) per gate row, blocks i, f, g, o.
+    """(scale, shift, offset) per gate row, blocks i, f, g, o.
 
     NOTE: sigma(z) = 1/2 + tanh(z / 2) / 2, so one tanh over all four blocks gives every
-    gate: with u = tanh(scale z), the gate is scale u + shift (scale 1/2, shift 1/2 for
-    i, f, o; 1 and 0 for g), and its derivative is slope (1 - u^2) (1/4 for i, f, o; 1 for
-    g). Scaling the weights' rows by a power of two is exact, so z / 2 is too.
+    gate: with u = tanh(scale z), the gate is v = scale u + shift (scale 1/2, shift 1/2
+    for i, f, o; 1 and 0 for g), and its derivative is (v + offset) (1 - v): v (1 - v)
+    for i, f, o (offset 0), 1 - v^2 for g (offset 1). Scaling the weights' rows by a
+    power of two is exact, so z / 2 is too.
     """
-    blocks = np.array([[0.5, 0.5, 0.25], [0.5, 0.5, 0.25], [1.0, 0.0, 1.0], [0.5, 0.5, 0.25]],
+    blocks = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [1.0, 0.0, 1.0], [0.5, 0.5, 0.0]],
                       dtype)
-    scale, shift, slope = np.repeat(blocks, hidden, axis=0).T
-    return scale, shift, slope
+    # NOTE: contiguous rows; rows of the transposed repeat are strided views, and a
+    # broadcast product with one runs five times slower
+    scale, shift, offset = np.ascontiguousarray(np.repeat(blocks, hidden, axis=0).T)
+    return scale, shift, offset
 
 
 def _lstm_forward(gates, h0, c0, weight_hh, steps, mask):
     """``gates`` and ``weight_hh`` come with their rows scaled (``_lstm_gate_constants``);
-    ``gates`` becomes u = tanh(scale z) in place, kept for the backward pass."""
+    ``gates`` becomes the gates' values in place, kept for the backward pass."""
     length, batch, _ = gates.shape
     hidden = h0.shape[1]
     dtype = gates.dtype
@@ -234,9 +242,9 @@ def _lstm_forward(gates, h0, c0, weight_hh, steps, mask):
         u = gates[t]
         u += h @ w_hh_t
         np.tanh(u, out=u)
-        values = u * scale
-        values += shift
-        i, f, g, o = (values[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        u *= scale
+        u += shift
+        i, f, g, o = (u[:, k * hidden:(k + 1) * hidden] for k in range(4))
         c_new = cells[t]
         np.multiply(f, c, out=c_new)
         c_new += i * g
@@ -253,18 +261,16 @@ def _lstm_forward(gates, h0, c0, weight_hh, steps, mask):
 
 
 def _lstm_backward(g, ans, c0, weight_hh, arrays, steps, mask):
-    gates, cells, tanh_cells = arrays                # gates: u = tanh(scale z) per block
+    gates, cells, tanh_cells = arrays                # gates: their values i, f, g, o
     hidden = c0.shape[1]
-    scale, shift, slope = _lstm_gate_constants(hidden, gates.dtype)
+    offset = _lstm_gate_constants(hidden, gates.dtype)[2]
     d_gates = np.empty_like(gates)                   # dL/dz, z the gates' pre-activations
     d_h = np.zeros_like(c0)
     d_c = np.array(g[-1], dtype=c0.dtype)            # the final cell state's own gradient
     for t, previous in reversed(steps):
         d_h += g[t]
-        u, d = gates[t], d_gates[t]
-        values = u * scale
-        values += shift
-        i, f, gg, o = (values[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        v, d = gates[t], d_gates[t]
+        i, f, gg, o = (v[:, k * hidden:(k + 1) * hidden] for k in range(4))
         d_i, d_f, d_g, d_o = (d[:, k * hidden:(k + 1) * hidden] for k in range(4))
         tanh_c = tanh_cells[t]
         frozen = _frozen(mask, t)
@@ -281,11 +287,9 @@ def _lstm_backward(g, ans, c0, weight_hh, arrays, steps, mask):
         np.multiply(d_c, gg, out=d_i)
         np.multiply(d_c, c0 if previous is None else cells[previous], out=d_f)
         np.multiply(d_c, i, out=d_g)
-        # to the pre-activations: times slope (1 - u^2)
-        derivative = u * u
-        np.subtract(1.0, derivative, out=derivative)
-        derivative *= slope
-        d *= derivative
+        # to the pre-activations: times (v + offset) (1 - v)
+        d *= v + offset
+        d *= np.subtract(1.0, v)
         d_c_previous = d_c * f
         if frozen is not None:
             d_c_previous[frozen] = d_c[frozen]

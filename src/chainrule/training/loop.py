@@ -251,43 +251,62 @@ def _row(trainer: Trainer, train_logs: dict, val_logs: dict, seconds: float) -> 
 
 
 class _EpochTotals:
-    """Sums over the epoch's batches: loss, gradient, outputs (for the metrics)."""
+    """Sums over the epoch's batches: loss, gradient, outputs (for the metrics).
+
+    The gradient's sum is kept in two parts: ``same``, the plain sum of the gradients of
+    the batches of the epoch's first size (all but the last, usually), and ``other``,
+    the size-weighted sum of the rest; ``first size * same + other`` is the epoch's
+    :math:`\\sum_b n_b g_b`. NOTE: one in-place pass per parameter per batch, where
+    weighting every batch cost two (about 20 us a batch on a 40-256-256-10 MLP).
+    """
 
     def __init__(self, params, keep_outputs: bool):
         self.params = params
         self.loss = 0.0
-        self.grad = [None] * len(params)
-        self._scratch = [None] * len(params)
+        self.size = None                                 # the epoch's first batch size
+        self.same = [None] * len(params)
+        self.other = [None] * len(params)
         self.outputs, self.targets = [], []
         self.keep_outputs = keep_outputs
 
     def add(self, size: int, loss: float, output: np.ndarray, y: np.ndarray) -> None:
         """Record one evaluation: call right after ``backward()`` (gradients fresh)."""
         self.loss += size * loss
+        if self.size is None:
+            self.size = size
+        weighted = size != self.size
+        sums = self.other if weighted else self.same
         for i, p in enumerate(self.params):
             grad = p.grad
             if grad is None:
                 continue
             if grad.__class__ is not np.ndarray:           # a tensor after create_graph=True
                 grad = grad.data
-            total = self.grad[i]
+            if weighted:
+                grad = size * grad
+            total = sums[i]
             if total is None:
-                self.grad[i] = size * grad
+                sums[i] = grad if weighted else grad.copy()
             elif total.shape == grad.shape and total.dtype == grad.dtype:
-                # NOTE: in place, into buffers kept for the epoch: the same roundings as
-                # total + size * grad, without two fresh arrays per parameter per batch
-                scratch = self._scratch[i]
-                if scratch is None:
-                    scratch = self._scratch[i] = np.empty_like(total)
-                total += np.multiply(grad, size, out=scratch)
+                total += grad
             else:
-                self.grad[i] = total + size * grad
+                sums[i] = total + grad
         if self.keep_outputs:
             self.outputs.append(output)
             self.targets.append(y)
 
+    def gradient(self) -> list:
+        """:math:`\\sum_b n_b g_b` per parameter (``None`` for one that never had a gradient)."""
+        out = []
+        for same, other in zip(self.same, self.other):
+            total = None if same is None else self.size * same
+            if other is not None:
+                total = other if total is None else total + other
+            out.append(total)
+        return out
+
     def logs(self, n: int, metrics: dict, threshold: float) -> dict:
-        squares = sum(float(np.vdot(g, g)) for g in self.grad if g is not None)
+        squares = sum(float(np.vdot(g, g)) for g in self.gradient() if g is not None)
         logs = {"loss": self.loss / n}
         if self.keep_outputs:
             logs.update(inputs.compute_metrics(metrics, np.concatenate(self.targets),
