@@ -34,7 +34,8 @@ import rows as extra_rows  # noqa: E402
 from workloads import WORKLOADS, is_conv, peers_for  # noqa: E402
 
 STEP_WORKLOADS = {**WORKLOADS, "W7": recurrent.W7}
-TARGETS = {"W1": 2.0, "W2": 5.0, "W3": 1.0, "W5": 1.0, "W6": 1.0}   # ratio to PyTorch eager
+TARGETS = {"W1": 2.0, "W2": 5.0, "W3": 1.0, "W5": 1.0, "W6": 1.0,   # ratio to PyTorch eager
+           "W7": 0.7}                  # issue 22: PyTorch's LSTM is a fused C++ kernel
 CEILING_TARGET = {"W1": 0.8, "W3": 0.6, "W6": 0.5}
 NUMPY_TARGET = {"W2": 0.8}                    # fraction of the NumPy-by-hand step (a stretch)
 MEMORY_TARGETS = ("W1", "W6")                 # peak RSS no higher than PyTorch's
