@@ -250,22 +250,27 @@ def toposort(root, follow: str = "requires_grad") -> list:
         check_choice("follow", follow, FOLLOW, "toposort")
     everything = follow == "all"
     order, seen = [], set()
-    stack = [(r, False) for r in reversed(root)] if isinstance(root, list) else [(root, False)]
+    # NOTE: the stack holds nodes to visit; ``None`` above a node means "its inputs are done:
+    # emit it" (a marker instead of a (node, expanded) pair: no tuple per visit).
+    stack = list(reversed(root)) if isinstance(root, list) else [root]
+    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node is None:
+            emit(pop())
             continue
-        if id(node) in seen:
+        key = id(node)
+        if key in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
+        mark(key)
+        push(node)
+        push(None)
         if everything:
-            stack.extend((parent, False) for parent in reversed(node._inputs) if id(parent) not in seen)
+            stack.extend(parent for parent in reversed(node._inputs) if id(parent) not in seen)
             continue
         for parent in node._inputs:             # backward's walk: keep this loop lean
             if parent.requires_grad and id(parent) not in seen:
-                stack.append((parent, False))
+                push(parent)
     return order
 
 
