@@ -43,8 +43,14 @@ def numba_kernels():
     """The compiled kernels module when the Numba path is selected, else ``None``."""
     if get_backend() != "numba":
         return None
-    from . import _numba_kernels        # imported on first use: importing Numba takes ~0.3 s
-    return _numba_kernels
+    compiled = _loaded.get("numba")
+    if compiled is None:                # imported on first use: importing Numba takes ~0.3 s
+        from . import _numba_kernels
+        compiled = _loaded["numba"] = _numba_kernels
+    return compiled
+
+
+_loaded: dict = {}      # NOTE: an import statement costs half a microsecond, once per step
 
 
 def fits_numba(param: np.ndarray, *arrays) -> bool:
