@@ -119,8 +119,8 @@ def small_network_gap(rows) -> list[str]:
             "a few dozen small NumPy calls of about a microsecond each (the hand-written step makes "
             "about 30) plus the Python of the graph: each node costs a `Primitive` call, a `Tensor`, "
             "a place in the topological order and a VJP call in `backward`, about 3 us together, and "
-            "each parameter about 3 us of optimizer bookkeeping around a one-microsecond update "
-            "kernel. Closing the rest of the gap to the hand-written step needs fewer nodes (a fused "
+            "each parameter under a microsecond of optimizer bookkeeping around a one-microsecond "
+            "update (plain SGD). Closing the rest of the gap to the hand-written step needs fewer nodes (a fused "
             "layer stack) or a captured step that replays the NumPy calls without the graph."]
 
 

@@ -250,22 +250,27 @@ def toposort(root, follow: str = "requires_grad") -> list:
         check_choice("follow", follow, FOLLOW, "toposort")
     everything = follow == "all"
     order, seen = [], set()
-    stack = [(r, False) for r in reversed(root)] if isinstance(root, list) else [(root, False)]
+    # NOTE: the stack holds nodes to visit; ``None`` above a node means "its inputs are done:
+    # emit it" (a marker instead of a (node, expanded) pair: no tuple per visit).
+    stack = list(reversed(root)) if isinstance(root, list) else [root]
+    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node is None:
+            emit(pop())
             continue
-        if id(node) in seen:
+        key = id(node)
+        if key in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
+        mark(key)
+        push(node)
+        push(None)
         if everything:
-            stack.extend((parent, False) for parent in reversed(node._inputs) if id(parent) not in seen)
+            stack.extend(parent for parent in reversed(node._inputs) if id(parent) not in seen)
             continue
         for parent in node._inputs:             # backward's walk: keep this loop lean
             if parent.requires_grad and id(parent) not in seen:
-                stack.append((parent, False))
+                push(parent)
     return order
 
 
@@ -314,7 +319,8 @@ def backward(root, grad=None, retain_graph: bool | None = None,
                 f"backward() without 'grad' needs a scalar output, but the output has shape "
                 f"{root.data.shape}. Pass grad= an array of that shape, or reduce the output "
                 f"first, e.g. out.sum().backward().")
-        grad = np.ones(root.data.shape, root.data.dtype)
+        grad = np.empty(root.data.shape, root.data.dtype)    # np.ones, minus its Python wrapper
+        grad.fill(1)
     else:
         grad = grad.data if isinstance(grad, Tensor) else grad
         grad = np.array(grad, dtype=root.data.dtype)         # a copy: the caller keeps theirs
@@ -324,16 +330,21 @@ def backward(root, grad=None, retain_graph: bool | None = None,
                 f"{root.data.shape}. Got shape {grad.shape} instead.")
 
     grads = {id(root): grad}
+    take = grads.pop
     for node in reversed(toposort(root)):
-        g = grads.pop(id(node), None)
+        g = take(id(node), None)
         if g is None:
             continue
         primitive = node._primitive
-        if primitive is None:                               # a leaf
-            _accumulate_leaf(node, g)
-            continue
-        if node._retain:                                    # retain_grad()
-            _accumulate_leaf(node, g)
+        if primitive is None or node._retain:               # a leaf, or retain_grad()
+            if node.grad is None:
+                node.grad = g       # owned: the loop below copies shared buffers for leaves
+            else:
+                # NOTE: after backward(create_graph=True) .grad is a tensor; ``+=`` then falls
+                # back to Tensor.__add__ and adds out of place, as PyTorch does in that case.
+                node.grad += g
+            if primitive is None:
+                continue
         parents = node._inputs
         if parents is _RELEASED:
             raise released_error()
@@ -364,14 +375,4 @@ def backward(root, grad=None, retain_graph: bool | None = None,
             grads[key] = parent_grad if previous is None else previous + parent_grad
         if not retain_graph:
             node._inputs, node._constants = _RELEASED, None
-
-
-def _accumulate_leaf(node, g) -> None:
-    if node.grad is None:
-        node.grad = g           # owned: the loop above copies shared buffers for leaves
-    else:
-        # NOTE: after backward(create_graph=True) .grad is a tensor; ``+=`` then falls back
-        # to Tensor.__add__ and adds out of place, as PyTorch does in that case.
-        node.grad += g
-
 

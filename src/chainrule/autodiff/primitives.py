@@ -323,7 +323,11 @@ def cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs):
     """
     grad = probs.copy()          # a copy: a second backward with retain_graph reads probs again
     n = len(targets)
-    grad[np.arange(n), targets] -= 1
+    # NOTE: grad[i, t_i] -= 1 through a flat index: a 1-D fancy index is about twice as fast
+    # as a (rows, targets) pair on a training batch, and touches the same elements.
+    flat = np.arange(0, n * grad.shape[1], grad.shape[1])
+    flat += targets
+    grad.reshape(-1)[flat] -= 1
     if class_weights is None:
         # every row's scale is the same g / N ("mean") or g ("sum"): one scalar multiply
         if reduction == "none":

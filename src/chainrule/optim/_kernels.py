@@ -36,15 +36,21 @@ import numpy as np
 
 from ..autodiff.kernels import BACKENDS, get_backend, set_backend  # noqa: F401  (the one switch)
 from . import _numpy_kernels
-from ._chunked import chunked
+from ._chunked import CHUNK, chunked
 
 
 def numba_kernels():
     """The compiled kernels module when the Numba path is selected, else ``None``."""
     if get_backend() != "numba":
         return None
-    from . import _numba_kernels        # imported on first use: importing Numba takes ~0.3 s
-    return _numba_kernels
+    compiled = _loaded.get("numba")
+    if compiled is None:                # imported on first use: importing Numba takes ~0.3 s
+        from . import _numba_kernels
+        compiled = _loaded["numba"] = _numba_kernels
+    return compiled
+
+
+_loaded: dict = {}      # NOTE: an import statement costs half a microsecond, once per step
 
 
 def fits_numba(param: np.ndarray, *arrays) -> bool:
@@ -118,9 +124,15 @@ def sgd(group: dict):
     lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
     weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
     constants = {}                          # dtype -> the Numba kernel's constants
+    plain = momentum == 0 and weight_decay == 0 and not maximize      # theta -= lr * g
 
     def update(param, grad, momentum_buffer, first):
-        if compiled is not None and fits_numba(param, grad, momentum_buffer):
+        if plain and grad.dtype == param.dtype and param.size <= CHUNK:
+            # NOTE: plain SGD on a small parameter is two NumPy calls; dispatching to either
+            # kernel costs more than the arithmetic. Same rounding: the product is rounded to
+            # the parameter's dtype before the sum, as both kernels do.
+            param += np.multiply(grad, -lr)
+        elif compiled is not None and fits_numba(param, grad, momentum_buffer):
             consts = constants.get(param.dtype)
             if consts is None:              # cast to the parameter's dtype, as NumPy casts floats
                 cast = param.dtype.type
