@@ -4,8 +4,17 @@ from __future__ import annotations
 import harness
 import profile_step
 
-PEERS = ("chainrule", "chainrule-numpy", "chainrule-unrolled", "pytorch", "sklearn", "numpy",
+PEERS = ("chainrule", "chainrule-compiled", "chainrule-numpy", "chainrule-unrolled", "pytorch",
+         "sklearn", "numpy",
          "matmul")
+
+
+def _pair(row: dict, key: str) -> str:
+    """``plain (compiled)`` of a fraction, or ``n/a``."""
+    if key not in row:
+        return "n/a"
+    compiled = row.get(key + "_compiled")
+    return f"{row[key]:.2f}" + (f" ({compiled:.2f})" if compiled is not None else "")
 
 
 def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_targets: dict,
@@ -51,10 +60,11 @@ def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_
         "",
         "## Training steps (samples per second)",
         "",
-        "| workload | chainrule | chainrule, NumPy kernels | chainrule, unrolled | PyTorch eager "
-        "| scikit-learn | NumPy by hand | matmul only | ratio to PyTorch (target) | ratio, NumPy kernels "
-        "| fraction of NumPy by hand | fraction of matmul ceiling | other load (max), retried |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| workload | chainrule | chainrule, compiled | chainrule, NumPy kernels | chainrule, unrolled "
+        "| PyTorch eager | scikit-learn | NumPy by hand | matmul only | ratio to PyTorch (target) "
+        "| ratio, compiled | ratio, NumPy kernels | fraction of NumPy by hand (compiled) "
+        "| fraction of matmul ceiling (compiled) | other load (max), retried |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         cell = lambda k: f"{row[k]:,.0f}" if k in row else "n/a"                    # noqa: E731
@@ -62,11 +72,14 @@ def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_
         ratio = "n/a" if "ratio" not in row else f"{row['ratio']:.2f}" + (
             f" (>= {ratio_targets[name]})" if name in ratio_targets else "")
         numpy_ratio = f"{row['ratio_numpy_kernels']:.2f}" if "ratio_numpy_kernels" in row else "n/a"
-        by_hand = f"{row['numpy_fraction']:.2f}" if "numpy_fraction" in row else "n/a"
-        ceiling = "n/a" if "ceiling_fraction" not in row else f"{row['ceiling_fraction']:.2f}" + (
-            f" (>= {ceiling_targets[name]})" if name in ceiling_targets else "")
+        compiled_ratio = f"{row['ratio_compiled']:.2f}" if "ratio_compiled" in row else "n/a"
+        by_hand = _pair(row, "numpy_fraction")
+        ceiling = _pair(row, "ceiling_fraction") + (
+            f" (>= {ceiling_targets[name]})" if "ceiling_fraction" in row and name in ceiling_targets
+            else "")
         lines.append(f"| {name}: {row['describe']} | " + " | ".join(cell(p) for p in PEERS) +
-                     f" | {ratio} | {numpy_ratio} | {by_hand} | {ceiling} | "
+                     f" | {ratio} | {compiled_ratio} | {numpy_ratio} | {by_hand} "
+                     f"| {ceiling} | "
                      f"{100 * row['load']:.0f}% ({100 * row['load_max']:.0f}%), {row['retries']} |")
     lines += ["", "W5 is the MNIST-1D paper's CNN (Conv1d 1-25 k5 s2 p1, 25-25 k3 s2 p1, 25-25 k3 s2 p1, "
               "ReLU, Linear 125-10); W6 a LeNet-like CNN (conv 1-32 k3 p1, ReLU, max pool 2, conv 32-64 "
