@@ -54,9 +54,11 @@ ROW_TARGETS = {
     "T": [],
 }
 # Ratios shown beside each row (same convention: median of per-pair time ratios).
-ROW_RATIOS = {"F": [("fit", "hand loop"), ("estimator", "fit"), ("pytorch", "fit")],
+ROW_RATIOS = {"F": [("fit", "hand loop"), ("fit, compiled", "hand loop"), ("estimator", "fit"),
+                    ("pytorch", "fit")],
               "I": [("pytorch", "chainrule")],
-              "T": [("pytorch", "chainrule"), ("numpy", "chainrule")]}
+              "T": [("pytorch", "chainrule"), ("pytorch", "chainrule, compiled"),
+                    ("numpy", "chainrule"), ("numpy", "chainrule, compiled")]}
 
 
 def available_peers() -> list[str]:
