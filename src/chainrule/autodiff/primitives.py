@@ -321,14 +321,7 @@ def _compiled_losses(logits, targets, class_weights):
             or not (logits.flags.c_contiguous and logits.dtype.isnative
                     and targets.dtype.isnative)):
         return None
-    compiled = _loaded.get("losses")
-    if compiled is None:                # imported on first use: importing Numba takes ~0.3 s
-        from . import _numba_losses
-        compiled = _loaded["losses"] = _numba_losses
-    return compiled
-
-
-_loaded: dict = {}      # NOTE: an import statement costs half a microsecond, once per step
+    return kernels.numba_module("chainrule.autodiff._numba_losses")
 
 
 @_primitive
