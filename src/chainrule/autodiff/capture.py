@@ -27,7 +27,8 @@ that require grad (the parameters): it is replayed as recorded, so
   the recording -- as in ``jax.jit``;
 * an array created inside the function that enters the graph (a dropout mask, a
   batch norm's running statistics in eval mode, class weights, an index) would be frozen
-  too: instead, the recording is refused and the step runs uncaptured;
+  too: instead, the recording is refused and the step runs uncaptured. So is a frozen
+  parameter (``requires_grad=False``), which the recording cannot tell from such an array;
 * so are steps that draw random numbers or update state outside the graph (``Dropout``
   and ``BatchNorm`` in training mode say so through :func:`not_capturable`), and
   functions that call ``backward`` themselves.
@@ -127,8 +128,8 @@ class Program:
                 else:
                     raise _Refused(
                         f"an array of shape {t.data.shape} that is neither an argument nor a "
-                        f"parameter enters the graph (created inside the function, e.g. a "
-                        f"dropout mask): a replay would reuse it; pass it as an argument")
+                        f"parameter that requires grad enters the graph (a dropout mask, a "
+                        f"frozen parameter): a replay would reuse it; pass it as an argument")
             slot_of_tensor[id(t)] = slot
             return slot
 
