@@ -1,0 +1,44 @@
+"""The LSTM's backward step, element-wise part, as one Numba loop (the ``fast`` path of ``kernels.py``).
+
+Per step, BPTT turns dL/dh_t and dL/dc_t into the gradients of the gates' pre-activations
+and dL/dc_{t-1}: a dozen NumPy passes over (H, N) and (4 H, N) arrays that mostly wait on
+memory, here one pass that reads each saved value once. The arithmetic is the NumPy path's
+(``rnn_kernels._lstm_gate_gradients``), in the same order, so the two agree to the last bit
+(neither contracts a product and a sum into one rounding).
+
+NOTE: a serial loop, as the other kernels (OpenBLAS's threads run beside them). No
+transcendental function here: the forward pass's tanh stays NumPy's (SIMD) ufunc.
+"""
+from __future__ import annotations
+
+from numba import njit
+
+_jit = njit(nogil=True, cache=True, error_model="numpy")
+
+
+@_jit
+def lstm_gate_gradients(gates, tanh_c, c_previous, g, d_h, d_c, d_gates, one):
+    """One step back, batch last: ``gates`` (4 H, N) the values i, f, g, o; ``tanh_c``,
+    ``c_previous``, ``g`` (dL/dh_t from the output), ``d_h``, ``d_c`` (H, N).
+
+    Writes d_h += g; dc = d_c + dh o (1 - tanh(c)^2); the pre-activations' gradients
+    dL/dz_i = dc g i (1 - i), dL/dz_f = dc c_{t-1} f (1 - f), dL/dz_g = dc i (1 - g^2),
+    dL/dz_o = dh tanh(c) o (1 - o) into ``d_gates``; and d_c = dc f, dL/dc_{t-1}.
+    ``one`` is 1 in the arrays' dtype: a literal 1.0 would take float32 through float64.
+    """
+    hidden, batch = tanh_c.shape
+    for r in range(hidden):
+        for n in range(batch):
+            i = gates[r, n]
+            f = gates[hidden + r, n]
+            cand = gates[2 * hidden + r, n]
+            o = gates[3 * hidden + r, n]
+            tc = tanh_c[r, n]
+            dh = d_h[r, n] + g[r, n]
+            d_h[r, n] = dh
+            dc = d_c[r, n] + (one - tc * tc) * o * dh
+            d_gates[r, n] = dc * cand * (one - i) * i
+            d_gates[hidden + r, n] = dc * c_previous[r, n] * (one - f) * f
+            d_gates[2 * hidden + r, n] = dc * i * (one - cand) * (one + cand)
+            d_gates[3 * hidden + r, n] = dh * tc * (one - o) * o
+            d_c[r, n] = dc * f
