@@ -42,3 +42,19 @@ def lstm_gate_gradients(gates, tanh_c, c_previous, g, d_h, d_c, d_gates, one):
             d_gates[2 * hidden + r, n] = dc * i * (one - cand) * (one + cand)
             d_gates[3 * hidden + r, n] = dh * tc * (one - o) * o
             d_c[r, n] = dc * f
+
+
+@_jit
+def lstm_cell(gates, c, c_new, half):
+    """One step forward, after the tanh over the gates: ``gates`` (4 H, N) holds tanh(scale z);
+    the i, f, o blocks become tanh / 2 + 1/2 = sigma(z) in place, and
+    c_new = f c + i g. ``half`` is 1/2 in the arrays' dtype."""
+    hidden, batch = c.shape
+    for r in range(hidden):
+        for n in range(batch):
+            i = gates[r, n] * half + half
+            f = gates[hidden + r, n] * half + half
+            gates[r, n] = i
+            gates[hidden + r, n] = f
+            gates[3 * hidden + r, n] = gates[3 * hidden + r, n] * half + half
+            c_new[r, n] = f * c[r, n] + i * gates[2 * hidden + r, n]

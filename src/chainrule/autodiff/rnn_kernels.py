@@ -251,22 +251,16 @@ def _lstm_forward(x, h0, c0, weight_ih, weight_hh, bias, reverse, mask):
     cells[0] = c0.T
     gates = np.empty((length, 4 * hidden, batch), dtype)
     tanh_cells = np.empty((length, hidden, batch), dtype)
-    input_gate = np.empty((hidden, batch), dtype)
+    cell = _compiled(dtype, "lstm_cell") or _lstm_cell
     for s, t in enumerate(_times(length, reverse)):
         u = gates[s]
         np.matmul(weights, states[s], out=u)
         np.tanh(u, out=u)
-        for sigmoid in (u[:2 * hidden], u[3 * hidden:]):
-            sigmoid *= 0.5
-            sigmoid += 0.5
-        i, f, g, o = (u[k * hidden:(k + 1) * hidden] for k in range(4))
         c, c_new, tanh_c = cells[s], cells[s + 1], tanh_cells[s]
-        h, h_new = states[s, :hidden], states[s + 1, :hidden]
-        np.multiply(f, c, out=c_new)
-        np.multiply(i, g, out=input_gate)
-        c_new += input_gate
+        cell(u, c, c_new)
         np.tanh(c_new, out=tanh_c)
-        np.multiply(o, tanh_c, out=h_new)
+        h, h_new = states[s, :hidden], states[s + 1, :hidden]
+        np.multiply(u[3 * hidden:], tanh_c, out=h_new)
         frozen = _frozen(mask, t)
         if frozen is not None:
             h_new[:, frozen] = h[:, frozen]
@@ -298,7 +292,7 @@ def _lstm_backward(g, weight_ih, weight_hh, arrays, reverse, mask):
     d_h = np.zeros((hidden, batch), dtype)
     d_c = np.array(g[length].T, dtype=dtype)         # the final cell state's own gradient
     times = _times(length, reverse)
-    gate_gradients = _compiled_gate_gradients(dtype) or _lstm_gate_gradients
+    gate_gradients = _compiled(dtype, "lstm_gate_gradients") or _lstm_gate_gradients
     for s in range(length - 1, -1, -1):
         frozen = _frozen(mask, times[s])
         if frozen is not None:
@@ -347,16 +341,33 @@ def _lstm_gate_gradients(gates, tanh_c, c_previous, g, d_h, d_c, d_gates):
     d_c *= f
 
 
-def _compiled_gate_gradients(dtype):
-    """The Numba step when that path is selected (float32, float64), else ``None``."""
+def _lstm_cell(gates, c, c_new):
+    """One step forward (NumPy), after the tanh over the gates: sigma(z) = tanh(z / 2) / 2 + 1/2
+    for i, f, o in place, c_new = f c + i g; see ``_numba_rnn.lstm_cell``."""
+    hidden = len(c)
+    for sigmoid in (gates[:2 * hidden], gates[3 * hidden:]):
+        sigmoid *= 0.5
+        sigmoid += 0.5
+    i, f, g = (gates[k * hidden:(k + 1) * hidden] for k in range(3))
+    np.multiply(f, c, out=c_new)
+    c_new += i * g
+
+
+def _compiled(dtype, name: str):
+    """The Numba kernel ``name`` when that path is selected (float32, float64), else ``None``.
+
+    Its last argument, a constant in the arrays' dtype (a literal would take float32
+    through float64), is bound here: 1/2 for ``lstm_cell``, 1 for ``lstm_gate_gradients``.
+    """
     if kernels.get_backend() != "numba" or dtype.char not in "fd":
         return None
     compiled = _loaded.get("rnn")
     if compiled is None:                # imported on first use: importing Numba takes ~0.3 s
         from . import _numba_rnn
         compiled = _loaded["rnn"] = _numba_rnn
-    one = dtype.type(1)
-    return lambda *arrays: compiled.lstm_gate_gradients(*arrays, one)
+    kernel = getattr(compiled, name)
+    constant = dtype.type(0.5 if name == "lstm_cell" else 1)
+    return lambda *arrays: kernel(*arrays, constant)
 
 
 _loaded: dict = {}
