@@ -1,13 +1,17 @@
-"""The LSTM's backward step, element-wise part, as one Numba loop (the ``fast`` path of ``kernels.py``).
+"""The element-wise parts of the LSTM's steps as Numba loops (the ``fast`` path of ``kernels.py``).
 
-Per step, BPTT turns dL/dh_t and dL/dc_t into the gradients of the gates' pre-activations
-and dL/dc_{t-1}: a dozen NumPy passes over (H, N) and (4 H, N) arrays that mostly wait on
-memory, here one pass that reads each saved value once. The arithmetic is the NumPy path's
-(``rnn_kernels._lstm_gate_gradients``), in the same order, so the two agree to the last bit
-(neither contracts a product and a sum into one rounding).
+``lstm_gate_gradients``: per step back, BPTT turns dL/dh_t and dL/dc_t into the gradients
+of the gates' pre-activations and dL/dc_{t-1}, a dozen NumPy passes over (H, N) and
+(4 H, N) arrays that mostly wait on memory; here one pass that reads each saved value once.
+``lstm_cell``: per step forward, between NumPy's tanh over the gates and its tanh over the
+cell state, the sigmoid's scale and shift and c = f c + i g in one pass. The arithmetic is
+the NumPy path's (``rnn_kernels._lstm_gate_gradients``, ``rnn_kernels._lstm_cell``), in
+the same order, so the two agree to the last bit (neither contracts a product and a sum
+into one rounding).
 
-NOTE: a serial loop, as the other kernels (OpenBLAS's threads run beside them). No
-transcendental function here: the forward pass's tanh stays NumPy's (SIMD) ufunc.
+NOTE: serial loops, as the other kernels (OpenBLAS's threads run beside them). No
+transcendental function here: a scalar tanh per element costs more than NumPy's SIMD
+ufunc, which keeps both of the forward step's tanh passes.
 """
 from __future__ import annotations
 
