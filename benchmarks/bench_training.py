@@ -17,6 +17,7 @@ issues' targets are checked one by one.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import importlib.util
 import json
@@ -41,7 +42,8 @@ NUMPY_TARGET = {"W2": 0.8}                    # fraction of the NumPy-by-hand st
 MEMORY_TARGETS = ("W1", "W6")                 # peak RSS no higher than PyTorch's
 REPETITIONS = {"W3": 9, "W6": 11, "W7": 9}    # others: 15 (5 with --quick)
 INNER = {"W2": 50, "W3": 2, "W5": 20, "W6": 4, "W7": 2}  # steps per timed repetition; others: 10
-ROW_REPETITIONS = 5                           # F, I, T: whole calls of about a second
+ROW_REPETITIONS = 5                           # F, I, T: whole calls of about a second,
+ROW_PROCESSES = 3                             # in this many fresh processes per peer
 PEER_ORDER = ("chainrule", "chainrule-compiled", "chainrule-numpy", "chainrule-unrolled", "pytorch",
               "sklearn",
               "numpy", "matmul")
@@ -151,13 +153,23 @@ def run_rows(names, quick: bool) -> list[dict]:
     for name in names:
         row = extra_rows.ROWS[name]
         peers = [p for p in row.peers if p != "pytorch" or importlib.util.find_spec("torch")]
-        processes = {peer: harness.PeerProcess(name, peer) for peer in peers}
-        try:
-            timings = harness.interleaved(processes, repetitions=3 if quick else ROW_REPETITIONS,
-                                          inner=1, warmup=1, warm=False)
-        finally:
-            for process in processes.values():
-                process.close()
+        timings = {peer: harness.Timing(peer) for peer in peers}
+        # NOTE: a few fresh processes per peer, one after another: a process's own layout in
+        # memory makes its calls a few percent faster or slower for its whole life (the same
+        # fit in two processes differed by 15%), which one process per peer would take for
+        # the peer's speed. Pairs are formed within a round.
+        for _ in range(1 if quick else ROW_PROCESSES):
+            processes = {peer: harness.PeerProcess(name, peer) for peer in peers}
+            try:
+                part = harness.interleaved(processes, repetitions=3 if quick else ROW_REPETITIONS,
+                                           inner=1, warmup=1, warm=False)
+            finally:
+                for process in processes.values():
+                    process.close()
+            for peer, timing in part.items():
+                timings[peer].seconds += timing.seconds
+                timings[peer].loads += timing.loads
+                timings[peer].retries += timing.retries
         result = {"row": name, "describe": row.text, "unit": row.unit,
                   "seconds": {peer: t.median for peer, t in timings.items()},
                   "per_second": {peer: row.per_call / t.median for peer, t in timings.items()},
@@ -223,6 +235,11 @@ def w4_run(method: str, iterations: int) -> tuple[float, int, float, int]:
         output = model(xt)
         return output, loss_fn(output, yt)
 
+    # NOTE: one untimed forward and backward on a throwaway copy first, for either library:
+    # the first call of a kernel loads it (chainrule's Numba loss kernels, from the cache;
+    # Numba's own import is about 0.3 s), which is not the method's cost.
+    warm = copy.deepcopy(model)
+    loss_fn(warm(xt), yt).backward()
     start = time.perf_counter()
     for _ in range(iterations if method == "cg" else 1):
         opt.step(graph_closure if method in ("hf", "newton_cg") else closure)
