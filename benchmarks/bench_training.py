@@ -17,6 +17,7 @@ issues' targets are checked one by one.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import importlib.util
 import json
@@ -41,8 +42,10 @@ NUMPY_TARGET = {"W2": 0.8}                    # fraction of the NumPy-by-hand st
 MEMORY_TARGETS = ("W1", "W6")                 # peak RSS no higher than PyTorch's
 REPETITIONS = {"W3": 9, "W6": 11, "W7": 9}    # others: 15 (5 with --quick)
 INNER = {"W2": 50, "W3": 2, "W5": 20, "W6": 4, "W7": 2}  # steps per timed repetition; others: 10
-ROW_REPETITIONS = 5                           # F, I, T: whole calls of about a second
-PEER_ORDER = ("chainrule", "chainrule-numpy", "chainrule-unrolled", "pytorch", "sklearn",
+ROW_REPETITIONS = 5                           # F, I, T: whole calls of about a second,
+ROW_PROCESSES = 3                             # in this many fresh processes per peer
+PEER_ORDER = ("chainrule", "chainrule-compiled", "chainrule-numpy", "chainrule-unrolled", "pytorch",
+              "sklearn",
               "numpy", "matmul")
 # The rows' targets: (description, numerator peer, denominator peer, bound, "<=" or ">="),
 # each on the median of per-pair time ratios numerator / denominator.
@@ -53,14 +56,16 @@ ROW_TARGETS = {
     "T": [],
 }
 # Ratios shown beside each row (same convention: median of per-pair time ratios).
-ROW_RATIOS = {"F": [("fit", "hand loop"), ("estimator", "fit"), ("pytorch", "fit")],
+ROW_RATIOS = {"F": [("fit", "hand loop"), ("fit, compiled", "hand loop"), ("estimator", "fit"),
+                    ("pytorch", "fit")],
               "I": [("pytorch", "chainrule")],
-              "T": [("pytorch", "chainrule"), ("numpy", "chainrule")]}
+              "T": [("pytorch", "chainrule"), ("pytorch", "chainrule, compiled"),
+                    ("numpy", "chainrule"), ("numpy", "chainrule, compiled")]}
 
 
 def available_peers() -> list[str]:
     from chainrule import optim
-    peers = ["chainrule"]
+    peers = ["chainrule", "chainrule-compiled"]
     if optim.get_kernel_backend() != "numpy":        # the pure-NumPy fallback, side by side
         peers.append("chainrule-numpy")
     if importlib.util.find_spec("torch"):
@@ -112,10 +117,15 @@ def _row(name, workload, timings) -> dict:
         row["ratio"] = harness.median_ratio(reference, timings["chainrule"])
         if "chainrule-numpy" in timings:
             row["ratio_numpy_kernels"] = harness.median_ratio(reference, timings["chainrule-numpy"])
-    if "matmul" in timings:
-        row["ceiling_fraction"] = timings["matmul"].median / timings["chainrule"].median
-    if "numpy" in timings:
-        row["numpy_fraction"] = harness.median_ratio(timings["numpy"], timings["chainrule"])
+        if "chainrule-compiled" in timings:
+            row["ratio_compiled"] = harness.median_ratio(reference, timings["chainrule-compiled"])
+    for suffix, peer in (("", "chainrule"), ("_compiled", "chainrule-compiled")):
+        if peer not in timings:
+            continue
+        if "matmul" in timings:
+            row["ceiling_fraction" + suffix] = timings["matmul"].median / timings[peer].median
+        if "numpy" in timings:
+            row["numpy_fraction" + suffix] = harness.median_ratio(timings["numpy"], timings[peer])
     loads = [load for timing in timings.values() for load in timing.loads]
     row["load"], row["load_max"] = float(np.median(loads)), float(np.max(loads))
     row["retries"] = sum(timing.retries for timing in timings.values())
@@ -143,13 +153,23 @@ def run_rows(names, quick: bool) -> list[dict]:
     for name in names:
         row = extra_rows.ROWS[name]
         peers = [p for p in row.peers if p != "pytorch" or importlib.util.find_spec("torch")]
-        processes = {peer: harness.PeerProcess(name, peer) for peer in peers}
-        try:
-            timings = harness.interleaved(processes, repetitions=3 if quick else ROW_REPETITIONS,
-                                          inner=1, warmup=1, warm=False)
-        finally:
-            for process in processes.values():
-                process.close()
+        timings = {peer: harness.Timing(peer) for peer in peers}
+        # NOTE: a few fresh processes per peer, one after another: a process's own layout in
+        # memory makes its calls a few percent faster or slower for its whole life (the same
+        # fit in two processes differed by 15%), which one process per peer would take for
+        # the peer's speed. Pairs are formed within a round.
+        for _ in range(1 if quick else ROW_PROCESSES):
+            processes = {peer: harness.PeerProcess(name, peer) for peer in peers}
+            try:
+                part = harness.interleaved(processes, repetitions=3 if quick else ROW_REPETITIONS,
+                                           inner=1, warmup=1, warm=False)
+            finally:
+                for process in processes.values():
+                    process.close()
+            for peer, timing in part.items():
+                timings[peer].seconds += timing.seconds
+                timings[peer].loads += timing.loads
+                timings[peer].retries += timing.retries
         result = {"row": name, "describe": row.text, "unit": row.unit,
                   "seconds": {peer: t.median for peer, t in timings.items()},
                   "per_second": {peer: row.per_call / t.median for peer, t in timings.items()},
@@ -215,6 +235,11 @@ def w4_run(method: str, iterations: int) -> tuple[float, int, float, int]:
         output = model(xt)
         return output, loss_fn(output, yt)
 
+    # NOTE: one untimed forward and backward on a throwaway copy first, for either library:
+    # the first call of a kernel loads it (chainrule's Numba loss kernels, from the cache;
+    # Numba's own import is about 0.3 s), which is not the method's cost.
+    warm = copy.deepcopy(model)
+    loss_fn(warm(xt), yt).backward()
     start = time.perf_counter()
     for _ in range(iterations if method == "cg" else 1):
         opt.step(graph_closure if method in ("hf", "newton_cg") else closure)
@@ -251,20 +276,30 @@ def run_w4(quick: bool) -> list[dict]:
 
 # -- targets ----------------------------------------------------------------------------------
 
+def _best(row: dict, key: str, bound: float) -> tuple[str, bool]:
+    """(measured, met) of a ">= bound" target on the plain step and, if timed, the compiled one."""
+    plain, compiled = row[key], row.get(key + "_compiled")
+    if compiled is None:
+        return f"{plain:.2f}", plain >= bound
+    return f"{plain:.2f}, compiled {compiled:.2f}", max(plain, compiled) >= bound
+
+
 def targets(rows, memory, extra=()) -> list[tuple[str, str, bool]]:
     """(target, measured, met) for every target of the issues that this run measured."""
     out = []
     for row in rows:
         name = row["workload"]
+        # NOTE: judged on the better of the plain and the compiled step (chainrule.compile is
+        # the issue's means to the W2 target); both figures are shown.
         if "ratio" in row and name in TARGETS:
-            out.append((f"{name}: ratio to PyTorch eager >= {TARGETS[name]}", f"{row['ratio']:.2f}",
-                        row["ratio"] >= TARGETS[name]))
+            out.append((f"{name}: ratio to PyTorch eager >= {TARGETS[name]}",
+                        *_best(row, "ratio", TARGETS[name])))
         if name in NUMPY_TARGET and "numpy_fraction" in row:
             out.append((f"{name} (stretch): fraction of the NumPy-by-hand step >= {NUMPY_TARGET[name]}",
-                        f"{row['numpy_fraction']:.2f}", row["numpy_fraction"] >= NUMPY_TARGET[name]))
+                        *_best(row, "numpy_fraction", NUMPY_TARGET[name])))
         if name in CEILING_TARGET:
             out.append((f"{name}: fraction of the matmul ceiling >= {CEILING_TARGET[name]}",
-                        f"{row['ceiling_fraction']:.2f}", row["ceiling_fraction"] >= CEILING_TARGET[name]))
+                        *_best(row, "ceiling_fraction", CEILING_TARGET[name])))
     for result in extra:
         for text, a, b, bound, sense in ROW_TARGETS[result["row"]]:
             ratio = result["ratios"].get(f"{a} / {b}")

@@ -4,8 +4,17 @@ from __future__ import annotations
 import harness
 import profile_step
 
-PEERS = ("chainrule", "chainrule-numpy", "chainrule-unrolled", "pytorch", "sklearn", "numpy",
+PEERS = ("chainrule", "chainrule-compiled", "chainrule-numpy", "chainrule-unrolled", "pytorch",
+         "sklearn", "numpy",
          "matmul")
+
+
+def _pair(row: dict, key: str) -> str:
+    """``plain (compiled)`` of a fraction, or ``n/a``."""
+    if key not in row:
+        return "n/a"
+    compiled = row.get(key + "_compiled")
+    return f"{row[key]:.2f}" + (f" ({compiled:.2f})" if compiled is not None else "")
 
 
 def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_targets: dict,
@@ -29,7 +38,10 @@ def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_
         "chainrule time (above 1: chainrule is faster). `matmul` times the step's matrix products",
         "alone (for a CNN, each convolution lowered to products over its columns), the ceiling for",
         "any implementation. `chainrule` uses its default kernels; `chainrule, NumPy kernels` forces",
-        "the pure-NumPy fallback of the optimizer and convolution kernels (`CHAINRULE_KERNELS=numpy`).",
+        "the pure-NumPy fallback of the optimizer, loss and convolution kernels (`CHAINRULE_KERNELS=numpy`).",
+        "`chainrule, compiled` is the same step captured by `chainrule.compile` and replayed (one",
+        "generated function per batch shape; bitwise the same results); the targets are judged",
+        "on the better of the two steps, and both figures are shown.",
         "`chainrule, unrolled` (W7) builds the LSTM from one graph node per operation per time",
         "step instead of the fused sequence primitive. `NumPy by hand` is the same step written",
         "directly in NumPy with no graph (MLPs only); its column `fraction of NumPy by hand` is the",
@@ -40,7 +52,9 @@ def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_
         "training from a fresh network, 100,000 predictions, 10,000 updates -- with the same",
         "harness: each peer in its own fresh process, interleaved, one untimed call first, the",
         "median over repetitions, each ratio the median of per-pair ratios of the separate",
-        "processes' times.",
+        "processes' times. They are run in three rounds of fresh processes (five repetitions",
+        "each): one process can be a few percent faster or slower than another for its whole",
+        "life, and three rounds keep that from deciding a ratio.",
         "",
         f"Machine: {harness.machine_description()}.  ",
         f"BLAS: {harness.blas_description()}.  ",
@@ -51,10 +65,11 @@ def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_
         "",
         "## Training steps (samples per second)",
         "",
-        "| workload | chainrule | chainrule, NumPy kernels | chainrule, unrolled | PyTorch eager "
-        "| scikit-learn | NumPy by hand | matmul only | ratio to PyTorch (target) | ratio, NumPy kernels "
-        "| fraction of NumPy by hand | fraction of matmul ceiling | other load (max), retried |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| workload | chainrule | chainrule, compiled | chainrule, NumPy kernels | chainrule, unrolled "
+        "| PyTorch eager | scikit-learn | NumPy by hand | matmul only | ratio to PyTorch (target) "
+        "| ratio, compiled | ratio, NumPy kernels | fraction of NumPy by hand (compiled) "
+        "| fraction of matmul ceiling (compiled) | other load (max), retried |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         cell = lambda k: f"{row[k]:,.0f}" if k in row else "n/a"                    # noqa: E731
@@ -62,11 +77,14 @@ def markdown(rows, extra, w4, memory, profile, run, checks, kernels: str, ratio_
         ratio = "n/a" if "ratio" not in row else f"{row['ratio']:.2f}" + (
             f" (>= {ratio_targets[name]})" if name in ratio_targets else "")
         numpy_ratio = f"{row['ratio_numpy_kernels']:.2f}" if "ratio_numpy_kernels" in row else "n/a"
-        by_hand = f"{row['numpy_fraction']:.2f}" if "numpy_fraction" in row else "n/a"
-        ceiling = "n/a" if "ceiling_fraction" not in row else f"{row['ceiling_fraction']:.2f}" + (
-            f" (>= {ceiling_targets[name]})" if name in ceiling_targets else "")
+        compiled_ratio = f"{row['ratio_compiled']:.2f}" if "ratio_compiled" in row else "n/a"
+        by_hand = _pair(row, "numpy_fraction")
+        ceiling = _pair(row, "ceiling_fraction") + (
+            f" (>= {ceiling_targets[name]})" if "ceiling_fraction" in row and name in ceiling_targets
+            else "")
         lines.append(f"| {name}: {row['describe']} | " + " | ".join(cell(p) for p in PEERS) +
-                     f" | {ratio} | {numpy_ratio} | {by_hand} | {ceiling} | "
+                     f" | {ratio} | {compiled_ratio} | {numpy_ratio} | {by_hand} "
+                     f"| {ceiling} | "
                      f"{100 * row['load']:.0f}% ({100 * row['load_max']:.0f}%), {row['retries']} |")
     lines += ["", "W5 is the MNIST-1D paper's CNN (Conv1d 1-25 k5 s2 p1, 25-25 k3 s2 p1, 25-25 k3 s2 p1, "
               "ReLU, Linear 125-10); W6 a LeNet-like CNN (conv 1-32 k3 p1, ReLU, max pool 2, conv 32-64 "
@@ -113,15 +131,17 @@ def small_network_gap(rows) -> list[str]:
     row = next((r for r in rows if r["workload"] == "W2" and "numpy" in r), None)
     if row is None:
         return []
-    us = lambda peer: 1e6 * 32 / row[peer]                                     # noqa: E731
-    return ["", f"W2 (batch 32) in time per step: chainrule {us('chainrule'):.0f} us, NumPy by hand "
-            f"{us('numpy'):.0f} us, its matrix products alone {us('matmul'):.0f} us. The step is "
-            "a few dozen small NumPy calls of about a microsecond each (the hand-written step makes "
-            "about 30) plus the Python of the graph: each node costs a `Primitive` call, a `Tensor`, "
-            "a place in the topological order and a VJP call in `backward`, about 3 us together, and "
-            "each parameter under a microsecond of optimizer bookkeeping around a one-microsecond "
-            "update (plain SGD). Closing the rest of the gap to the hand-written step needs fewer nodes (a fused "
-            "layer stack) or a captured step that replays the NumPy calls without the graph."]
+    us = lambda peer: 1e6 * 32 / row[peer] if peer in row else float("nan")   # noqa: E731
+    return ["", f"W2 (batch 32) in time per step: chainrule {us('chainrule'):.0f} us, captured "
+            f"{us('chainrule-compiled'):.0f} us, NumPy by hand {us('numpy'):.0f} us, its matrix "
+            f"products alone {us('matmul'):.0f} us. The step is a few dozen small NumPy calls of "
+            "about a microsecond each (the hand-written step makes about 30, and computes no loss "
+            "value) plus the Python of the graph: each node costs a `Primitive` call, a `Tensor`, "
+            "a place in the topological order and a VJP call in `backward`, about 3 us together. "
+            "The captured step (`chainrule.compile`) keeps only the calls: one generated function "
+            "per batch shape, a line per forward function and per VJP row, values in local "
+            "variables; what is left is the NumPy calls themselves, the fused loss (one Numba "
+            "loop), and the optimizer's update of each parameter."]
 
 
 def extra_rows(extra) -> list[str]:
@@ -169,7 +189,13 @@ NOTES = """## What the engine does for speed
   and zero: about 7,000 page faults and 40% of a W6 step.
 * `softmax_cross_entropy` is one node whose forward saves the probabilities for its VJP
   (`Primitive(saves=...)`), so the backward does not recompute the softmax; its target
-  check costs one reduction (an out-of-range class is caught from the fancy index).
+  check costs one reduction. With Numba, the node and its gradient are each one loop over
+  the rows (`autodiff/_numba_losses.py`): a row-wise maximum alone is 2.4 us in NumPy on a
+  (32, 10) batch, and the node was a dozen such calls.
+* `chainrule.compile(loss_fn, optimizer)` (and `fit(compile=True)`) records one step per
+  batch shape and replays it as generated straight-line code: no `Tensor` per result, no
+  topological sort, no backward loop, the unbroadcasts and copies decided once. The same
+  functions run in the same order, so the results are bitwise those of the plain step.
 * Adam and SGD update each parameter in one compiled pass over memory (Numba, the optional
   extra `fast`) instead of about a dozen NumPy passes; the NumPy fallback runs the same
   arithmetic on cache-sized chunks with `out=` and is bitwise equal. The kernels are

@@ -109,9 +109,9 @@ def chainrule_model(w, seed: int = 0):
     return model, opt
 
 
-def make_chainrule(w, seed: int = 0, kernels: str | None = None):
+def make_chainrule(w, seed: int = 0, kernels: str | None = None, compiled: bool = False):
     """``kernels``: run on this kernel path ("numpy", "numba"); default: the library's default
-    (Numba when installed)."""
+    (Numba when installed). ``compiled``: the step captured by ``chainrule.compile``."""
     import chainrule as cr
     from chainrule import optim
     if kernels is not None:            # one peer per process: select the path once
@@ -119,6 +119,9 @@ def make_chainrule(w, seed: int = 0, kernels: str | None = None):
     model, opt = chainrule_model(w, seed)
     x, y = batch_for(w, seed)
     x = cr.tensor(x)
+    if compiled:
+        captured = cr.compile(lambda x, y: cr.softmax_cross_entropy(model(x), y), optimizer=opt)
+        return lambda: captured(x, y)
 
     def step():
         opt.zero_grad()
@@ -290,6 +293,7 @@ def make_matmul(w, seed: int = 0):
 PEERS = {
     "chainrule": make_chainrule,
     "chainrule-numpy": lambda w, seed=0: make_chainrule(w, seed, kernels="numpy"),
+    "chainrule-compiled": lambda w, seed=0: make_chainrule(w, seed, compiled=True),
     "pytorch": make_torch,
     "sklearn": make_sklearn,
     "numpy": make_numpy,

@@ -1,4 +1,4 @@
-"""A GRU reads MNIST-1D as a sequence of 40 values: 0.914 test accuracy (the paper: 91%).
+"""A GRU reads MNIST-1D as a sequence of 40 values: 0.923 test accuracy (the paper: 91%).
 
     python examples/mnist1d_gru.py [--epochs 150] [--seed 0]
 
@@ -7,8 +7,8 @@ training and 1,000 test signals of 40 values, ten classes. The recipe is the pap
 recurrent baseline: a bidirectional GRU of 6 units per direction reads one value per step,
 and a linear layer reads all 40 steps' states (480 values); Adam with a learning rate of
 1e-2, batches of 100, 150 epochs (6,000 updates). The script prints the final training loss,
-the test accuracy and the wall time. Measured on a shared 2-core VM: 0.914 after 150 epochs (seed
-0), in 217 s while other jobs ran.
+the test accuracy and the wall time. Measured on the project's 2-core VM, 2026-11-30, nothing
+else running: 0.923 after 150 epochs (seed 0), training loss 0.0066, in 45 s.
 """
 import argparse
 import time

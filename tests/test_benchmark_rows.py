@@ -42,14 +42,17 @@ def test_inference_row_predicts_every_row_in_batches(rows):
 def test_front_end_peers_train_the_same_network(rows):
     hand = rows.ROWS["F"].peers["hand loop"]()()
     history = rows.ROWS["F"].peers["fit"]()()
+    compiled = rows.ROWS["F"].peers["fit, compiled"]()()
     estimator = rows.ROWS["F"].peers["estimator"]()()
     assert len(hand) == len(history) == estimator.n_iter_ == 2
     assert hand[1] < hand[0] and history["loss"][1] < history["loss"][0]
+    assert compiled["loss"] == history["loss"]               # captured: bitwise the same
     assert [p.shape for p in estimator.model_.parameters()] == [(256, 40), (256,), (256, 256),
                                                                 (256,), (4, 256), (4,)]
 
 
 def test_tiny_steps_row_runs_its_updates(rows):
-    updates = rows.ROWS["T"].peers["chainrule"]()
-    updates()                                                # 30 Adam updates, no error
+    for peer in ("chainrule", "chainrule, compiled"):
+        updates = rows.ROWS["T"].peers[peer]()
+        updates()                                            # 30 Adam updates, no error
     assert rows.ROWS["T"].per_call == 10_000                 # the throughput counts the real row

@@ -4,7 +4,7 @@ The engine (``chainrule.Tensor``) is a reverse-mode autodiff on NumPy arrays; ev
 else -- ``nn``, ``optim``, ``fit``, ``data``, studies -- is built on it.
 """
 from .autodiff import (Tensor, tensor, as_tensor, no_grad, enable_grad, is_grad_enabled,
-                       gradcheck, gradgradcheck, GradcheckError)
+                       gradcheck, gradgradcheck, GradcheckError, compile)
 from .autodiff.ops import (exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, elu, softplus,
                            gelu, clip, maximum, minimum, where, sum, mean, var, max, min,
                            logsumexp, softmax, log_softmax, reshape, transpose, broadcast_to,

@@ -41,12 +41,14 @@ from .._validation import invalid
 from . import graph
 from .graph import Primitive, enable_grad, is_grad_enabled, not_differentiable, toposort
 from .tensor import Tensor
+from .capture import not_capturable
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool = False) -> tuple:
     """The gradients of ``outputs`` with respect to ``inputs``, returned (see the module docstring)."""
     owner = "chainrule.autograd.grad"
+    not_capturable("the function differentiates inside itself (autograd.grad)")
     outputs = _tensors(outputs, "outputs", owner)
     inputs = _tensors(inputs, "inputs", owner)
     _check_create_graph(create_graph, owner)

@@ -42,10 +42,9 @@ SHORT_CHANNELS = 8     # fewer channels per group: im2col and col2im loop over k
 
 def compiled(dtype):
     """The Numba kernels module when that path is selected and ``dtype`` is float32/64."""
-    if kernels.get_backend() != "numba" or dtype.char not in "fd":
+    if dtype.char not in "fd":
         return None
-    from . import _numba_windows     # imported on first use: importing Numba takes ~0.3 s
-    return _numba_windows
+    return kernels.numba_module("chainrule.autodiff._numba_windows")
 
 
 # -- the three maps -------------------------------------------------------------------------

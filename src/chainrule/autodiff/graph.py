@@ -51,9 +51,11 @@ Tensor = None   # set by tensor.py once the class exists (the two modules need e
 class _GradMode(threading.local):
     enabled = True
     vjp_of = None        # the primitive whose VJP runs on tensors right now (autograd.py)
+    tape = None          # a recording of chainrule.compile (capture.py): every call, appended
 
 
 _mode = _GradMode()
+recordings = 0           # how many threads are recording a tape now (capture.py counts)
 
 
 def is_grad_enabled() -> bool:
@@ -135,6 +137,8 @@ class Primitive:
         out = self.forward(*[t.data for t in inputs], **constants)
         if self.saves is not None:
             out, saved = out
+        if recordings:                  # a compile() recording, in this thread or another
+            return self._recorded(inputs, constants, out, saved if self.saves else None)
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:
@@ -142,6 +146,19 @@ class Primitive:
                         constants[self.saves] = saved
                     return Tensor._from_op(out, self, inputs, constants)
         return Tensor._from_op(out, None, (), None)
+
+    def _recorded(self, inputs, constants, out, saved):
+        """``__call__``'s result, appended to this thread's tape if it has one."""
+        result = None
+        if _mode.enabled and any(t.requires_grad for t in inputs):
+            if self.saves is not None:
+                constants[self.saves] = saved
+            result = Tensor._from_op(out, self, inputs, constants)
+        else:
+            result = Tensor._from_op(out, None, (), None)
+        if _mode.tape is not None:
+            _mode.tape.append((self, inputs, constants, result, saved))
+        return result
 
     def __repr__(self):
         return f"Primitive({self.name!r})"
@@ -305,6 +322,10 @@ def backward(root, grad=None, retain_graph: bool | None = None,
     that the gradients, tensors then, can be differentiated again; ``retain_graph``
     defaults to ``create_graph``, as in PyTorch.
     """
+    if _mode.tape is not None:
+        raise RuntimeError(
+            "chainrule.compile: the loss function called backward() itself. It must return "
+            "the loss; the compiled step runs the backward pass.")
     if create_graph:
         from .autograd import backward as recorded_backward
         return recorded_backward(root, grad, retain_graph, create_graph=True)

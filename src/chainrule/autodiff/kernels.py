@@ -1,9 +1,10 @@
 """Which implementation runs the compiled-if-possible kernels: NumPy or Numba.
 
-Two families of kernels have a pure-NumPy path and an optional Numba path, written with
-the same arithmetic: the element-wise optimizer updates (``chainrule.optim._kernels``)
-and the convolution and pooling kernels (``conv_kernels.py``, ``pool_kernels.py``). One
-switch selects the path for both:
+Several kernels have a pure-NumPy path and an optional Numba path, written with the same
+arithmetic: the element-wise optimizer updates (``chainrule.optim._kernels``), the
+convolution and pooling kernels (``conv_kernels.py``, ``pool_kernels.py``), the fused
+softmax cross-entropy (``_numba_losses.py``) and the element-wise parts of the LSTM's
+steps (``rnn_kernels.py``, ``_numba_rnn.py``). One switch selects the path for all:
 
 * ``"auto"`` (default): Numba when it can be imported, else NumPy;
 * ``"numpy"``, ``"numba"``: that one (``"numba"`` without Numba installed is an error).
@@ -15,6 +16,7 @@ Numba path needs the optional extra ``fast`` (``pip install "chainrule[fast]"``)
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.util
 import os
 
@@ -46,6 +48,23 @@ def numba_available() -> bool:
 def get_backend() -> str:
     """The backend in use: ``"numpy"`` or ``"numba"``."""
     return _state["backend"]
+
+
+def numba_module(name: str):
+    """The module ``name`` of Numba kernels when the Numba path is selected, else ``None``.
+
+    Imported on first use (importing Numba takes about 0.3 s) and remembered: an import
+    statement costs half a microsecond, and kernels are looked up once per step.
+    """
+    if _state["backend"] != "numba":
+        return None
+    module = _loaded.get(name)
+    if module is None:
+        module = _loaded[name] = importlib.import_module(name)
+    return module
+
+
+_loaded: dict = {}
 
 
 set_backend(os.environ.get("CHAINRULE_KERNELS", "auto"), "the environment variable CHAINRULE_KERNELS")

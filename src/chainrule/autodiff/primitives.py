@@ -30,7 +30,7 @@ import numpy as np
 
 from . import rnn_kernels
 from .graph import Primitive
-from . import conv_kernels, pool_kernels
+from . import conv_kernels, kernels, pool_kernels
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -280,15 +280,24 @@ def softmax_cross_entropy(logits, *, targets, class_weights, reduction):
     Also returns the probabilities softmax(logits), which the VJP needs (``saves``).
     The targets must already be checked (``ops.softmax_cross_entropy`` does it).
     """
-    # NOTE: ufunc reductions called directly (``np.add.reduce`` is what ``ndarray.sum``
-    # calls, minus a Python wrapper) and the softmax divided in place: this node runs once
-    # per training step, and on small batches its cost is the number of NumPy calls.
-    shifted = logits - _max(logits, 1, keepdims=True)
-    exps = np.exp(shifted)
-    norm = _sum(exps, 1, keepdims=True)
-    probs = np.divide(exps, norm, out=exps)
-    rows = np.arange(len(targets))
-    losses = np.log(norm[:, 0]) - shifted[rows, targets]
+    compiled = _compiled_losses(logits, targets, class_weights)
+    if compiled is not None:             # one loop over the rows (kernels.py: Numba path)
+        probs = np.empty_like(logits)
+        losses = np.empty(len(targets), logits.dtype)
+        bad = compiled.softmax_cross_entropy(logits, targets, probs, losses, logits.dtype.type(0))
+        if bad >= 0:
+            raise IndexError(f"softmax_cross_entropy: target {targets[bad]} of row {bad} is "
+                             f"outside [0, {logits.shape[1]})")
+    else:
+        # NOTE: ufunc reductions called directly (``np.add.reduce`` is what ``ndarray.sum``
+        # calls, minus a Python wrapper) and the softmax divided in place: this node runs
+        # once per training step, and on small batches its cost is the number of NumPy calls.
+        shifted = logits - _max(logits, 1, keepdims=True)
+        exps = np.exp(shifted)
+        norm = _sum(exps, 1, keepdims=True)
+        probs = np.divide(exps, norm, out=exps)
+        rows = np.arange(len(targets))
+        losses = np.log(norm[:, 0]) - shifted[rows, targets]
     if class_weights is not None:
         weights = class_weights[targets]
         losses = losses * weights
@@ -301,6 +310,18 @@ def softmax_cross_entropy(logits, *, targets, class_weights, reduction):
 
 
 _max, _sum = np.maximum.reduce, np.add.reduce
+
+
+def _compiled_losses(logits, targets, class_weights):
+    """The Numba loss kernels when that path is selected and they apply, else ``None``:
+    C-contiguous 2-D float32/float64 logits, integer targets, both in native byte order,
+    no class weights."""
+    if (class_weights is not None or kernels.get_backend() != "numba"
+            or logits.dtype.char not in "fd" or targets.dtype.kind not in "iu"
+            or not (logits.flags.c_contiguous and logits.dtype.isnative
+                    and targets.dtype.isnative)):
+        return None
+    return kernels.numba_module("chainrule.autodiff._numba_losses")
 
 
 @_primitive
@@ -321,8 +342,17 @@ def cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs):
     NOTE: the first-order fast path calls it directly (``namespace.NUMPY``): a keyword call
     through the primitive's signature costs a few hundred nanoseconds a training step.
     """
-    grad = probs.copy()          # a copy: a second backward with retain_graph reads probs again
     n = len(targets)
+    if reduction != "none" and g.ndim == 0 and probs.flags.c_contiguous:
+        compiled = _compiled_losses(probs, targets, class_weights)
+        if compiled is not None:         # the same arithmetic in one loop over the rows
+            dtype = logits.dtype.type
+            scale = g * (dtype(1) / dtype(n or 1)) if reduction == "mean" else g
+            grad = np.empty_like(probs)
+            compiled.cross_entropy_gradient(probs, targets, probs.dtype.type(scale),
+                                            probs.dtype.type(1), grad)
+            return grad
+    grad = probs.copy()          # a copy: a second backward with retain_graph reads probs again
     # NOTE: grad[i, t_i] -= 1 through a flat index: a 1-D fancy index is about twice as fast
     # as a (rows, targets) pair on a training batch, and touches the same elements.
     flat = np.arange(0, n * grad.shape[1], grad.shape[1])

@@ -18,13 +18,19 @@ that sequence, whose state is carried over unchanged, so a sequence of length L 
 the state of its step L - 1 (going forward) or starts from h0 at step L - 1 (in reverse):
 PyTorch's packed sequences.
 
-Cost: the input part x_t W_ih^T of every step is one matrix product before the loop (and
-its gradient one after it); inside the loop each step is one product with W_hh and a few
-element-wise passes over (N, G H), written in place.
+Cost: for an RNN and a GRU, the input part x_t W_ih^T of every step is one matrix product
+before the loop (and its gradient one after it); inside the loop each step is one product
+with W_hh and a few element-wise passes over (N, G H), written in place. The LSTM keeps
+its steps batch last, (rows, N), each gate a contiguous block of rows: each step is one
+product [W_hh, W_ih, b] [h; x_t; 1] going forward, two going back ([W_hh, W_ih]^T dz and
+dz [h; x_t; 1]^T), and the element-wise part of a step back is one Numba loop on the
+``fast`` kernel path (``_numba_rnn.py``, ``kernels.py``), NumPy passes otherwise.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from . import kernels
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
@@ -51,11 +57,9 @@ class Saved:
 
 def forward(mode, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse: bool, mask):
     """The output (T, N, H) (an LSTM's: (T + 1, N, H)) and the :class:`Saved` arrays."""
+    if mode == "lstm":
+        return _lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih + bias_hh, reverse, mask)
     steps = _steps(len(x), reverse)
-    if mode == "lstm":                  # the gates' rows scaled: see _lstm_forward
-        scale = _lstm_gate_constants(h0.shape[1], weight_hh.dtype)[0][:, None]
-        inputs = _input_part(x, weight_ih * scale, (bias_ih + bias_hh) * scale[:, 0])
-        return _lstm_forward(inputs, h0, c0, weight_hh * scale, steps, mask)
     inputs = _input_part(x, weight_ih, bias_ih if mode == "gru" else bias_ih + bias_hh)
     if mode == "gru":
         return _gru_forward(inputs, h0, weight_hh, bias_hh, steps, mask)
@@ -69,14 +73,14 @@ def backward(g, ans, inputs: tuple, reverse: bool, mask, saved: Saved) -> tuple:
     """
     if saved.gradients_of is g:
         return saved.gradients
+    saved.gradients_of = g
+    if saved.mode == "lstm":
+        saved.gradients = _lstm_backward(g, inputs[3], inputs[4], saved.arrays, reverse, mask)
+        return saved.gradients
     mode = saved.mode
     x, h0, weight_ih, weight_hh = inputs[0], inputs[1], inputs[-4], inputs[-3]
     steps = _steps(len(x), reverse)
-    if mode == "lstm":
-        d_inputs, d_h0, d_c0 = _lstm_backward(g, ans, inputs[2], weight_hh, saved.arrays, steps,
-                                              mask)
-        d_hidden = d_inputs
-    elif mode == "gru":
+    if mode == "gru":
         d_inputs, d_hidden, d_h0 = _gru_backward(g, h0, ans, weight_hh, saved.arrays, steps, mask)
     else:
         d_inputs, d_h0 = _rnn_backward(mode, g, ans, weight_hh, steps, mask)
@@ -85,9 +89,7 @@ def backward(g, ans, inputs: tuple, reverse: bool, mask, saved: Saved) -> tuple:
     d_weight_hh = _previous_states_product(d_hidden, h0, ans, reverse)
     # NOTE: a copy when the two biases share their gradient: each leaf must own its .grad
     d_bias_hh = d_bias_ih.copy() if d_hidden is d_inputs else _flat(d_hidden).sum(axis=0)
-    states = (d_h0,) if mode != "lstm" else (d_h0, d_c0)
-    saved.gradients_of = g
-    saved.gradients = (d_x, *states, d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh)
+    saved.gradients = (d_x, d_h0, d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh)
     return saved.gradients
 
 
@@ -209,93 +211,170 @@ def _carry(d, d_h, weight_hh, frozen):
 
 # -- LSTM: gates i, f, g, o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t) --------------------------
 
-def _lstm_gate_constants(hidden: int, dtype) -> tuple:
-    """(scale, shift, offset) per gate row, blocks i, f, g, o.
+def _lstm_gate_scale(hidden: int, dtype):
+    """The scale of each gate row, blocks i, f, g, o: 1/2 for i, f, o, 1 for g.
 
     NOTE: sigma(z) = 1/2 + tanh(z / 2) / 2, so one tanh over all four blocks gives every
-    gate: with u = tanh(scale z), the gate is v = scale u + shift (scale 1/2, shift 1/2
-    for i, f, o; 1 and 0 for g), and its derivative is (v + offset) (1 - v): v (1 - v)
-    for i, f, o (offset 0), 1 - v^2 for g (offset 1). Scaling the weights' rows by a
-    power of two is exact, so z / 2 is too.
+    gate: with u = tanh(scale z), the gate is v = u / 2 + 1/2 for i, f, o and v = u for g.
+    Its derivative is v (1 - v) for i, f, o and (1 + v) (1 - v) for g. Scaling the
+    weights' rows by a power of two is exact, so z / 2 is too.
     """
-    blocks = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [1.0, 0.0, 1.0], [0.5, 0.5, 0.0]],
-                      dtype)
-    # NOTE: contiguous rows; rows of the transposed repeat are strided views, and a
-    # broadcast product with one runs five times slower
-    scale, shift, offset = np.ascontiguousarray(np.repeat(blocks, hidden, axis=0).T)
-    return scale, shift, offset
+    return np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype), hidden)
 
 
-def _lstm_forward(gates, h0, c0, weight_hh, steps, mask):
-    """``gates`` and ``weight_hh`` come with their rows scaled (``_lstm_gate_constants``);
-    ``gates`` becomes the gates' values in place, kept for the backward pass."""
-    length, batch, _ = gates.shape
+def _lstm_forward(x, h0, c0, weight_ih, weight_hh, bias, reverse, mask):
+    """The LSTM's recurrence, batch last: every step's arrays are (rows, N), so each gate is
+    a contiguous block of rows.
+
+    Step s (time t = s, or T - 1 - s in reverse) reads ``states[s]`` = [h; x_t; 1] (K, N),
+    K = H + I + 1, and writes h_t into the H first rows of ``states[s + 1]``; its gates'
+    pre-activations are one product [W_hh, W_ih, b] states[s], written straight into
+    ``gates[s]``, which then holds the gates' values (kept for the backward pass).
+    NOTE: batch last because NumPy's element-wise passes over a gate that is a column block
+    of (N, 4 H) rows run at half the speed of one over contiguous memory, and OpenBLAS
+    splits a product with N columns over its threads better than one with N rows.
+    """
+    length, batch, features = x.shape
     hidden = h0.shape[1]
-    dtype = gates.dtype
-    scale, shift, _ = _lstm_gate_constants(hidden, dtype)
-    w_hh_t = np.ascontiguousarray(weight_hh.T)
-    out = np.empty((length + 1, batch, hidden), dtype)          # h_t, then the final c
-    cells = np.empty((length, batch, hidden), dtype)
-    tanh_cells = np.empty((length, batch, hidden), dtype)
-    h, c = h0, c0
-    for t, _ in steps:
-        u = gates[t]
-        u += h @ w_hh_t
+    width = hidden + features + 1
+    dtype = np.result_type(x, h0, weight_hh)
+    scale = _lstm_gate_scale(hidden, dtype)[:, None]
+    weights = np.empty((4 * hidden, width), dtype)                # the gates' rows scaled
+    np.multiply(weight_hh, scale, out=weights[:, :hidden])
+    np.multiply(weight_ih, scale, out=weights[:, hidden:-1])
+    np.multiply(bias, scale[:, 0], out=weights[:, -1])
+    states = np.empty((length + 1, width, batch), dtype)
+    states[0, :hidden] = h0.T
+    states[:length, hidden:-1] = _in_step_order(x, reverse).transpose(0, 2, 1)
+    states[:, -1] = 1.0
+    cells = np.empty((length + 1, hidden, batch), dtype)
+    cells[0] = c0.T
+    gates = np.empty((length, 4 * hidden, batch), dtype)
+    tanh_cells = np.empty((length, hidden, batch), dtype)
+    cell = _compiled(dtype, "lstm_cell") or _lstm_cell
+    for s, t in enumerate(_times(length, reverse)):
+        u = gates[s]
+        np.matmul(weights, states[s], out=u)
         np.tanh(u, out=u)
-        u *= scale
-        u += shift
-        i, f, g, o = (u[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        c_new = cells[t]
-        np.multiply(f, c, out=c_new)
-        c_new += i * g
-        np.tanh(c_new, out=tanh_cells[t])
-        h_new = out[t]
-        np.multiply(o, tanh_cells[t], out=h_new)
+        c, c_new, tanh_c = cells[s], cells[s + 1], tanh_cells[s]
+        cell(u, c, c_new)
+        np.tanh(c_new, out=tanh_c)
+        h, h_new = states[s, :hidden], states[s + 1, :hidden]
+        np.multiply(u[3 * hidden:], tanh_c, out=h_new)
         frozen = _frozen(mask, t)
         if frozen is not None:
-            h_new[frozen] = h[frozen]
-            c_new[frozen] = c[frozen]
-        h, c = h_new, c_new
-    out[length] = c
-    return out, Saved("lstm", (gates, cells, tanh_cells))
+            h_new[:, frozen] = h[:, frozen]
+            c_new[:, frozen] = c[:, frozen]
+    out = np.empty((length + 1, batch, hidden), dtype)           # h_t, then the final c
+    out[:length] = _in_step_order(states[1:, :hidden], reverse).transpose(0, 2, 1)
+    out[length] = cells[length].T
+    return out, Saved("lstm", (gates, states, cells, tanh_cells))
 
 
-def _lstm_backward(g, ans, c0, weight_hh, arrays, steps, mask):
-    gates, cells, tanh_cells = arrays                # gates: their values i, f, g, o
-    hidden = c0.shape[1]
-    offset = _lstm_gate_constants(hidden, gates.dtype)[2]
-    d_gates = np.empty_like(gates)                   # dL/dz, z the gates' pre-activations
-    d_h = np.zeros_like(c0)
-    d_c = np.array(g[-1], dtype=c0.dtype)            # the final cell state's own gradient
-    for t, previous in reversed(steps):
-        d_h += g[t]
-        v, d = gates[t], d_gates[t]
-        i, f, gg, o = (v[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        d_i, d_f, d_g, d_o = (d[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        tanh_c = tanh_cells[t]
-        frozen = _frozen(mask, t)
-        # dL/dc += dh o (1 - tanh(c)^2); then the gates' values: dL/do = dh tanh(c),
-        # dL/di = dc g, dL/df = dc c_{t-1}, dL/dg = dc i
-        through = tanh_c * tanh_c
-        np.subtract(1.0, through, out=through)
-        through *= o
-        through *= d_h
+def _lstm_backward(g, weight_ih, weight_hh, arrays, reverse, mask):
+    """Every input's gradient: BPTT over the saved steps, batch last like the forward pass.
+
+    Each step's dL/dz (z the pre-activations) goes back through one product with
+    [W_hh, W_ih]^T, which gives dL/dh_{t-1} and dL/dx_t at once, and adds dL/dz states[s]^T
+    to the gradient of [W_hh, W_ih, b].
+    """
+    gates, states, cells, tanh_cells = arrays                     # gates: their values i, f, g, o
+    length, _, batch = gates.shape
+    hidden = cells.shape[1]
+    features = states.shape[1] - hidden - 1
+    dtype = gates.dtype
+    weights_t = np.concatenate([weight_hh, weight_ih], axis=1).T
+    g_steps = np.ascontiguousarray(_in_step_order(g[:length], reverse).transpose(0, 2, 1))
+    d_gates = np.empty_like(gates[0])                              # dL/dz of one step
+    carried = np.empty((length, hidden + features, batch), dtype)  # d[h_{t-1}; x_t] per step
+    d_weights = np.zeros((4 * hidden, hidden + features + 1), dtype)
+    d_weights_step = np.empty_like(d_weights)
+    d_h = np.zeros((hidden, batch), dtype)
+    d_c = np.array(g[length].T, dtype=dtype)         # the final cell state's own gradient
+    times = _times(length, reverse)
+    gate_gradients = _compiled(dtype, "lstm_gate_gradients") or _lstm_gate_gradients
+    for s in range(length - 1, -1, -1):
+        frozen = _frozen(mask, times[s])
         if frozen is not None:
-            through[frozen] = 0
-        d_c += through
-        np.multiply(d_h, tanh_c, out=d_o)
-        np.multiply(d_c, gg, out=d_i)
-        np.multiply(d_c, c0 if previous is None else cells[previous], out=d_f)
-        np.multiply(d_c, i, out=d_g)
-        # to the pre-activations: times (v + offset) (1 - v)
-        d *= v + offset
-        d *= np.subtract(1.0, v)
-        d_c_previous = d_c * f
+            kept = d_c[:, frozen]
+        gate_gradients(gates[s], tanh_cells[s], cells[s], g_steps[s], d_h, d_c, d_gates)
+        if frozen is not None:                         # a skipped step passes d_c on as is
+            d_gates[:, frozen] = 0
+            d_c[:, frozen] = kept
+        np.matmul(weights_t, d_gates, out=carried[s])
+        np.matmul(d_gates, states[s].T, out=d_weights_step)
+        d_weights += d_weights_step
+        d_h_previous = carried[s, :hidden]
         if frozen is not None:
-            d_c_previous[frozen] = d_c[frozen]
-        d_c = d_c_previous
-        d_h = _carry(d, d_h, weight_hh, frozen)
-    return d_gates, d_h, d_c
+            d_h_previous[:, frozen] = d_h[:, frozen]
+        d_h = d_h_previous
+    d_x = np.ascontiguousarray(_in_step_order(carried[:, hidden:], reverse).transpose(0, 2, 1))
+    d_bias = np.ascontiguousarray(d_weights[:, -1])
+    return (d_x, np.ascontiguousarray(d_h.T), np.ascontiguousarray(d_c.T),
+            np.ascontiguousarray(d_weights[:, hidden:-1]),
+            np.ascontiguousarray(d_weights[:, :hidden]), d_bias, d_bias.copy())
+
+
+def _lstm_gate_gradients(gates, tanh_c, c_previous, g, d_h, d_c, d_gates):
+    """One step back (NumPy): d_h += g, the gates' pre-activations' gradients into
+    ``d_gates``, d_c becomes dL/dc_{t-1}; see ``_numba_rnn.lstm_gate_gradients``."""
+    hidden = len(tanh_c)
+    i, f, gg, o = (gates[k * hidden:(k + 1) * hidden] for k in range(4))
+    d_i, d_f, d_g, d_o = (d_gates[k * hidden:(k + 1) * hidden] for k in range(4))
+    d_h += g
+    # dL/dc += dh o (1 - tanh(c)^2); then the gates' values: dL/do = dh tanh(c),
+    # dL/di = dc g, dL/df = dc c_{t-1}, dL/dg = dc i
+    through = np.multiply(tanh_c, tanh_c)
+    np.subtract(1.0, through, out=through)
+    through *= o
+    through *= d_h
+    d_c += through
+    np.multiply(d_c, gg, out=d_i)
+    np.multiply(d_c, c_previous, out=d_f)
+    np.multiply(d_c, i, out=d_g)
+    np.multiply(d_h, tanh_c, out=d_o)
+    # to the pre-activations: times (1 - v), then v for i, f, o and (1 + v) for g
+    d_gates *= np.subtract(1.0, gates)
+    d_gates[:2 * hidden] *= gates[:2 * hidden]
+    d_o *= o
+    d_g *= np.add(gg, 1.0, out=through)
+    d_c *= f
+
+
+def _lstm_cell(gates, c, c_new):
+    """One step forward (NumPy), after the tanh over the gates: sigma(z) = tanh(z / 2) / 2 + 1/2
+    for i, f, o in place, c_new = f c + i g; see ``_numba_rnn.lstm_cell``."""
+    hidden = len(c)
+    for sigmoid in (gates[:2 * hidden], gates[3 * hidden:]):
+        sigmoid *= 0.5
+        sigmoid += 0.5
+    i, f, g = (gates[k * hidden:(k + 1) * hidden] for k in range(3))
+    np.multiply(f, c, out=c_new)
+    c_new += i * g
+
+
+def _compiled(dtype, name: str):
+    """The Numba kernel ``name`` when that path is selected (float32, float64), else ``None``.
+
+    Its last argument, a constant in the arrays' dtype (a literal would take float32
+    through float64), is bound here: 1/2 for ``lstm_cell``, 1 for ``lstm_gate_gradients``.
+    """
+    compiled = kernels.numba_module("chainrule.autodiff._numba_rnn")
+    if compiled is None or dtype.char not in "fd":
+        return None
+    kernel = getattr(compiled, name)
+    constant = dtype.type(0.5 if name == "lstm_cell" else 1)
+    return lambda *arrays: kernel(*arrays, constant)
+
+
+def _times(length: int, reverse: bool):
+    """The time of each step, in the order the recurrence runs."""
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _in_step_order(a, reverse: bool):
+    """``a`` (T, ...) indexed by time, as a view indexed by step (reversed for ``reverse``)."""
+    return a[::-1] if reverse else a
 
 
 # -- GRU: r, z from x and h; n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = n + z (h - n) ---

@@ -21,6 +21,7 @@ import numpy as np
 from .._validation import check_choice, check_number, invalid
 from ..autodiff import ops, primitives, recurrent
 from ..autodiff.tensor import Tensor, as_tensor
+from ..autodiff.capture import not_capturable
 from ..random import get_rng
 from .functional_conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
                               avg_pool2d, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
@@ -192,6 +193,7 @@ def _dropout(x, p, training, rng, mask_shape):
     """x * m / (1 - p), m ~ Bernoulli(1 - p) of ``mask_shape`` (None: x's shape)."""
     if not training or p == 0:
         return x
+    not_capturable("dropout draws a new mask every step")
     x = as_tensor(x)
     if p == 1:
         return x * 0.0
@@ -223,6 +225,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
         mean = ops.mean(x, axis=axes, keepdims=True)
         var = ops.var(x, axis=axes, keepdims=True)
         if training and running_mean is not None:
+            not_capturable("batch norm updates its running statistics outside the graph")
             running_mean *= 1.0 - momentum
             running_mean += momentum * mean.data.reshape(-1)
             running_var *= 1.0 - momentum

@@ -136,7 +136,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
 
 
 def _logits(input, owner: str, reduction: str) -> Tensor:
-    check_choice("reduction", reduction, REDUCTIONS, owner)
+    if reduction not in REDUCTIONS:          # NOTE: a loss is called once per batch
+        check_choice("reduction", reduction, REDUCTIONS, owner)
     input = as_tensor(input)
     if input.ndim != 2 or input.dtype.kind != "f":
         raise invalid("input", owner, "a 2-D floating array (N, C) of scores", input.data)
@@ -177,7 +178,8 @@ def cross_entropy(input, target, weight=None, reduction: str = "mean", label_smo
     """
     owner = "cross_entropy"
     input = _logits(input, owner, reduction)
-    check_number("label_smoothing", label_smoothing, owner, low=0.0, high=1.0)
+    if label_smoothing != 0.0:           # 0 is valid: no check on the common path
+        check_number("label_smoothing", label_smoothing, owner, low=0.0, high=1.0)
     weight = _class_weight(weight, input, owner)
     classes = input.shape[1]
     target_array = target.data if isinstance(target, Tensor) else np.asarray(target)

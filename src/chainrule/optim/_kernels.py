@@ -34,23 +34,14 @@ import math
 
 import numpy as np
 
-from ..autodiff.kernels import BACKENDS, get_backend, set_backend  # noqa: F401  (the one switch)
+from ..autodiff.kernels import BACKENDS, get_backend, numba_module, set_backend  # noqa: F401
 from . import _numpy_kernels
 from ._chunked import CHUNK, chunked
 
 
 def numba_kernels():
     """The compiled kernels module when the Numba path is selected, else ``None``."""
-    if get_backend() != "numba":
-        return None
-    compiled = _loaded.get("numba")
-    if compiled is None:                # imported on first use: importing Numba takes ~0.3 s
-        from . import _numba_kernels
-        compiled = _loaded["numba"] = _numba_kernels
-    return compiled
-
-
-_loaded: dict = {}      # NOTE: an import statement costs half a microsecond, once per step
+    return numba_module("chainrule.optim._numba_kernels")
 
 
 def fits_numba(param: np.ndarray, *arrays) -> bool:

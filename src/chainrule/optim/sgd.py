@@ -57,6 +57,9 @@ class SGD(Optimizer):
                                 f"dampening={group['dampening']}.")
 
     def _update_group(self, group):
+        if group["momentum"] == 0 and group["weight_decay"] == 0 and not group["maximize"]:
+            self._plain_update(group)
+            return
         update, momentum = _kernels.sgd(group), group["momentum"] != 0
         for p, grad, state in self._params_with_grad(group):
             buffer, first = None, False
@@ -66,3 +69,20 @@ class SGD(Optimizer):
                     buffer = state["momentum_buffer"] = np.empty_like(p.data)
                     first = True
             update(p.data, grad, buffer, first)
+
+    def _plain_update(self, group):
+        """theta -= lr * g: what the kernels do for plain SGD, without building one.
+
+        NOTE: on a small network the bookkeeping around each parameter's update cost more
+        than its two NumPy calls; the same calls and the same rounding as
+        ``_kernels.sgd``'s small-parameter branch (the product rounded to the parameter's
+        dtype before the sum), the kernel for the rest.
+        """
+        step, update = -group["lr"], None
+        for p, grad, _ in self._params_with_grad(group):
+            param = p.data
+            if grad.dtype == param.dtype and param.size <= _kernels.CHUNK:
+                param += np.multiply(grad, step)
+            else:
+                update = update or _kernels.sgd(group)
+                update(param, grad, None, False)

@@ -41,6 +41,7 @@ class FitSettings:
     checkpoint_keep_last: int | None = 2       # None: keep every checkpoint
     terminate_on_nan: bool = True
     augment: Any = None                        # transforms of the training batches
+    compile: bool = False                      # capture the training step (chainrule.compile)
 
     def __post_init__(self):
         owner = "fit"
@@ -61,6 +62,8 @@ class FitSettings:
         if self.checkpoint_keep_last is not None:
             check_number("checkpoint_keep_last", self.checkpoint_keep_last, owner, low=1,
                          integer=True)
+        if not isinstance(self.compile, bool):
+            raise invalid("compile", owner, "True or False", self.compile, exc=TypeError)
         if not isinstance(self.terminate_on_nan, bool):
             raise invalid("terminate_on_nan", owner, "True or False", self.terminate_on_nan,
                           exc=TypeError)

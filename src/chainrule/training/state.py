@@ -30,6 +30,7 @@ class Trainer:
     classification: bool = False                   # targets are classes (else values)
     threshold: float = 0.0                         # splits one output column into 2 classes
     augment: Any = None                            # transform(X, y, rng) of each training batch
+    captured: Any = None                           # chainrule.compile'd forward and backward
     epoch: int = 0                                 # the epoch being run (from 1); 0 before
     batch: int = -1                                # the batch being run within the epoch
     batch_data: tuple | None = None                # its (X, y) rows
