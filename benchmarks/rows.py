@@ -80,25 +80,14 @@ def f_hand():
     return train
 
 
-def f_fit():
+def f_fit(compile: bool = False):                  # noqa: A002 (fit's own name)
     import chainrule as cr
     X, y = mnist1d_train()
 
     def train():
         model, opt = _f_model()
         return cr.fit(model, "cross_entropy", opt, (X, y), epochs=F_EPOCHS, batch_size=F_BATCH,
-                      verbose=0, seed=0)
-    return train
-
-
-def f_fit_compiled():
-    import chainrule as cr
-    X, y = mnist1d_train()
-
-    def train():
-        model, opt = _f_model()
-        return cr.fit(model, "cross_entropy", opt, (X, y), epochs=F_EPOCHS, batch_size=F_BATCH,
-                      verbose=0, seed=0, compile=True)
+                      verbose=0, seed=0, compile=compile)
     return train
 
 
@@ -175,13 +164,20 @@ def _tiny_batch():
     return rng.standard_normal((T_BATCH, T_SIZES[0])).astype(np.float32), rng.integers(0, 2, T_BATCH)
 
 
-def t_chainrule():
+def t_chainrule(compiled: bool = False):
     import chainrule as cr
     from chainrule import nn, optim
     model = nn.MLP(list(T_SIZES), activation="tanh", rng=0)
     opt = optim.Adam(model.parameters(), lr=T_LR)
     x, y = _tiny_batch()
     x = cr.tensor(x)
+    if compiled:
+        captured = cr.compile(lambda x, y: cr.softmax_cross_entropy(model(x), y), optimizer=opt)
+
+        def updates():
+            for _ in range(T_UPDATES):
+                captured(x, y)
+        return updates
 
     def updates():
         for _ in range(T_UPDATES):
@@ -189,21 +185,6 @@ def t_chainrule():
             loss = cr.softmax_cross_entropy(model(x), y)
             loss.backward()
             opt.step()
-    return updates
-
-
-def t_chainrule_compiled():
-    import chainrule as cr
-    from chainrule import nn, optim
-    model = nn.MLP(list(T_SIZES), activation="tanh", rng=0)
-    opt = optim.Adam(model.parameters(), lr=T_LR)
-    x, y = _tiny_batch()
-    x = cr.tensor(x)
-    step = cr.compile(lambda x, y: cr.softmax_cross_entropy(model(x), y), optimizer=opt)
-
-    def updates():
-        for _ in range(T_UPDATES):
-            step(x, y)
     return updates
 
 
@@ -237,12 +218,12 @@ def t_numpy():
 ROWS = {
     "F": Row("F", f"front ends: MNIST-1D {'-'.join(map(str, F_SIZES))} ReLU, Adam, batch {F_BATCH}, "
              f"{F_EPOCHS} epochs", "rows trained", F_EPOCHS * 4000,
-             {"hand loop": f_hand, "fit": f_fit, "fit, compiled": f_fit_compiled,
+             {"hand loop": f_hand, "fit": f_fit, "fit, compiled": lambda: f_fit(compile=True),
               "estimator": f_estimator, "pytorch": f_torch}),
     "I": Row("I", f"inference: {'-'.join(map(str, I_SIZES))} ReLU, {I_ROWS:,} rows in batches of "
              f"{I_BATCH:,}", "rows", I_ROWS, {"chainrule": i_chainrule, "pytorch": i_torch}),
     "T": Row("T", f"many tiny steps: {T_UPDATES:,} updates of a {'-'.join(map(str, T_SIZES))} tanh "
              f"policy network, Adam, batch {T_BATCH}", "updates", T_UPDATES,
-             {"chainrule": t_chainrule, "chainrule, compiled": t_chainrule_compiled,
+             {"chainrule": t_chainrule, "chainrule, compiled": lambda: t_chainrule(compiled=True),
               "pytorch": t_torch, "numpy": t_numpy}),
 }
