@@ -3,7 +3,8 @@
 Several kernels have a pure-NumPy path and an optional Numba path, written with the same
 arithmetic: the element-wise optimizer updates (``chainrule.optim._kernels``), the
 convolution and pooling kernels (``conv_kernels.py``, ``pool_kernels.py``), the fused
-softmax cross-entropy (``_numba_losses.py``) and the element-wise parts of the LSTM's
+softmax cross-entropy (``_numba_losses.py``), ReLU and its adjoint
+(``activation_kernels.py``) and the element-wise parts of the LSTM's
 steps (``rnn_kernels.py``, ``_numba_rnn.py``). One switch selects the path for all:
 
 * ``"auto"`` (default): Numba when it can be imported, else NumPy;

@@ -19,6 +19,9 @@ Contract
   conv_weight`` and the pooling family ``pool_scatter pool_gather avg_pool
   avg_pool_transpose``): their kernel for arrays, the primitive for tensors, both called with every argument positional (inputs, then constants in the
   primitive's order), which keeps the fast path free of keyword binding.
+* ``relu_backward(g, ans)``: g * [ans > 0], the adjoint of ``relu`` given its output; for
+  arrays a kernel (``activation_kernels.py``: one Numba loop on large arrays), for tensors
+  that product of engine ops.
 * ``sequence_backward(g, ans, inputs, reverse, mask, cache)``: the backpropagation through
   time of a fused sequence primitive (``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``), every
   input's gradient at once: the NumPy kernel (``rnn_kernels.backward``) for arrays; for
@@ -47,7 +50,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import conv_kernels, ops, pool_kernels, primitives, recurrent, rnn_kernels
+from . import activation_kernels, conv_kernels, ops, pool_kernels, primitives, recurrent, rnn_kernels
 from .tensor import Tensor
 
 
@@ -69,6 +72,7 @@ NUMPY = SimpleNamespace(
     reshape=np.reshape, expand_dims=np.expand_dims, swapaxes=np.swapaxes,
     transpose=np.transpose, broadcast_to=np.broadcast_to,
     softmax=primitives.softmax.forward,
+    relu_backward=activation_kernels.relu_backward,
     getitem_backward=primitives.scatter_add,
     softmax_cross_entropy_backward=primitives.cross_entropy_gradient,
     conv=conv_kernels.conv, conv_transpose=conv_kernels.conv_transpose,
@@ -104,6 +108,10 @@ def _softmax(x, axis):
 
 def _sum(x, axis, keepdims=False):
     return ops.sum(x, axis, keepdims)      # axis required, so a row that forgets it fails here
+
+
+def _relu_backward(g, ans):
+    return g * (ans > 0)
 
 
 def _getitem_backward(g, index, shape):
@@ -159,6 +167,7 @@ TENSOR = SimpleNamespace(
     reshape=ops.reshape, expand_dims=_expand_dims, swapaxes=_swapaxes,
     transpose=ops.transpose, broadcast_to=ops.broadcast_to,
     softmax=_softmax,
+    relu_backward=_relu_backward,
     getitem_backward=_getitem_backward,
     softmax_cross_entropy_backward=_softmax_cross_entropy_backward,
     conv=_conv, conv_transpose=_conv_transpose, conv_weight=_conv_weight, channel_sum=_channel_sum,

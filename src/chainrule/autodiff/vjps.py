@@ -67,7 +67,7 @@ defvjp(primitives.exp,      lambda g, ans, x: g * ans)
 defvjp(primitives.log,      lambda g, ans, x: g / x)
 defvjp(primitives.tanh,     lambda g, ans, x: g * (1 - ans * ans))
 defvjp(primitives.sigmoid,  lambda g, ans, x: g * (ans * (1 - ans)))
-defvjp(primitives.relu,     lambda g, ans, x: g * (ans > 0))
+defvjp(primitives.relu,     lambda g, ans, x: namespace(g).relu_backward(g, ans))   # g * [ans > 0]
 defvjp(primitives.softplus, lambda g, ans, x: g * -namespace(g).expm1(-ans))   # sigmoid(x) = 1 - e^-softplus(x)
 defvjp(primitives.abs,      lambda g, ans, x: g * namespace(g).sign(x))
 defvjp(primitives.clip,     lambda g, ans, x, low, high: g * ((x >= (-np.inf if low is None else low))
