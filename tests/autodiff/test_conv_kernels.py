@@ -14,7 +14,13 @@ import itertools
 import numpy as np
 import pytest
 
-from chainrule.autodiff import kernels, primitives, windows
+import chainrule as cr
+from chainrule.autodiff import conv_kernels, kernels, primitives, windows
+
+
+def conv_forward(*args, **constants):
+    """The conv primitive's output (its forward also returns the kept column matrix)."""
+    return primitives.conv.forward(*args, **constants)[0]
 
 rng = np.random.default_rng(0)
 
@@ -56,7 +62,7 @@ def conv_loop(x, w, stride, padding, dilation, groups):
 def forwards(x, w, stride, padding, dilation, groups):
     """conv, then the y-shaped and weight-shaped arrays for the adjoint checks."""
     const = constants(stride, padding, dilation, groups)
-    y = primitives.conv.forward(x, w, np.zeros(w.shape[0]), **const)
+    y = conv_forward(x, w, np.zeros(w.shape[0]), **const)
     extra = tuple(n - ((m - 1) * s - lo - hi + d * (k - 1) + 1) for n, m, k, s, (lo, hi), d in
                   zip(x.shape[2:], y.shape[2:], w.shape[2:], stride, padding, dilation))
     return y, const, extra
@@ -89,8 +95,8 @@ def test_conv_matches_the_definition_and_its_adjoints_hold(backend, geometry):
 def test_the_bias_is_added_per_channel():
     x, w, b = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     const = constants((1, 1), ((0, 0), (0, 0)), (1, 1), 1)
-    with_bias = primitives.conv.forward(x, w, b, **const)
-    plain = primitives.conv.forward(x, w, np.zeros(4), **const)
+    with_bias = conv_forward(x, w, b, **const)
+    plain = conv_forward(x, w, np.zeros(4), **const)
     np.testing.assert_allclose(with_bias - plain, b[None, :, None, None] * np.ones(plain.shape))
     y = rng.standard_normal((2, 4, 4, 4))
     up = primitives.conv_transpose.forward(y, w, b[:3], output_padding=(0, 0), **const)
@@ -100,12 +106,12 @@ def test_the_bias_is_added_per_channel():
 
 def test_results_are_channels_first_arrays_with_channels_last_memory():
     x, w = rng.standard_normal((2, 8, 5, 5)), rng.standard_normal((6, 8, 3, 3))
-    y = primitives.conv.forward(x, w, np.zeros(6), **constants((1, 1), ((1, 1), (1, 1)), (1, 1), 1))
+    y = conv_forward(x, w, np.zeros(6), **constants((1, 1), ((1, 1), (1, 1)), (1, 1), 1))
     assert y.shape == (2, 6, 5, 5) and np.moveaxis(y, 1, -1).flags.c_contiguous
     # the same numbers whatever the input's memory layout
     for layout in (np.ascontiguousarray(x), np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1),
                    np.asfortranarray(x)):
-        again = primitives.conv.forward(layout, w, np.zeros(6), **constants((1, 1), ((1, 1), (1, 1)), (1, 1), 1))
+        again = conv_forward(layout, w, np.zeros(6), **constants((1, 1), ((1, 1), (1, 1)), (1, 1), 1))
         np.testing.assert_array_equal(again, y)
 
 
@@ -117,7 +123,7 @@ def test_a_batch_cut_into_chunks_gives_the_same_results(monkeypatch):
     whole = (y, primitives.conv_weight.forward(x, g, kernel=(3, 3), **const),
              primitives.conv_transpose.forward(g, w, np.zeros(16), output_padding=extra, **const))
     monkeypatch.setattr(windows, "CHUNK_BYTES", 1)            # one sample per chunk
-    chunked = (primitives.conv.forward(x, w, np.zeros(4), **const),
+    chunked = (conv_forward(x, w, np.zeros(4), **const),
                primitives.conv_weight.forward(x, g, kernel=(3, 3), **const),
                primitives.conv_transpose.forward(g, w, np.zeros(16), output_padding=extra, **const))
     for a, b in zip(whole, chunked):
@@ -221,3 +227,34 @@ def test_numpy_and_numba_paths_agree(dtype, tolerance):
     for a, b in itertools.zip_longest(run_all("numpy", dtype), run_all("numba", dtype)):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_the_kept_column_matrix_gives_the_same_weight_gradient_bit_for_bit(groups):
+    """conv keeps its column matrix for the weight's VJP; rebuilding it gives the same bits."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 16, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((8, 16 // groups, 3, 3)).astype(np.float32)
+    const = constants((1, 1), ((1, 1), (1, 1)), (1, 1), groups)
+    y, cols = primitives.conv.forward(x, w, np.zeros(8, np.float32), **const)
+    assert cols is not None and cols.shape == (5 * 81, groups, 9 * 16 // groups)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    args = (x, g, (3, 3), const["stride"], const["padding"], const["dilation"], groups)
+    before = cols.copy()
+    kept = conv_kernels.conv_weight(*args, cols)
+    np.testing.assert_array_equal(kept, conv_kernels.conv_weight(*args))
+    np.testing.assert_array_equal(cols, before)                # read only: a second backward
+
+
+def test_a_batch_cut_into_chunks_keeps_no_columns_and_the_gradient_is_unchanged(monkeypatch):
+    rng = np.random.default_rng(8)
+    x = cr.tensor(rng.standard_normal((6, 3, 8, 8)).astype(np.float32))
+    conv = cr.nn.Conv2d(3, 4, 3, padding=1, rng=0)
+    conv(x).sum().backward()
+    expected = conv.weight.grad.copy()
+    monkeypatch.setattr(windows, "CHUNK_BYTES", 4 * 64 * 27 * 2)        # two samples a chunk
+    conv.weight.grad = None
+    out = conv(x)
+    assert out.constants["cols"] is None
+    out.sum().backward()
+    np.testing.assert_allclose(conv.weight.grad, expected, rtol=1e-5)

@@ -19,7 +19,9 @@ already the output in channels-last memory: no transpose copy follows, and the b
 added to each chunk while it is still in cache. ``conv_transpose`` is the product g @ W
 followed by col2im, which adds each column back onto the pixel it came from;
 ``conv_weight`` is g^T @ cols. Large batches are cut into chunks so that the column matrix
-stays small (``windows.batch_chunks``).
+stays small (``windows.batch_chunks``). The ``conv`` primitive keeps its column matrix
+(when the batch is one chunk) for the backward pass's ``conv_weight``, which then does not
+build it again: memory for time, at most ``CHUNK_BYTES`` per convolution in the graph.
 
 im2col is a NumPy strided copy. col2im is one strided addition per kernel offset (nine for
 a 3x3 kernel, never one per pixel), or a single Numba loop when the kernels backend is
@@ -49,9 +51,13 @@ def compiled(dtype):
 
 # -- the three maps -------------------------------------------------------------------------
 
-def conv(x, weight, bias, stride, padding, dilation, groups):
+def conv(x, weight, bias, stride, padding, dilation, groups, keep_columns: bool = False):
     """Cross-correlation of x (N, C, *S) with weight (O, C // groups, *K), plus bias (O,)
-    -> (N, O, *OS)."""
+    -> (N, O, *OS).
+
+    With ``keep_columns``, returns ``(y, cols)``: the column matrix, in an array of its own,
+    when the batch fitted in one chunk (else ``None``), for ``conv_weight`` to reuse.
+    """
     geom = geometry(weight.shape[2:], stride, padding, dilation)
     x_cl, dtype = lift(x), np.result_type(x, weight)
     n, h, w, c = x_cl.shape
@@ -60,12 +66,15 @@ def conv(x, weight, bias, stride, padding, dilation, groups):
     matrices = _weight_matrices(weight, groups, dtype)                 # (G, O_g, K C_g)
     y = np.empty((n, *out_size, weight.shape[0]), dtype)
     y_rows = y.reshape(n * positions, groups, -1)
-    for chunk in batch_chunks(n, positions * c * math.prod(geom.kernel) * dtype.itemsize):
-        cols = im2col(x_cl[chunk], geom, groups, out_size, dtype)      # (m P, G, K C_g)
+    chunks = batch_chunks(n, positions * c * math.prod(geom.kernel) * dtype.itemsize)
+    keep = keep_columns and len(chunks) == 1
+    for chunk in chunks:
+        cols = im2col(x_cl[chunk], geom, groups, out_size, dtype, keep)   # (m P, G, K C_g)
         rows = slice(chunk.start * positions, chunk.stop * positions)
         _products(cols, matrices, y_rows[rows], transpose_b=True)
         _add_bias(y_rows[rows], bias)
-    return lower(y, x.ndim - 2)
+    y = lower(y, x.ndim - 2)
+    return (y, cols if keep else None) if keep_columns else y
 
 
 def conv_transpose(y, weight, bias, stride, padding, dilation, groups, output_padding):
@@ -95,8 +104,11 @@ def conv_transpose(y, weight, bias, stride, padding, dilation, groups, output_pa
     return lower(x, y.ndim - 2)
 
 
-def conv_weight(x, g, kernel, stride, padding, dilation, groups):
-    """d<g, conv(x, w)>/dw for x (N, C, *S) and g (N, O, *OS): the weight (O, C // groups, *K)."""
+def conv_weight(x, g, kernel, stride, padding, dilation, groups, cols=None):
+    """d<g, conv(x, w)>/dw for x (N, C, *S) and g (N, O, *OS): the weight (O, C // groups, *K).
+
+    ``cols``: x's column matrix kept by ``conv(..., keep_columns=True)``, used instead of
+    building it again (the same array im2col would build, so the same result)."""
     geom = geometry(kernel, stride, padding, dilation)
     x_cl, g_cl, dtype = lift(x), lift(g), np.result_type(x, g)
     n, h, w, c = x_cl.shape
@@ -106,8 +118,9 @@ def conv_weight(x, g, kernel, stride, padding, dilation, groups):
     chunks = batch_chunks(n, positions * c * math.prod(geom.kernel) * dtype.itemsize)
     grads = np.zeros((groups, o // groups, math.prod(geom.kernel) * (c // groups)), dtype)
     part = grads if len(chunks) == 1 else np.empty_like(grads)
+    kept = cols if cols is not None and len(chunks) == 1 else None
     for chunk in chunks:
-        cols = im2col(x_cl[chunk], geom, groups, out_size, dtype)
+        cols = kept if kept is not None else im2col(x_cl[chunk], geom, groups, out_size, dtype)
         rows = g_rows[chunk.start * positions:chunk.stop * positions]
         for j in range(groups):
             np.matmul(rows[:, j].T, cols[:, j], out=part[j])
@@ -153,15 +166,17 @@ def _products(a, matrices, out, transpose_b: bool):
 
 # -- im2col and col2im ----------------------------------------------------------------------
 
-def im2col(x_cl, geom: Geometry, groups: int, out_size, dtype):
-    """The column matrix of x (N, H, W, C): a scratch array (N OH OW, G, KH KW C_g).
+def im2col(x_cl, geom: Geometry, groups: int, out_size, dtype, own: bool = False):
+    """The column matrix of x (N, H, W, C): a scratch array (N OH OW, G, KH KW C_g), or
+    with ``own`` an array of its own (which a graph may keep).
 
     One strided copy of the window view when the channel vectors are long; one copy per
     kernel offset when they are short (a first layer's 1 or 3 channels), whose inner loop
     then runs along the output row instead."""
     n, _, _, c = x_cl.shape
     kh, kw = geom.kernel
-    cols = scratch("cols", (n, *out_size, groups, kh, kw, c // groups), dtype)
+    shape = (n, *out_size, groups, kh, kw, c // groups)
+    cols = np.empty(shape, dtype) if own else scratch("cols", shape, dtype)
     xp = padded(x_cl, geom)
     if c // groups < SHORT_CHANNELS:
         grouped = xp.reshape(*xp.shape[:3], groups, c // groups)

@@ -380,7 +380,7 @@ def cross_entropy_gradient(g, logits, targets, class_weights, reduction, probs):
 # differentiation: each VJP of conv, conv_transpose and conv_weight is one of the three,
 # and likewise max_pool -> pool_scatter <-> pool_gather and avg_pool <-> avg_pool_transpose.
 
-@_primitive
+@_primitive(saves="cols")
 def conv(x, weight, bias, *, stride, padding, dilation, groups):
     """Cross-correlation (PyTorch's "convolution") of x (N, C, *S) with weight (O, C / groups, *K),
     plus bias (O,):
@@ -388,8 +388,12 @@ def conv(x, weight, bias, *, stride, padding, dilation, groups):
     out[n, o, *p] = bias[o] + sum_{c, *k} weight[o, c, *k] x_pad[n, g(o) C/groups + c, *(p stride + k dilation)],
     where g(o) is the group of filter o: im2col, then one matrix product per group. A layer
     without bias passes zeros (the bias is added while the output is in cache).
+
+    Also returns the column matrix (``saves``; ``None`` when the batch was cut into
+    chunks), which the weight's VJP reuses instead of building it again.
     """
-    return conv_kernels.conv(x, weight, bias, stride, padding, dilation, groups)
+    return conv_kernels.conv(x, weight, bias, stride, padding, dilation, groups,
+                             keep_columns=True)
 
 
 @_primitive

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import primitives
+from . import conv_kernels, primitives
 from .graph import defvjp
 from .namespace import namespace
 
@@ -212,13 +212,16 @@ def _zeros(channels, like):
     return np.zeros(channels, like.dtype)
 
 
-def _conv_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups):
+def _conv_vjp_input(g, ans, x, weight, bias, stride, padding, dilation, groups, cols):
     extra = _output_padding(x.shape, g.shape, weight.shape[2:], stride, padding, dilation)
     return namespace(g).conv_transpose(g, weight, _zeros(x.shape[1], g), stride, padding, dilation,
                                        groups, extra)
 
 
-def _conv_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups):
+def _conv_vjp_weight(g, ans, x, weight, bias, stride, padding, dilation, groups, cols):
+    if cols is not None and g.__class__ is np.ndarray:   # the columns conv kept (first order)
+        return conv_kernels.conv_weight(x, g, weight.shape[2:], stride, padding, dilation,
+                                        groups, cols)
     return namespace(g).conv_weight(x, g, weight.shape[2:], stride, padding, dilation, groups)
 
 
