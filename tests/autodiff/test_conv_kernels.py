@@ -138,6 +138,7 @@ POOLS = [  # (x shape, kernel, stride, padding pairs, dilation)
     ((2, 2, 7, 6), (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1)),          # overlapping, padded
     ((1, 16, 6, 6), (3, 2), (1, 2), ((1, 1), (0, 0)), (1, 1)),
     ((2, 2, 12), (3,), (2,), ((1, 1),), (2,)),                          # 1-D, dilated
+    ((2, 3, 11), (2,), (2,), ((0, 0),), (1,)),                          # 1-D pairs, one left over
 ]
 
 
@@ -258,3 +259,40 @@ def test_a_batch_cut_into_chunks_keeps_no_columns_and_the_gradient_is_unchanged(
     assert out.constants["cols"] is None
     out.sum().backward()
     np.testing.assert_allclose(conv.weight.grad, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape, kernel", [((3, 5, 9, 8), (2, 2)), ((3, 5, 13), (2,))])
+def test_the_written_out_2x2_pooling_loop_matches_the_general_one_with_nans_and_ties(shape, kernel):
+    """MaxPool2d(2) and MaxPool1d(2) take a loop of their own on the Numba path: the same
+    maxima, argmaxima and scatter, bit for bit, with NaN, infinities and ties."""
+    pytest.importorskip("numba")
+    from chainrule.autodiff import _numba_windows
+    x = rng.standard_normal(shape).astype(np.float32)
+    flat = x.reshape(-1)
+    flat[::7], flat[3::11], flat[5::13] = np.nan, np.inf, -np.inf
+    flat[1::4] = flat[0::4]                                           # ties
+    geometry = dict(kernel=kernel, stride=kernel, padding=((0, 0),) * len(kernel),
+                    dilation=(1,) * len(kernel))
+    numba = _on_backend("numba", x, geometry)
+    general = windows.geometry(kernel, kernel, geometry["padding"], geometry["dilation"])
+    x_cl = windows.lift(x)
+    out = np.empty((x_cl.shape[0], *general.out_size(x_cl.shape[1:3]), x_cl.shape[3]), x.dtype)
+    indices = np.empty(out.shape, np.uint8)
+    _numba_windows.max_pool(np.ascontiguousarray(x_cl), out, indices, *general.kernel,
+                            *general.stride, 0, 0, 1, 1)
+    np.testing.assert_array_equal(windows.lower(out, x.ndim - 2).view(np.int32),
+                                  numba[0].view(np.int32))
+    np.testing.assert_array_equal(windows.lower(indices, x.ndim - 2), numba[1])
+    for a, b in zip(numba, _on_backend("numpy", x, geometry)):
+        np.testing.assert_array_equal(a, b)
+
+
+def _on_backend(backend, x, geometry):
+    previous = kernels.set_backend(backend)
+    try:
+        out, indices = primitives.max_pool.forward(x, **geometry)
+        g = np.arange(out.size, dtype=x.dtype).reshape(out.shape)
+        return out, indices, primitives.pool_scatter.forward(g, indices=indices, shape=x.shape,
+                                                              **geometry)
+    finally:
+        kernels.set_backend(previous)

@@ -80,15 +80,74 @@ def max_pool(x, out, indices, kh_, kw_, sh, sw, ph, pw, dh, dw):
 
 
 @_jit
+def max_pool_2x2(x, out, indices):
+    """``max_pool`` for 2x2 windows with stride 2, no padding, no dilation (MaxPool2d(2)).
+
+    The same comparisons in the same order as ``max_pool``, written out: with no loop over
+    the window inside the channel loop, LLVM vectorises it (about 3x faster)."""
+    n_, oh_, ow_, c_ = out.shape
+    for n in range(n_):
+        for i in range(oh_):
+            for j in range(ow_):
+                for c in range(c_):
+                    best = x[n, 2 * i, 2 * j, c]
+                    k = 0
+                    v = x[n, 2 * i, 2 * j + 1, c]
+                    if v > best or (v != v and best == best):
+                        best, k = v, 1
+                    v = x[n, 2 * i + 1, 2 * j, c]
+                    if v > best or (v != v and best == best):
+                        best, k = v, 2
+                    v = x[n, 2 * i + 1, 2 * j + 1, c]
+                    if v > best or (v != v and best == best):
+                        best, k = v, 3
+                    out[n, i, j, c] = best
+                    indices[n, i, j, c] = k
+
+
+@_jit
+def max_pool_1x2(x, out, indices):
+    """``max_pool_2x2`` for 1-D windows of 2 with stride 2 (MaxPool1d(2)): x is (N, 1, L, C)."""
+    n_, _, ow_, c_ = out.shape
+    for n in range(n_):
+        for j in range(ow_):
+            for c in range(c_):
+                best = x[n, 0, 2 * j, c]
+                k = 0
+                v = x[n, 0, 2 * j + 1, c]
+                if v > best or (v != v and best == best):
+                    best, k = v, 1
+                out[n, 0, j, c] = best
+                indices[n, 0, j, c] = k
+
+
+@_jit
 def pool_scatter(g, indices, out, kh_, kw_, sh, sw, ph, pw, dh, dw, overlapping):
     """out += g at the input pixel each window's index points to (out zeroed here).
 
     Windows that do not overlap write each pixel they cover once (g or 0), so only the
-    pixels no window covers are zeroed first."""
+    pixels no window covers are zeroed first; their loop runs along out's rows (the window
+    row a outside the output column j), so that out is written in memory order."""
     n_, h_, w_, c_ = out.shape
     _, oh_, ow_, _ = g.shape
     if overlapping or oh_ * sh < h_ or ow_ * sw < w_ or ph or pw:
         out[...] = 0
+    if not overlapping:
+        for n in range(n_):
+            for i in range(oh_):
+                for a in range(kh_):
+                    r = i * sh - ph + a * dh
+                    if r < 0 or r >= h_:
+                        continue
+                    for j in range(ow_):
+                        for b in range(kw_):
+                            q = j * sw - pw + b * dw
+                            if q < 0 or q >= w_:
+                                continue
+                            k = a * kw_ + b
+                            for c in range(c_):
+                                out[n, r, q, c] = g[n, i, j, c] if indices[n, i, j, c] == k else 0
+        return
     for n in range(n_):
         for i in range(oh_):
             for j in range(ow_):
@@ -101,10 +160,6 @@ def pool_scatter(g, indices, out, kh_, kw_, sh, sw, ph, pw, dh, dw, overlapping)
                         if q < 0 or q >= w_:
                             continue
                         k = a * kw_ + b
-                        if overlapping:
-                            for c in range(c_):
-                                if indices[n, i, j, c] == k:
-                                    out[n, r, q, c] += g[n, i, j, c]
-                        else:
-                            for c in range(c_):
-                                out[n, r, q, c] = g[n, i, j, c] if indices[n, i, j, c] == k else 0
+                        for c in range(c_):
+                            if indices[n, i, j, c] == k:
+                                out[n, r, q, c] += g[n, i, j, c]

@@ -60,7 +60,10 @@ def max_pool(x, kernel, stride, padding, dilation):
     out = np.empty((n, *out_size, c), x.dtype)
     indices = np.empty(out.shape, _index_dtype(geom))
     fast = compiled(x.dtype)
-    if fast is not None:
+    if fast is not None and geom.tiles and geom.kernel in ((2, 2), (1, 2)):
+        # MaxPool2d(2), MaxPool1d(2): the window written out, a vectorised loop
+        (fast.max_pool_2x2 if geom.kernel[0] == 2 else fast.max_pool_1x2)(x_cl, out, indices)
+    elif fast is not None:
         fast.max_pool(x_cl, out, indices, *geom.kernel, *geom.stride, geom.padding[0][0],
                       geom.padding[1][0], *geom.dilation)
     else:
@@ -73,6 +76,8 @@ def max_pool(x, kernel, stride, padding, dilation):
         for k in range(1, geom.kernel[0] * kw):
             candidate = windows[:, :, :, k // kw, k % kw]
             np.greater(candidate, out, out=better)      # strictly: the first maximum wins ties
+            if x.dtype.kind == "f":                     # and a NaN wins over numbers, as in
+                better |= (candidate != candidate) & (out == out)    # the Numba loop, PyTorch
             # indices = where(better, k, indices) is max(indices, better k): indices < k so far
             np.multiply(better, indices.dtype.type(k), out=offset)
             np.maximum(indices, offset, out=indices)
