@@ -186,7 +186,8 @@ NOTES = """## What the engine does for speed
   as long as an addition on this build.
 * Max pooling saves the offset of each window's maximum in its forward pass; its backward
   pass scatters the gradient there (`pool_scatter`), with no second search for the maximum.
-  Windows that tile the input are read through a reshape. With Numba both are one loop.
+  Windows that tile the input are read through a reshape. With Numba both are one loop,
+  and 2x2 windows (MaxPool2d(2)) one with the window written out, which LLVM vectorises.
 * Freed memory is kept for the next step (`autodiff/memory.py`: glibc's mmap and trim
   thresholds raised at import). A CNN step frees and allocates the same large arrays every
   step, and without this each one came back as fresh pages that the kernel had to fault in
