@@ -126,40 +126,29 @@ def pool_scatter(g, indices, out, kh_, kw_, sh, sw, ph, pw, dh, dw, overlapping)
     """out += g at the input pixel each window's index points to (out zeroed here).
 
     Windows that do not overlap write each pixel they cover once (g or 0), so only the
-    pixels no window covers are zeroed first; their loop runs along out's rows (the window
-    row a outside the output column j), so that out is written in memory order."""
+    pixels no window covers are zeroed first. The loop runs along out's rows (the window
+    row a outside the output column j), so that out is written in memory order; a pixel
+    that overlapping windows share still gets their terms in the order of (i, j)."""
     n_, h_, w_, c_ = out.shape
     _, oh_, ow_, _ = g.shape
     if overlapping or oh_ * sh < h_ or ow_ * sw < w_ or ph or pw:
         out[...] = 0
-    if not overlapping:
-        for n in range(n_):
-            for i in range(oh_):
-                for a in range(kh_):
-                    r = i * sh - ph + a * dh
-                    if r < 0 or r >= h_:
-                        continue
-                    for j in range(ow_):
-                        for b in range(kw_):
-                            q = j * sw - pw + b * dw
-                            if q < 0 or q >= w_:
-                                continue
-                            k = a * kw_ + b
-                            for c in range(c_):
-                                out[n, r, q, c] = g[n, i, j, c] if indices[n, i, j, c] == k else 0
-        return
     for n in range(n_):
         for i in range(oh_):
-            for j in range(ow_):
-                for a in range(kh_):
-                    r = i * sh - ph + a * dh
-                    if r < 0 or r >= h_:
-                        continue
+            for a in range(kh_):
+                r = i * sh - ph + a * dh
+                if r < 0 or r >= h_:
+                    continue
+                for j in range(ow_):
                     for b in range(kw_):
                         q = j * sw - pw + b * dw
                         if q < 0 or q >= w_:
                             continue
                         k = a * kw_ + b
-                        for c in range(c_):
-                            if indices[n, i, j, c] == k:
-                                out[n, r, q, c] += g[n, i, j, c]
+                        if overlapping:
+                            for c in range(c_):
+                                if indices[n, i, j, c] == k:
+                                    out[n, r, q, c] += g[n, i, j, c]
+                        else:
+                            for c in range(c_):
+                                out[n, r, q, c] = g[n, i, j, c] if indices[n, i, j, c] == k else 0
