@@ -118,7 +118,7 @@ def conv_weight(x, g, kernel, stride, padding, dilation, groups, cols=None):
     chunks = batch_chunks(n, positions * c * math.prod(geom.kernel) * dtype.itemsize)
     grads = np.zeros((groups, o // groups, math.prod(geom.kernel) * (c // groups)), dtype)
     part = grads if len(chunks) == 1 else np.empty_like(grads)
-    kept = cols if cols is not None and len(chunks) == 1 else None
+    kept = cols if cols is not None and len(chunks) == 1 and cols.dtype == dtype else None
     for chunk in chunks:
         cols = kept if kept is not None else im2col(x_cl[chunk], geom, groups, out_size, dtype)
         rows = g_rows[chunk.start * positions:chunk.stop * positions]
