@@ -149,7 +149,6 @@ class Primitive:
 
     def _recorded(self, inputs, constants, out, saved):
         """``__call__``'s result, appended to this thread's tape if it has one."""
-        result = None
         if _mode.enabled and any(t.requires_grad for t in inputs):
             if self.saves is not None:
                 constants[self.saves] = saved

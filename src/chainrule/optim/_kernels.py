@@ -36,7 +36,7 @@ import numpy as np
 
 from ..autodiff.kernels import BACKENDS, get_backend, numba_module, set_backend  # noqa: F401
 from . import _numpy_kernels
-from ._chunked import CHUNK, chunked
+from ._chunked import chunked
 
 
 def numba_kernels():
@@ -115,15 +115,9 @@ def sgd(group: dict):
     lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
     weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
     constants = {}                          # dtype -> the Numba kernel's constants
-    plain = momentum == 0 and weight_decay == 0 and not maximize      # theta -= lr * g
 
     def update(param, grad, momentum_buffer, first):
-        if plain and grad.dtype == param.dtype and param.size <= CHUNK:
-            # NOTE: plain SGD on a small parameter is two NumPy calls; dispatching to either
-            # kernel costs more than the arithmetic. Same rounding: the product is rounded to
-            # the parameter's dtype before the sum, as both kernels do.
-            param += np.multiply(grad, -lr)
-        elif compiled is not None and fits_numba(param, grad, momentum_buffer):
+        if compiled is not None and fits_numba(param, grad, momentum_buffer):
             consts = constants.get(param.dtype)
             if consts is None:              # cast to the parameter's dtype, as NumPy casts floats
                 cast = param.dtype.type

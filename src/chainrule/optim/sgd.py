@@ -5,6 +5,7 @@ import numpy as np
 
 from .._validation import check_number, invalid
 from . import _kernels
+from ._chunked import CHUNK
 from .optimizer import Optimizer, check_flag
 
 
@@ -73,15 +74,15 @@ class SGD(Optimizer):
     def _plain_update(self, group):
         """theta -= lr * g: what the kernels do for plain SGD, without building one.
 
-        NOTE: on a small network the bookkeeping around each parameter's update cost more
-        than its two NumPy calls; the same calls and the same rounding as
-        ``_kernels.sgd``'s small-parameter branch (the product rounded to the parameter's
-        dtype before the sum), the kernel for the rest.
+        NOTE: on a small parameter this is two NumPy calls, and dispatching to either kernel
+        (or even building one) costs more than the arithmetic. Same rounding as the kernels:
+        the product is rounded to the parameter's dtype before the sum. Large parameters,
+        or a gradient of another dtype, go to the kernel.
         """
         step, update = -group["lr"], None
         for p, grad, _ in self._params_with_grad(group):
             param = p.data
-            if grad.dtype == param.dtype and param.size <= _kernels.CHUNK:
+            if grad.dtype == param.dtype and param.size <= CHUNK:
                 param += np.multiply(grad, step)
             else:
                 update = update or _kernels.sgd(group)

@@ -370,9 +370,12 @@ def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTo
     trainer.evaluations += 1
     for p in trainer.parameters:                 # model.zero_grad(), on this epoch's list
         p.grad = None
-    output = trainer.model(x)
-    loss = augmentation.mixed_loss(trainer.loss_fn, output, yb)     # Mixup's targets, or yb
-    loss.backward()
+    if trainer.captured is None:
+        output = trainer.model(x)
+        loss = augmentation.mixed_loss(trainer.loss_fn, output, yb)  # Mixup's targets, or yb
+        loss.backward()
+    else:                       # the same evaluation, replayed (autodiff/capture.py)
+        loss, output = trainer.captured(x, yb)
     value = float(loss.item())
     if totals is not None:
         totals.add(len(yb), value, output.data, augmentation.target_labels(yb))
@@ -381,15 +384,7 @@ def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTo
 
 def _plain_step(trainer: Trainer, xb, yb, totals) -> float:
     trainer.optimizer.zero_grad()
-    if trainer.captured is None:
-        _, value, _ = _evaluate_loss(trainer, Tensor(xb, dtype=xb.dtype), yb, totals)
-    else:                       # the same evaluation, replayed (autodiff/capture.py)
-        trainer.evaluations += 1
-        for p in trainer.parameters:
-            p.grad = None
-        loss, output = trainer.captured(Tensor(xb, dtype=xb.dtype), yb)
-        value = float(loss.data)
-        totals.add(len(yb), value, output.data, augmentation.target_labels(yb))
+    _, value, _ = _evaluate_loss(trainer, Tensor(xb, dtype=xb.dtype), yb, totals)
     trainer.callbacks.on_before_optimizer_step(trainer.batch, {"size": len(yb), "loss": value})
     if trainer.takes_loss:
         trainer.optimizer.step(loss=value)
