@@ -172,3 +172,58 @@ def test_large_finite_values_whose_sum_overflows_are_accepted():
     with pytest.raises(ValueError, match=r"finite values.*first: row 2"):
         bad = big.copy(); bad[2, 0] = np.nan
         cr.predict(nn.MLP([2, 3], rng=0), bad)
+
+
+# -- the batches' loss: checked once, at the boundary ------------------------------------
+
+
+def _trained(loss, X, y, **kwargs):
+    model = nn.MLP([2, 8, 3], rng=0)
+    history = cr.fit(model, loss, optim.Adam(model.parameters(), lr=0.01), (X, y), epochs=3,
+                     batch_size=32, verbose=0, seed=0, **kwargs)
+    return history, [p.data.copy() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("extra", [{}, {"augment": "mixup"}, {"compile": True}])
+def test_cross_entropy_by_name_skips_the_per_batch_checks_with_the_same_bits(blobs, extra):
+    """'cross_entropy' by name calls the fused primitive directly; the module's checked call
+    gives the same losses, gradient norms and weights, bit for bit."""
+    X, y = blobs
+    if extra.get("augment") == "mixup":
+        extra = {"augment": cr.data.augmentation.Mixup(alpha=0.4)}
+    by_name, weights = _trained("cross_entropy", X, y, **extra)
+    checked, weights_checked = _trained(nn.CrossEntropyLoss(), X, y, **extra)
+    assert by_name["loss"] == checked["loss"]
+    assert by_name["grad_norm"] == checked["grad_norm"]
+    for a, b in zip(weights, weights_checked):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_only_the_plain_cross_entropy_by_name_takes_the_shortcut():
+    from chainrule.training import inputs
+    labels = np.array([0, 2, 1])
+    for loss in ("cross_entropy", nn.CrossEntropyLoss()):
+        loss_fn, _ = inputs.resolve_loss(loss)
+        shortcut = inputs.batch_loss(loss, loss_fn, labels)
+        assert (shortcut is loss_fn) == (not isinstance(loss, str))
+    for loss_fn, y_ in ((nn.CrossEntropyLoss(label_smoothing=0.1), labels),
+                        (nn.CrossEntropyLoss(weight=[1.0, 2.0, 1.0]), labels),
+                        (nn.CrossEntropyLoss(), np.eye(3, dtype=np.float32)),    # soft labels
+                        (nn.MSELoss(), labels.astype(np.float32))):
+        assert inputs.batch_loss("cross_entropy", loss_fn, y_) is loss_fn
+    # fit's own class weights replace the module: no shortcut either
+    weighted = inputs.with_class_weight(nn.CrossEntropyLoss(), "cross_entropy", "balanced",
+                                        labels, 3)
+    assert inputs.batch_loss("cross_entropy", weighted, labels) is weighted
+
+
+def test_the_shortcut_sends_scores_it_cannot_take_to_the_checked_loss():
+    from chainrule.training import inputs
+    loss_fn, _ = inputs.resolve_loss("cross_entropy")
+    shortcut = inputs.batch_loss("cross_entropy", loss_fn, np.array([0, 1]))
+    scores = cr.tensor(np.zeros((2, 3, 1), np.float32))
+    with pytest.raises(ValueError, match=r"'input' parameter of cross_entropy must be a 2-D "
+                                         r"floating array"):
+        shortcut(scores, np.array([0, 1]))
+    value = shortcut(cr.tensor(np.zeros((2, 3), np.float32)), np.array([0, 1]))
+    assert value.item() == pytest.approx(np.log(3))

@@ -189,10 +189,11 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
                       params=params, metrics=resolved_metrics, step_kind=kind,
                       classification=data.classification,
                       takes_loss=inputs.takes_loss(optimizer),
-                      threshold=inputs.label_threshold(loss_fn), augment=augment)
+                      threshold=inputs.label_threshold(loss_fn), augment=augment,
+                      batch_loss=inputs.batch_loss(loss, loss_fn, y))
     if settings.compile:
         trainer.captured = capture.compile(
-            lambda x, y: _loss_and_output(trainer.model, trainer.loss_fn, x, y))
+            lambda x, y: _loss_and_output(trainer.model, trainer.batch_loss, x, y))
     return trainer
 
 
@@ -372,7 +373,7 @@ def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTo
         p.grad = None
     if trainer.captured is None:
         output = trainer.model(x)
-        loss = augmentation.mixed_loss(trainer.loss_fn, output, yb)  # Mixup's targets, or yb
+        loss = augmentation.mixed_loss(trainer.batch_loss, output, yb)  # Mixup's targets, or yb
         loss.backward()
     else:                       # the same evaluation, replayed (autodiff/capture.py)
         loss, output = trainer.captured(x, yb)
@@ -440,7 +441,7 @@ def _output_and_loss_step(trainer: Trainer, xb, yb, totals) -> float:
     def closure():
         trainer.evaluations += 1
         output = trainer.model(x)
-        return output, augmentation.mixed_loss(trainer.loss_fn, output, yb)
+        return output, augmentation.mixed_loss(trainer.batch_loss, output, yb)
 
     trainer.optimizer.step(closure)
     return value

@@ -31,6 +31,8 @@ class Trainer:
     threshold: float = 0.0                         # splits one output column into 2 classes
     augment: Any = None                            # transform(X, y, rng) of each training batch
     captured: Any = None                           # chainrule.compile'd forward and backward
+    batch_loss: Any = None                         # what the batches call: loss_fn, or its
+                                                   # unchecked shortcut (inputs.batch_loss)
     epoch: int = 0                                 # the epoch being run (from 1); 0 before
     batch: int = -1                                # the batch being run within the epoch
     batch_data: tuple | None = None                # its (X, y) rows
@@ -41,6 +43,10 @@ class Trainer:
     abort_epoch: bool = False                      # stop(now=True): leave mid-epoch
     elapsed_before: float = 0.0                    # seconds trained before a resume
     started: float = field(default_factory=time.perf_counter)
+
+    def __post_init__(self):
+        if self.batch_loss is None:
+            self.batch_loss = self.loss_fn
 
     def stop(self, reason: str = "callback", now: bool = False) -> None:
         """End training after this epoch (``now=True``: after this batch, the epoch unlogged).
