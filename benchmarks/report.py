@@ -209,8 +209,11 @@ NOTES = """## What the engine does for speed
   and the two thread pools fight for the two cores.
 * The front ends add little to the engine: `fit` sums each batch's gradient into
   buffers kept for the epoch (for the epoch's `grad_norm`) in place, instead of two fresh
-  arrays per parameter per batch, and the scikit-learn estimators call `fit` with no penalty
-  node when `l1` and `l2` are 0. Input checks run once, before the first step; the test
+  arrays per parameter per batch (that sum is most of what `fit` adds to a hand loop:
+  about 15 us of a 575 us F batch), and the scikit-learn estimators call `fit` with no
+  penalty node when `l1` and `l2` are 0. Input checks run once, before the first step, and
+  are not repeated per batch: `loss="cross_entropy"` by name calls the fused primitive
+  directly on targets checked at the start (1-2% of F's `fit`). The test
   that every value is finite is one sum (a finite sum means finite values; only an
   overflowing sum takes the exact test), where `isfinite` wrote a boolean array as large as
   the input: on `predict`'s 100,000 x 784 rows that is 14 ms instead of 25-200 ms.
