@@ -11,7 +11,9 @@ training or deep inside a layer.
 * the loss: a loss module, a callable ``(output, y) -> scalar Tensor``, or a name in
   ``chainrule.nn.LOSSES``. Whether the targets are classes or values comes from the data
   set's ``task``, else from the loss's ``task`` attribute (every loss in ``nn.losses``
-  declares one), else from ``y`` (integer labels and several outputs mean classes);
+  declares one), else from ``y`` (integer labels and several outputs mean classes). The
+  batches call :func:`batch_loss`'s function: the loss itself, or for ``"cross_entropy"``
+  by name the fused primitive without the checks that the targets passed here;
 * metrics: names in ``chainrule.metrics.METRICS`` or callables ``(y_true, y_pred)``;
 * the optimizer: how ``fit`` calls ``step`` comes from what the optimizer declares
   (``requires_closure``, ``closure_returns``).

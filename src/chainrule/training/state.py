@@ -2,7 +2,9 @@
 
 Callbacks reach the run through ``self.trainer``: the model, the optimizer, the loss
 function, the History so far, the shuffling generator, the epoch and batch being run,
-and ``stop(reason)`` to end training after the current epoch.
+and ``stop(reason)`` to end training after the current epoch. The training batches call
+``batch_loss`` (``loss_fn`` or its unchecked shortcut): a callback that swaps the loss
+sets both.
 """
 from __future__ import annotations
 
