@@ -198,7 +198,8 @@ def _setup(model, loss, optimizer, train, val, metrics, callbacks,
 
 
 def _loss_and_output(model, loss_fn, x, y):
-    """The function that ``fit(compile=True)`` captures: (loss, the model's output)."""
+    """One evaluation of the batch loss: (loss, the model's output); what
+    ``fit(compile=True)`` captures."""
     output = model(x)
     return augmentation.mixed_loss(loss_fn, output, y), output
 
@@ -372,8 +373,7 @@ def _evaluate_loss(trainer: Trainer, x: Tensor, yb: np.ndarray, totals: _EpochTo
     for p in trainer.parameters:                 # model.zero_grad(), on this epoch's list
         p.grad = None
     if trainer.captured is None:
-        output = trainer.model(x)
-        loss = augmentation.mixed_loss(trainer.batch_loss, output, yb)  # Mixup's targets, or yb
+        loss, output = _loss_and_output(trainer.model, trainer.batch_loss, x, yb)
         loss.backward()
     else:                       # the same evaluation, replayed (autodiff/capture.py)
         loss, output = trainer.captured(x, yb)
@@ -440,8 +440,8 @@ def _output_and_loss_step(trainer: Trainer, xb, yb, totals) -> float:
 
     def closure():
         trainer.evaluations += 1
-        output = trainer.model(x)
-        return output, augmentation.mixed_loss(trainer.batch_loss, output, yb)
+        loss, output = _loss_and_output(trainer.model, trainer.batch_loss, x, yb)
+        return output, loss
 
     trainer.optimizer.step(closure)
     return value
